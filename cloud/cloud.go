@@ -1,0 +1,220 @@
+// Package cloud is the emulated Alibaba Cloud: it creates, boots and
+// releases instances in the regions, zones and vSwitches of a catalog, keeps
+// their state in a Store so it survives restarts, and makes every create call
+// idempotent by client token as ECS's RunInstances is.
+package cloud
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"net/netip"
+	"time"
+
+	"github.com/ackscale/ackscale"
+	"github.com/ackscale/ackscale/catalog"
+)
+
+// Store keeps the cloud's instances. Declared here, implemented by the stores.
+type Store interface {
+	// InstanceCreate inserts in unless an instance with its client token
+	// exists, which it then returns with created false.
+	InstanceCreate(ctx context.Context, in ackscale.Instance) (out ackscale.Instance, created bool, err error)
+	// InstanceGet returns an instance; InvalidInstanceId.NotFound if none.
+	InstanceGet(ctx context.Context, id string) (ackscale.Instance, error)
+	// InstanceByToken returns the instance a client token created.
+	InstanceByToken(ctx context.Context, clientToken string) (ackscale.Instance, error)
+	InstanceSetStatus(ctx context.Context, id, status string) error
+	// InstanceUsedIPs returns the IPs of the pool held by unreleased instances.
+	InstanceUsedIPs(ctx context.Context, pool string) (map[string]bool, error)
+}
+
+// Config configures a Cloud.
+type Config struct {
+	Store   Store
+	Catalog *catalog.Catalog
+	Logger  *slog.Logger
+	Now     func() time.Time
+	// BootLatency, when set, replaces every type's boot time (0: instances
+	// are running as soon as they are created).
+	BootLatency *time.Duration
+	// TimeScale runs emulated time this many times faster (default 1).
+	TimeScale float64
+}
+
+// Cloud is the emulated cloud.
+type Cloud struct {
+	cfg Config
+	log *slog.Logger
+}
+
+// New returns a Cloud.
+func New(cfg Config) (*Cloud, error) {
+	if cfg.Store == nil || cfg.Catalog == nil {
+		return nil, errors.New("cloud: Store and Catalog are required")
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Now == nil {
+		cfg.Now = func() time.Time { return time.Now().UTC() }
+	}
+	if cfg.TimeScale <= 0 {
+		cfg.TimeScale = 1
+	}
+	return &Cloud{cfg: cfg, log: cfg.Logger}, nil
+}
+
+// Catalog returns the catalog the cloud serves.
+func (c *Cloud) Catalog() *catalog.Catalog { return c.cfg.Catalog }
+
+// Cloud error codes, as ECS and ENS answer them.
+const (
+	CodeNoStock       = "OperationDenied.NoStock"
+	CodeInvalidParams = "InvalidParameter"
+	CodeIPExhausted   = "InvalidVSwitchId.IpNotEnough"
+)
+
+// RunInstance creates one instance (RunInstances with Amount 1).
+// The first candidate type that exists is used (stock comes with the cloud issue).
+func (c *Cloud) RunInstance(ctx context.Context, p ackscale.InstanceRequest) (ackscale.Instance, error) {
+	if prev, err := c.cfg.Store.InstanceByToken(ctx, p.ClientToken); err == nil {
+		return prev, nil
+	}
+	it, err := c.pickType(p)
+	if err != nil {
+		return ackscale.Instance{}, err
+	}
+	pool, prefix, err := c.ipPool(p)
+	if err != nil {
+		return ackscale.Instance{}, err
+	}
+	now := c.cfg.Now()
+	in := ackscale.Instance{
+		ID: ackscale.NewInstanceID(), ClientToken: p.ClientToken, AccountID: p.AccountID, RegionID: p.RegionID,
+		ZoneID: p.ZoneID, IPPool: pool, InstanceType: it.Name, ImageID: p.ImageID,
+		Status: ackscale.InstancePending, ReadyAt: now.Add(c.bootTime(it)), Created: now,
+	}
+	for attempt := 0; attempt < 5; attempt++ {
+		ip, err := c.freeIP(ctx, pool, prefix)
+		if err != nil {
+			return ackscale.Instance{}, err
+		}
+		in.IP = ip
+		out, created, err := c.cfg.Store.InstanceCreate(ctx, in)
+		if err == nil {
+			if created {
+				c.log.InfoContext(ctx, "instance created", "instance_id", out.ID, "ip", out.IP, "zone", out.ZoneID, "instance_type", out.InstanceType)
+			}
+			return out, nil
+		}
+		c.log.WarnContext(ctx, "create instance: retrying", "err", err)
+	}
+	return ackscale.Instance{}, fmt.Errorf("create instance: IP allocation kept conflicting in %s", pool)
+}
+
+func (c *Cloud) ipPool(p ackscale.InstanceRequest) (pool string, prefix netip.Prefix, err error) {
+	if p.VSwitchID == "" {
+		ens, ok := c.cfg.Catalog.ENSRegion(p.RegionID)
+		if !ok {
+			return "", prefix, ackscale.Errorf(ackscale.CodeENSRegionNotFound, "ENS region %s does not exist", p.RegionID)
+		}
+		prefix, err = netip.ParsePrefix(ens.CIDR)
+		return ens.ID, prefix, err
+	}
+	vsw, ok := c.cfg.Catalog.VSwitch(p.VSwitchID)
+	if !ok {
+		return "", prefix, ackscale.Errorf(ackscale.CodeVSwitchNotFound, "vSwitch %s does not exist", p.VSwitchID)
+	}
+	prefix, err = netip.ParsePrefix(vsw.CIDR)
+	return vsw.ID, prefix, err
+}
+
+// freeIP returns the lowest host address of prefix not in use. The first
+// three addresses and the last are reserved, as in a VPC.
+func (c *Cloud) freeIP(ctx context.Context, pool string, prefix netip.Prefix) (string, error) {
+	used, err := c.cfg.Store.InstanceUsedIPs(ctx, pool)
+	if err != nil {
+		return "", err
+	}
+	prefix = prefix.Masked()
+	addr := prefix.Addr().Next().Next().Next()
+	for ; prefix.Contains(addr); addr = addr.Next() {
+		if !prefix.Contains(addr.Next()) {
+			break // the broadcast address
+		}
+		if !used[addr.String()] {
+			return addr.String(), nil
+		}
+	}
+	return "", ackscale.Errorf(CodeIPExhausted, "no free private IP left in %s (%s)", pool, prefix)
+}
+
+func (c *Cloud) pickType(p ackscale.InstanceRequest) (catalog.InstanceType, error) {
+	for _, name := range p.InstanceTypes {
+		if it, ok := c.cfg.Catalog.InstanceType(name); ok {
+			return it, nil
+		}
+	}
+	return catalog.InstanceType{}, ackscale.Errorf(ackscale.CodeInstanceTypeNotFound, "none of the instance types %v exists", p.InstanceTypes)
+}
+
+func (c *Cloud) bootTime(it catalog.InstanceType) time.Duration {
+	if c.cfg.BootLatency != nil {
+		return time.Duration(float64(*c.cfg.BootLatency) / c.cfg.TimeScale)
+	}
+	base := time.Duration(it.BootSeconds) * time.Second
+	jitter := 0.8 + 0.4*rand.Float64() // ±20 %
+	return time.Duration(float64(base) * jitter / c.cfg.TimeScale)
+}
+
+// DescribeInstance returns an instance; a Pending one whose boot time has
+// passed is Running.
+func (c *Cloud) DescribeInstance(ctx context.Context, id string) (ackscale.Instance, error) {
+	in, err := c.cfg.Store.InstanceGet(ctx, id)
+	if err != nil {
+		return in, err
+	}
+	if in.Status == ackscale.InstancePending && !c.cfg.Now().Before(in.ReadyAt) {
+		if err := c.cfg.Store.InstanceSetStatus(ctx, id, ackscale.InstanceRunning); err != nil {
+			return in, err
+		}
+		in.Status = ackscale.InstanceRunning
+	}
+	return in, nil
+}
+
+// ReleaseInstance releases an instance and frees its IP. Releasing a
+// released or unknown instance is not an error (the call is idempotent).
+func (c *Cloud) ReleaseInstance(ctx context.Context, id string) error {
+	in, err := c.cfg.Store.InstanceGet(ctx, id)
+	if ackscale.ErrorCode(err) == ackscale.CodeInstanceNotFound {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("release instance: %w", err)
+	}
+	if in.Status == ackscale.InstanceReleased {
+		return nil
+	}
+	if err := c.cfg.Store.InstanceSetStatus(ctx, id, ackscale.InstanceReleased); err != nil {
+		return fmt.Errorf("release instance: %w", err)
+	}
+	c.log.InfoContext(ctx, "instance released", "instance_id", id)
+	return nil
+}
+
+// ReleaseByToken releases the instance a client token created, if any: a
+// task rolling back after a crash may not have recorded the instance id.
+func (c *Cloud) ReleaseByToken(ctx context.Context, clientToken string) error {
+	in, err := c.cfg.Store.InstanceByToken(ctx, clientToken)
+	if ackscale.ErrorCode(err) == ackscale.CodeInstanceNotFound {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("release instance: %w", err)
+	}
+	return c.ReleaseInstance(ctx, in.ID)
+}

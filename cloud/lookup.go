@@ -1,0 +1,62 @@
+package cloud
+
+import "slices"
+
+// The lookups below answer what the cloud has, for request validation
+// (rules.Cloud) and placement (task.Cloud). They read the catalog only.
+
+// InstanceTypeKind returns "ecs", "ens" or "ebm" for a known instance type.
+func (c *Cloud) InstanceTypeKind(name string) (string, bool) {
+	it, ok := c.cfg.Catalog.InstanceType(name)
+	return it.Kind, ok
+}
+
+// ImageSizeGiB returns the size of a known image.
+func (c *Cloud) ImageSizeGiB(id string) (int, bool) {
+	im, ok := c.cfg.Catalog.Image(id)
+	return im.SizeGiB, ok
+}
+
+// VSwitchVPC returns the region and VPC of a known vSwitch.
+func (c *Cloud) VSwitchVPC(id string) (regionID, vpcID string, ok bool) {
+	v, ok := c.cfg.Catalog.VSwitch(id)
+	return v.RegionID, v.VPCID, ok
+}
+
+// VSwitchZone returns the zone of a known vSwitch.
+func (c *Cloud) VSwitchZone(id string) (string, bool) {
+	v, ok := c.cfg.Catalog.VSwitch(id)
+	return v.ZoneID, ok
+}
+
+// KeyPairExists reports whether the key pair exists in the region.
+func (c *Cloud) KeyPairExists(regionID, name string) bool { return c.cfg.Catalog.KeyPair(regionID, name) }
+
+// ENSRegionExists reports whether the ENS region exists.
+func (c *Cloud) ENSRegionExists(id string) bool {
+	_, ok := c.cfg.Catalog.ENSRegion(id)
+	return ok
+}
+
+// RegionExists reports whether the ECS region exists.
+func (c *Cloud) RegionExists(id string) bool {
+	_, ok := c.cfg.Catalog.Region(id)
+	return ok
+}
+
+// DefaultVSwitches returns the region's default VPC and its vSwitches.
+func (c *Cloud) DefaultVSwitches(regionID string) (vpcID string, vswitchIDs []string) {
+	for _, v := range c.cfg.Catalog.DefaultVSwitches(regionID) {
+		vpcID = v.VPCID
+		vswitchIDs = append(vswitchIDs, v.ID)
+	}
+	return vpcID, vswitchIDs
+}
+
+// KubernetesVersionExists reports whether the cloud offers this version.
+func (c *Cloud) KubernetesVersionExists(v string) bool {
+	return slices.Contains(c.cfg.Catalog.KubernetesVersions(), v)
+}
+
+// DefaultKubernetesVersion returns the version new clusters get by default.
+func (c *Cloud) DefaultKubernetesVersion() string { return c.cfg.Catalog.DefaultKubernetesVersion() }

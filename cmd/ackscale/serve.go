@@ -1,0 +1,208 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/riverqueue/river"
+	"github.com/spf13/cobra"
+
+	"github.com/ackscale/ackscale"
+	"github.com/ackscale/ackscale/catalog"
+	"github.com/ackscale/ackscale/cloud"
+	"github.com/ackscale/ackscale/httpapi"
+	"github.com/ackscale/ackscale/sqlite"
+	"github.com/ackscale/ackscale/task"
+)
+
+// serveConfig is everything `ackscale serve` reads from flags and environment.
+type serveConfig struct {
+	Addr        string
+	DataDir     string
+	Kube        string
+	CatalogFile string
+	BootLatency time.Duration
+	TimeScale   float64
+	LogLevel    string
+	MaxWorkers  int
+}
+
+func newServe() *cobra.Command {
+	var cfg serveConfig
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Serve the CS API on --addr with state in --data",
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if !cmd.Flags().Changed("boot-latency") {
+				cfg.BootLatency = -1
+			}
+			return serve(cmd.Context(), cfg)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&cfg.Addr, "addr", "127.0.0.1:9696", "address to listen on")
+	f.StringVar(&cfg.DataDir, "data", "./ackscale-data", "data directory (SQLite database, keys)")
+	f.StringVar(&cfg.Kube, "kube", "off", "run a kube-apiserver per cluster: on | off")
+	f.StringVar(&cfg.CatalogFile, "catalog", "", "emulated cloud catalog (JSON); default: the embedded one")
+	f.DurationVar(&cfg.BootLatency, "boot-latency", 0, "boot time of every instance (default: each type's own; 0: instant)")
+	f.Float64Var(&cfg.TimeScale, "time-scale", 1, "run emulated time N times faster")
+	f.StringVar(&cfg.LogLevel, "log-level", "info", "debug | info | warn | error")
+	f.IntVar(&cfg.MaxWorkers, "max-workers-per-cluster", 1000, "quota: workers per cluster")
+	return cmd
+}
+
+func serve(ctx context.Context, cfg serveConfig) error {
+	log := newLogger(cfg.LogLevel)
+	if cfg.Kube != "off" {
+		return fmt.Errorf("--kube=%s: only --kube=off is available in this build", cfg.Kube)
+	}
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return fmt.Errorf("data dir: %w", err)
+	}
+	cat, err := loadCatalog(cfg.CatalogFile)
+	if err != nil {
+		return err
+	}
+	workers := river.NewWorkers()
+	store, err := sqlite.Open(ctx, sqlite.Config{Dir: cfg.DataDir, Workers: workers, Logger: log})
+	if err != nil {
+		return err
+	}
+	defer closeStore(store, log)
+	cl, err := cloud.New(cloud.Config{Store: store, Catalog: cat, Logger: log, BootLatency: bootLatency(cfg.BootLatency), TimeScale: cfg.TimeScale})
+	if err != nil {
+		return err
+	}
+	if err := task.Register(workers, task.Config{Store: store, Cloud: cl, Logger: log}); err != nil {
+		return err
+	}
+	if err := ensureDefaultAccount(ctx, store, cfg.DataDir); err != nil {
+		return err
+	}
+	api, err := httpapi.New(httpapi.Config{Store: store, Cloud: cl, Logger: log, MaxWorkers: cfg.MaxWorkers})
+	if err != nil {
+		return err
+	}
+	if err := store.StartJobs(ctx); err != nil {
+		return err
+	}
+	return listenAndServe(ctx, cfg.Addr, api, log)
+}
+
+func bootLatency(d time.Duration) *time.Duration {
+	if d < 0 {
+		return nil
+	}
+	return &d
+}
+
+func loadCatalog(path string) (*catalog.Catalog, error) {
+	if path == "" {
+		return catalog.Default(), nil
+	}
+	c, err := catalog.LoadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("catalog: %w", err)
+	}
+	return c, nil
+}
+
+func closeStore(s *sqlite.Store, log *slog.Logger) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := s.Close(ctx); err != nil {
+		log.Error("close store", "err", err)
+	}
+}
+
+// listenAndServe serves until ctx ends, then shuts down gracefully.
+func listenAndServe(ctx context.Context, addr string, h http.Handler, log *slog.Logger) error {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
+		WriteTimeout: 60 * time.Second, IdleTimeout: 120 * time.Second, MaxHeaderBytes: 64 << 10}
+	log.Info("ackscale listening", "addr", ln.Addr().String())
+	fmt.Printf("ackscale listening on http://%s\n", ln.Addr())
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	return nil
+}
+
+func newLogger(level string) *slog.Logger {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(level)); err != nil {
+		l = slog.LevelInfo
+	}
+	return slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: l}))
+}
+
+// defaultAccountID is the id of the account the environment's key belongs to.
+const defaultAccountID = "5000000000000001"
+
+type keyFile struct {
+	AccountID       string `json:"account_id"`
+	AccessKeyID     string `json:"access_key_id"`
+	AccessKeySecret string `json:"access_key_secret"`
+}
+
+// ensureDefaultAccount sets up the default account's key: from
+// ACKSCALE_ACCESS_KEY_ID / ACKSCALE_ACCESS_KEY_SECRET, else one generated
+// once and kept in DIR/default-key.json (mode 0600), printed at start.
+func ensureDefaultAccount(ctx context.Context, store *sqlite.Store, dir string) error {
+	k := keyFile{AccountID: defaultAccountID, AccessKeyID: os.Getenv("ACKSCALE_ACCESS_KEY_ID"),
+		AccessKeySecret: os.Getenv("ACKSCALE_ACCESS_KEY_SECRET")}
+	if (k.AccessKeyID == "") != (k.AccessKeySecret == "") {
+		return errors.New("set both ACKSCALE_ACCESS_KEY_ID and ACKSCALE_ACCESS_KEY_SECRET, or neither")
+	}
+	if k.AccessKeyID == "" {
+		var err error
+		if k, err = loadOrCreateKey(filepath.Join(dir, "default-key.json")); err != nil {
+			return err
+		}
+		fmt.Printf("default account %s: ACKSCALE_ACCESS_KEY_ID=%s (secret in %s)\n", k.AccountID, k.AccessKeyID,
+			filepath.Join(dir, "default-key.json"))
+	}
+	_, err := store.AccountEnsure(ctx, k.AccountID, k.AccessKeyID, k.AccessKeySecret)
+	return err
+}
+
+func loadOrCreateKey(path string) (keyFile, error) {
+	var k keyFile
+	b, err := os.ReadFile(path)
+	if err == nil {
+		if err := json.Unmarshal(b, &k); err != nil {
+			return k, fmt.Errorf("read %s: %w", path, err)
+		}
+		return k, nil
+	}
+	if !errors.Is(err, os.ErrNotExist) {
+		return k, fmt.Errorf("read %s: %w", path, err)
+	}
+	k.AccountID = defaultAccountID
+	k.AccessKeyID, k.AccessKeySecret = ackscale.NewAccessKey()
+	b, _ = json.MarshalIndent(k, "", "  ")
+	if err := os.WriteFile(path, append(b, '\n'), 0o600); err != nil {
+		return k, fmt.Errorf("write %s: %w", path, err)
+	}
+	return k, nil
+}

@@ -1,0 +1,191 @@
+// Package httpapi serves ACK's CS OpenAPI (2015-12-15, ROA style): routes,
+// signature checks, body decoding and validation, and ACK's error envelope.
+package httpapi
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/ackscale/ackscale"
+	"github.com/ackscale/ackscale/rules"
+	"github.com/ackscale/ackscale/sign"
+)
+
+// Store is what the API reads and writes. Declared here, implemented by the stores.
+type Store interface {
+	AccountByKey(ctx context.Context, accessKeyID string) (ackscale.Account, string, error)
+	UseNonce(ctx context.Context, accessKeyID, nonce string, expires time.Time) (bool, error)
+	ClusterCreate(ctx context.Context, c ackscale.Cluster, t ackscale.Task) error
+	ClusterGet(ctx context.Context, accountID, id string) (ackscale.Cluster, error)
+	ClusterList(ctx context.Context, p ackscale.ClusterListParams) ([]ackscale.Cluster, int, error)
+	TaskStart(ctx context.Context, p ackscale.TaskStartParams) error
+	TaskGet(ctx context.Context, accountID, id string) (ackscale.Task, error)
+	WorkersByCluster(ctx context.Context, p ackscale.WorkerListParams) ([]ackscale.Worker, int, error)
+	WorkersByTask(ctx context.Context, taskID string) ([]ackscale.Worker, error)
+	WorkersCount(ctx context.Context, clusterID string) (int, error)
+}
+
+// Kubeconfigs returns a cluster's kubeconfig. Nil in --kube=off mode.
+type Kubeconfigs interface {
+	Kubeconfig(clusterID string) ([]byte, error)
+}
+
+// Config configures a Server.
+type Config struct {
+	Store       Store
+	Cloud       rules.Cloud
+	Kube        Kubeconfigs // nil: clusters have no API server
+	Logger      *slog.Logger
+	Now         func() time.Time
+	MaxBodySize int64 // default 1 MiB
+	// MaxWorkers is the workers-per-cluster quota (ruling 9), default 1000.
+	MaxWorkers int
+	// BcryptCost is the cost of login password hashes (default bcrypt's).
+	BcryptCost int
+}
+
+// Server is the CS API server.
+type Server struct {
+	cfg    Config
+	log    *slog.Logger
+	verify *sign.Verifier
+	routes []route
+}
+
+// New returns a Server.
+func New(cfg Config) (*Server, error) {
+	if cfg.Store == nil || cfg.Cloud == nil {
+		return nil, errors.New("httpapi: Store and Cloud are required")
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Now == nil {
+		cfg.Now = func() time.Time { return time.Now().UTC() }
+	}
+	if cfg.MaxBodySize <= 0 {
+		cfg.MaxBodySize = 1 << 20
+	}
+	if cfg.MaxWorkers <= 0 {
+		cfg.MaxWorkers = 1000
+	}
+	s := &Server{cfg: cfg, log: cfg.Logger}
+	s.verify = &sign.Verifier{Secret: s.secret, Nonces: cfg.Store, Now: cfg.Now, MaxSkew: 15 * time.Minute}
+	s.routes = s.routeTable()
+	return s, nil
+}
+
+// secret looks up a key's secret for the signature check.
+func (s *Server) secret(accessKeyID string) (string, bool) {
+	_, secret, err := s.cfg.Store.AccountByKey(context.Background(), accessKeyID)
+	return secret, err == nil
+}
+
+type ctxKey int
+
+const (
+	keyRequestID ctxKey = iota
+	keyAccount
+)
+
+// request is what a handler gets: the request, its body, the caller.
+type request struct {
+	*http.Request
+	id      string
+	body    []byte
+	account ackscale.Account
+	params  map[string]string
+	log     *slog.Logger
+}
+
+// response is what a handler returns on success.
+type response struct {
+	status int
+	body   any
+}
+
+type handlerFunc func(ctx context.Context, r *request) (response, error)
+
+// ServeHTTP answers one request: request id, body limit, signature, route,
+// handler, envelope. Every answer carries the request id.
+func (s *Server) ServeHTTP(w http.ResponseWriter, hr *http.Request) {
+	start := s.cfg.Now()
+	r := &request{Request: hr, id: ackscale.NewRequestID()}
+	r.log = s.log.With("request_id", r.id)
+	w.Header().Set("x-acs-request-id", r.id)
+	resp, err := s.serve(hr.Context(), r)
+	if err != nil {
+		s.writeError(w, r, err)
+	} else {
+		write(w, hr, resp.status, resp.body)
+	}
+	r.log.Info("request", "method", hr.Method, "path", hr.URL.Path, "action", hr.Header.Get("x-acs-action"),
+		"account_id", r.account.ID, "code", ackscale.ErrorCode(err), "duration_ms", s.cfg.Now().Sub(start).Milliseconds())
+}
+
+func (s *Server) serve(ctx context.Context, r *request) (resp response, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			r.log.Error("panic", "panic", p)
+			err = ackscale.Errorf(ackscale.CodeInternal, "internal error")
+		}
+	}()
+	body, err := readBody(r.Request, s.cfg.MaxBodySize)
+	if err != nil {
+		return resp, err
+	}
+	r.body = body
+	akid, err := s.verify.Verify(ctx, r.Request, body)
+	if err != nil {
+		return resp, err
+	}
+	account, _, err := s.cfg.Store.AccountByKey(ctx, akid)
+	if err != nil {
+		return resp, err
+	}
+	r.account = account
+	r.log = r.log.With("account_id", account.ID)
+	h, params, err := s.match(r.Method, r.URL.Path)
+	if err != nil {
+		return resp, err
+	}
+	r.params = params
+	return h(ctx, r)
+}
+
+// readBody reads at most limit bytes; a larger body is refused with 413
+// before it is read whole.
+func readBody(r *http.Request, limit int64) ([]byte, error) {
+	if r.ContentLength > limit {
+		return nil, ackscale.Errorf(ackscale.CodeBodyTooLarge, "the request body is %d bytes; the limit is %d", r.ContentLength, limit)
+	}
+	body, err := io.ReadAll(io.LimitReader(r.Body, limit+1))
+	if err != nil {
+		return nil, ackscale.Errorf(ackscale.CodeMalformedBody, "read body: %v", err)
+	}
+	if int64(len(body)) > limit {
+		return nil, ackscale.Errorf(ackscale.CodeBodyTooLarge, "the request body is over the limit of %d bytes", limit)
+	}
+	return body, nil
+}
+
+func (s *Server) writeError(w http.ResponseWriter, r *request, err error) {
+	code := ackscale.ErrorCode(err)
+	if code == ackscale.CodeInternal {
+		r.log.Error("internal error", "err", err)
+	}
+	status := httpStatus(code)
+	write(w, r.Request, status, newErrorBody(code, ackscale.ErrorMessage(err), r.id, hostOf(r.Request), status))
+}
+
+func hostOf(r *http.Request) string {
+	if h := r.Host; h != "" {
+		return strings.ToLower(h)
+	}
+	return "cs.aliyuncs.com"
+}

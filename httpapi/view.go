@@ -1,0 +1,158 @@
+package httpapi
+
+import (
+	"encoding/json"
+	"strings"
+	"time"
+
+	"github.com/ackscale/ackscale"
+)
+
+// ackTime is the time layout ACK answers with (2019-11-25T15:50:20+08:00).
+const ackTime = "2006-01-02T15:04:05-07:00"
+
+func fmtTime(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format(ackTime)
+}
+
+// clusterView is a cluster as DescribeClusterDetail, DescribeClustersV1 and
+// DescribeClusters show it.
+type clusterView struct {
+	ClusterID          string            `json:"cluster_id"`
+	Name               string            `json:"name"`
+	RegionID           string            `json:"region_id"`
+	ZoneID             string            `json:"zone_id"`
+	State              string            `json:"state"`
+	ClusterType        string            `json:"cluster_type"`
+	ClusterSpec        string            `json:"cluster_spec"`
+	Profile            string            `json:"profile"`
+	CurrentVersion     string            `json:"current_version"`
+	InitVersion        string            `json:"init_version"`
+	NextVersion        string            `json:"next_version"`
+	Size               int               `json:"size"`
+	Created            string            `json:"created"`
+	Updated            string            `json:"updated"`
+	VPCID              string            `json:"vpc_id"`
+	VSwitchID          string            `json:"vswitch_id"`
+	VSwitchIDs         []string          `json:"vswitch_ids"`
+	SecurityGroupID    string            `json:"security_group_id"`
+	ContainerCIDR      string            `json:"container_cidr"`
+	ServiceCIDR        string            `json:"service_cidr"`
+	SubnetCIDR         string            `json:"subnet_cidr"`
+	NetworkMode        string            `json:"network_mode"`
+	ProxyMode          string            `json:"proxy_mode"`
+	MasterURL          string            `json:"master_url"`
+	MetaData           string            `json:"meta_data"`
+	DeletionProtection bool              `json:"deletion_protection"`
+	PrivateZone        bool              `json:"private_zone"`
+	ResourceGroupID    string            `json:"resource_group_id"`
+	WorkerRAMRoleName  string            `json:"worker_ram_role_name"`
+	Tags               []ackscale.Tag    `json:"tags"`
+	Parameters         map[string]string `json:"parameters,omitempty"`
+	// DescribeClusters (deprecated) adds these.
+	VSwitchCIDR      string `json:"vswitch_cidr,omitempty"`
+	DataDiskCategory string `json:"data_disk_category,omitempty"`
+	DataDiskSize     int    `json:"data_disk_size,omitempty"`
+}
+
+func newClusterView(c ackscale.Cluster, size int) clusterView {
+	spec := c.Spec
+	v := clusterView{
+		ClusterID: c.ID, Name: spec.Name, RegionID: spec.RegionID, State: c.State, ClusterType: spec.ClusterType,
+		ClusterSpec: spec.ClusterSpec, Profile: cmpStr(spec.Profile, "Default"), CurrentVersion: spec.KubernetesVersion,
+		InitVersion: spec.KubernetesVersion, Size: size, Created: fmtTime(c.Created), Updated: fmtTime(c.Updated),
+		VPCID: spec.VPCID, VSwitchID: strings.Join(spec.VSwitchIDs, ","), VSwitchIDs: spec.VSwitchIDs,
+		SecurityGroupID: "sg-" + c.ID[1:21], ContainerCIDR: spec.ContainerCIDR, ServiceCIDR: spec.ServiceCIDR,
+		NetworkMode: "vpc", ProxyMode: "ipvs", DeletionProtection: spec.DeletionProtection,
+		ResourceGroupID: "rg-default", WorkerRAMRoleName: "KubernetesWorkerRole-" + c.ID[1:13],
+		Tags: nonNilTags(spec.Tags), MasterURL: "{}", MetaData: "{}",
+		Parameters: map[string]string{"Runtime": spec.Runtime.Name, "RuntimeVersion": spec.Runtime.Version},
+	}
+	if c.APIServer != "" {
+		u, _ := json.Marshal(map[string]string{"api_server_endpoint": c.APIServer, "intranet_api_server_endpoint": c.APIServer})
+		v.MasterURL = string(u)
+		m, _ := json.Marshal(map[string]any{"api_server_endpoint": c.APIServer, "intranet_api_server_endpoint": c.APIServer,
+			"KubernetesVersion": spec.KubernetesVersion})
+		v.MetaData = string(m)
+	}
+	return v
+}
+
+func nonNilTags(t []ackscale.Tag) []ackscale.Tag {
+	if t == nil {
+		return []ackscale.Tag{}
+	}
+	return t
+}
+
+func cmpStr(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}
+
+// nodeView is a worker as DescribeClusterNodes lists it.
+type nodeView struct {
+	InstanceID         string   `json:"instance_id"`
+	InstanceName       string   `json:"instance_name"`
+	NodeName           string   `json:"node_name"`
+	HostName           string   `json:"host_name"`
+	IPAddress          []string `json:"ip_address"`
+	InstanceRole       string   `json:"instance_role"`
+	InstanceStatus     string   `json:"instance_status"`
+	NodeStatus         string   `json:"node_status"`
+	State              string   `json:"state"`
+	NodepoolID         string   `json:"nodepool_id"`
+	InstanceType       string   `json:"instance_type"`
+	InstanceTypeFamily string   `json:"instance_type_family"`
+	InstanceChargeType string   `json:"instance_charge_type"`
+	ImageID            string   `json:"image_id"`
+	CreationTime       string   `json:"creation_time"`
+	ExpiredTime        string   `json:"expired_time"`
+	ErrorMessage       string   `json:"error_message"`
+	IsAliyunNode       bool     `json:"is_aliyun_node"`
+	Source             string   `json:"source"`
+	SpotStrategy       string   `json:"spot_strategy"`
+	ZoneID             string   `json:"zone_id,omitempty"`
+	VSwitchID          string   `json:"vswitch_id,omitempty"`
+}
+
+var instanceStatusOf = map[string]string{
+	ackscale.NodeInitial: "Pending", ackscale.NodeStarting: "Starting", ackscale.NodeRunning: "Running",
+	ackscale.NodeRemoving: "Stopping", ackscale.NodeFailed: "",
+}
+
+func newNodeView(w ackscale.Worker) nodeView {
+	ips := []string{}
+	if w.IP != "" {
+		ips = append(ips, w.IP)
+	}
+	family := w.InstanceType
+	if i := strings.LastIndex(family, "."); i > 0 {
+		family = family[:i]
+	}
+	status := w.NodeStatus
+	if status == "" {
+		status = "Unknown"
+	}
+	return nodeView{
+		InstanceID: w.InstanceID, InstanceName: "worker-k8s-for-cs-" + w.ClusterID, NodeName: w.NodeName,
+		HostName: w.Hostname, IPAddress: ips, InstanceRole: "Worker", InstanceStatus: instanceStatusOf[w.State],
+		NodeStatus: status, State: w.State, InstanceType: w.InstanceType, InstanceTypeFamily: family,
+		InstanceChargeType: cmpStr(chargeTypeOf(w.ChargeType), "PostPaid"), ImageID: w.ImageID,
+		CreationTime: fmtTime(w.Created), ErrorMessage: w.ErrorMessage, IsAliyunNode: true, Source: "ess_attach",
+		SpotStrategy: "NoSpot", ZoneID: w.ZoneID, VSwitchID: w.VSwitchID,
+	}
+}
+
+// chargeTypeOf maps ENS charge types to PostPaid: they are pay-as-you-go.
+func chargeTypeOf(ct string) string {
+	if ct == "PrePaid" || ct == "PostPaid" || ct == "" {
+		return ct
+	}
+	return "PostPaid"
+}

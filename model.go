@@ -1,0 +1,123 @@
+package ackscale
+
+import "time"
+
+// Account owns clusters, tasks and workers. Its secret never leaves the store
+// except to check a signature.
+type Account struct {
+	ID          string
+	AccessKeyID string
+	Created     time.Time
+}
+
+// Cluster is a Kubernetes cluster as ACK describes it.
+type Cluster struct {
+	ID        string
+	AccountID string
+	Spec      ClusterSpec
+	Profile   Profile
+	State     string
+	// PasswordHash is a bcrypt hash of the creation login_password, or "".
+	PasswordHash string
+	// APIServer is the endpoint of its kube-apiserver, "" in --kube=off mode.
+	APIServer string
+	Created   time.Time
+	Updated   time.Time
+}
+
+// Worker is one worker node of a cluster: an instance in the emulated cloud
+// and, with Kubernetes on, a Node in the cluster's API server.
+type Worker struct {
+	ClusterID     string
+	AccountID     string
+	TaskID        string // the task that created it
+	ClientToken   string // idempotency token of the cloud call, unique
+	InstanceID    string // "" until the cloud answered
+	NodeName      string // REGION.IP, "" until an IP is known
+	Hostname      string
+	IP            string
+	RegionID      string // the ECS region, or the ENS region for edge workers
+	ZoneID        string
+	VSwitchID     string
+	InstanceType  string
+	ImageID       string
+	ChargeType    string
+	State         string // NodeInitial, NodeStarting, NodeRunning, NodeRemoving, NodeFailed
+	NodeStatus    string // Ready | NotReady | Unknown
+	ErrorMessage  string
+	Labels        map[string]string
+	Taints        []Taint
+	Runtime       Runtime
+	SystemDiskGiB int
+	EdgeWorker    bool
+	Created       time.Time
+	Updated       time.Time
+}
+
+// Task is an asynchronous operation on a cluster.
+type Task struct {
+	ID           string
+	AccountID    string
+	ClusterID    string
+	Type         string // TaskScaleOut, …
+	State        string // TaskRunning, TaskSuccess, TaskFailed
+	CurrentStage string
+	Params       TaskParams
+	ErrorCode    string
+	ErrorMessage string
+	Stages       []TaskStage
+	Events       []TaskEvent
+	Created      time.Time
+	Updated      time.Time
+}
+
+// TaskParams are the validated inputs of a task; no password is ever kept.
+type TaskParams struct {
+	ScaleOut     *ScaleOut `json:"scale_out,omitempty"`
+	Removal      *Removal  `json:"removal,omitempty"`
+	PriorWorkers int       `json:"prior_workers"`
+	Deadline     time.Time `json:"deadline"`
+}
+
+// TaskStage is one step of a task as DescribeTaskInfo shows it.
+type TaskStage struct {
+	Name    string    `json:"name"`
+	State   string    `json:"state"` // running | success | failed | skipped
+	Start   time.Time `json:"start_time"`
+	End     time.Time `json:"end_time,omitzero"`
+	Message string    `json:"message,omitempty"`
+}
+
+// TaskEvent is one event of a task.
+type TaskEvent struct {
+	Action    string    `json:"action"`
+	Level     string    `json:"level"` // Normal | Warning
+	Reason    string    `json:"reason"`
+	Message   string    `json:"message"`
+	Source    string    `json:"source"`
+	Timestamp time.Time `json:"timestamp"`
+}
+
+// Instance is an instance of the emulated cloud.
+type Instance struct {
+	ID           string
+	ClientToken  string // the idempotency token of the call that created it
+	AccountID    string
+	RegionID     string
+	ZoneID       string
+	IPPool       string // the vSwitch id, or the ENS region id, its IP came from
+	IP           string
+	InstanceType string
+	ImageID      string
+	Status       string // Pending | Running | Released
+	ReadyAt      time.Time
+	Created      time.Time
+	Released     time.Time
+}
+
+// Instance statuses.
+const (
+	InstancePending  = "Pending"
+	InstanceRunning  = "Running"
+	InstanceReleased = "Released"
+)

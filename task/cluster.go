@@ -1,0 +1,93 @@
+package task
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/ackscale/ackscale"
+)
+
+// createCluster starts the cluster's API server (with Kubernetes on) and
+// adds its first workers, if the create body asked for some.
+func (r *run) createCluster(ctx context.Context) error {
+	if r.cfg.Kube != nil && r.c.APIServer == "" {
+		if err := r.stage(ctx, "create_apiserver"); err != nil {
+			return err
+		}
+		endpoint, err := r.cfg.Kube.EnsureCluster(ctx, r.c)
+		if err != nil {
+			return fmt.Errorf("start api server: %w", err)
+		}
+		if err := r.cfg.Store.ClusterSetAPIServer(ctx, r.c.ID, endpoint); err != nil {
+			return err
+		}
+		r.c.APIServer = endpoint
+	}
+	if r.t.Params.ScaleOut != nil && r.t.Params.ScaleOut.Count > 0 {
+		return r.scaleOut(ctx)
+	}
+	return r.succeed(ctx, ackscale.ClusterRunning)
+}
+
+// removeNodes removes the workers marked for removal: drain and delete the
+// Node, release the instance when asked, forget the worker.
+func (r *run) removeNodes(ctx context.Context) error {
+	rm := r.t.Params.Removal
+	ws, _, err := r.cfg.Store.WorkersByCluster(ctx, ackscale.WorkerListParams{ClusterID: r.c.ID, NodeNames: rm.Nodes})
+	if err != nil {
+		return err
+	}
+	if err := r.stage(ctx, "remove_nodes"); err != nil {
+		return err
+	}
+	for _, w := range ws {
+		if err := r.removeWorker(ctx, w, rm.DrainNode, rm.ReleaseNode); err != nil {
+			return err
+		}
+	}
+	r.event("Normal", "NodesRemoved", fmt.Sprintf("removed %d workers", len(ws)))
+	return r.succeed(ctx, ackscale.ClusterRunning)
+}
+
+func (r *run) removeWorker(ctx context.Context, w ackscale.Worker, drain, release bool) error {
+	if r.cfg.Kube != nil && w.NodeName != "" {
+		if err := r.cfg.Kube.RemoveNode(ctx, r.c.ID, w.NodeName, drain); err != nil {
+			return fmt.Errorf("remove node %s: %w", w.NodeName, err)
+		}
+	}
+	if release {
+		if err := r.cfg.Cloud.ReleaseByToken(ctx, w.ClientToken); err != nil {
+			return err
+		}
+	}
+	return r.cfg.Store.WorkerDelete(ctx, w.ClientToken)
+}
+
+// deleteCluster releases every worker's instance, stops the API server and
+// marks the cluster deleted.
+func (r *run) deleteCluster(ctx context.Context) error {
+	if err := r.stage(ctx, "release_instances"); err != nil {
+		return err
+	}
+	ws, _, err := r.cfg.Store.WorkersByCluster(ctx, ackscale.WorkerListParams{ClusterID: r.c.ID})
+	if err != nil {
+		return err
+	}
+	for _, w := range ws {
+		if err := r.cfg.Cloud.ReleaseByToken(ctx, w.ClientToken); err != nil {
+			return err
+		}
+		if err := r.cfg.Store.WorkerDelete(ctx, w.ClientToken); err != nil {
+			return err
+		}
+	}
+	if r.cfg.Kube != nil {
+		if err := r.stage(ctx, "delete_apiserver"); err != nil {
+			return err
+		}
+		if err := r.cfg.Kube.DeleteCluster(ctx, r.c.ID); err != nil {
+			return fmt.Errorf("delete api server: %w", err)
+		}
+	}
+	return r.succeed(ctx, ackscale.ClusterDeleted)
+}

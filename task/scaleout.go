@@ -1,0 +1,255 @@
+package task
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/riverqueue/river"
+
+	"github.com/ackscale/ackscale"
+)
+
+// scaleOut adds the workers of t.Params.ScaleOut: plan, create instances,
+// wait until they run, register them; on failure or timeout, roll back
+// unless disable_rollback.
+func (r *run) scaleOut(ctx context.Context) error {
+	ws, err := r.plan(ctx)
+	if err != nil {
+		return err
+	}
+	if r.now().After(r.t.Params.Deadline) {
+		return r.failScaleOut(ctx, ws, ackscale.CodeTaskTimeout,
+			fmt.Sprintf("the task did not finish within timeout_mins=%d", r.t.Params.ScaleOut.TimeoutMins))
+	}
+	if err := r.stage(ctx, "create_instances"); err != nil {
+		return err
+	}
+	for i := range ws {
+		if err := r.createInstance(ctx, &ws[i]); err != nil {
+			code, msg := errorOf(err)
+			if code == ackscale.CodeInternal {
+				return err // a store or programming error: retry the job
+			}
+			return r.failScaleOut(ctx, ws, code, msg)
+		}
+	}
+	if err := r.stage(ctx, "wait_running"); err != nil {
+		return err
+	}
+	if wait, err := r.waitRunning(ctx, ws); err != nil || wait > 0 {
+		if err != nil {
+			return err
+		}
+		return river.JobSnooze(wait)
+	}
+	if err := r.stage(ctx, "register"); err != nil {
+		return err
+	}
+	for i := range ws {
+		if err := r.register(ctx, &ws[i]); err != nil {
+			return err
+		}
+	}
+	return r.succeed(ctx, ackscale.ClusterRunning)
+}
+
+// plan records the workers the task will create, once: a re-run finds them.
+func (r *run) plan(ctx context.Context) ([]ackscale.Worker, error) {
+	ws, err := r.cfg.Store.WorkersByTask(ctx, r.t.ID)
+	if err != nil || len(ws) > 0 {
+		return ws, err
+	}
+	if err := r.stage(ctx, "plan"); err != nil {
+		return nil, err
+	}
+	ws = r.placement()
+	if err := r.cfg.Store.WorkersInsert(ctx, ws); err != nil {
+		return nil, fmt.Errorf("plan workers: %w", err)
+	}
+	r.event("Normal", "Planned", fmt.Sprintf("planned %d workers", len(ws)))
+	return r.cfg.Store.WorkersByTask(ctx, r.t.ID)
+}
+
+// placement spreads the workers evenly over the request's vSwitches (and so
+// their zones), in order.
+func (r *run) placement() []ackscale.Worker {
+	so := r.t.Params.ScaleOut
+	labels := map[string]string{}
+	for _, t := range so.Tags {
+		labels[t.Key] = t.Value
+	}
+	runtime := r.c.Spec.Runtime
+	if so.Runtime != nil && so.Runtime.Name != "" {
+		runtime = *so.Runtime
+	}
+	now := r.now()
+	ws := make([]ackscale.Worker, so.Count)
+	for i := range ws {
+		w := ackscale.Worker{
+			ClusterID: r.c.ID, AccountID: r.c.AccountID, TaskID: r.t.ID,
+			ClientToken:  r.t.ID + "-" + strconv.Itoa(i),
+			RegionID:     r.c.Spec.RegionID,
+			InstanceType: so.InstanceTypes[0], ImageID: so.ImageID, ChargeType: so.ChargeType,
+			State: ackscale.NodeInitial, Labels: maps.Clone(labels), Taints: so.Taints, Runtime: runtime,
+			SystemDiskGiB: so.SystemDiskSizeGiB, EdgeWorker: so.EdgeWorker, Created: now, Updated: now,
+		}
+		if so.ENSRegionID != "" {
+			w.RegionID, w.ZoneID = so.ENSRegionID, so.ENSRegionID
+		} else if len(so.VSwitchIDs) > 0 {
+			w.VSwitchID = so.VSwitchIDs[i%len(so.VSwitchIDs)]
+			w.ZoneID, _ = r.cfg.Cloud.VSwitchZone(w.VSwitchID)
+		}
+		ws[i] = w
+	}
+	return ws
+}
+
+// createInstance asks the cloud for w's instance (idempotent by client
+// token) and records it.
+func (r *run) createInstance(ctx context.Context, w *ackscale.Worker) error {
+	if w.InstanceID != "" || w.State != ackscale.NodeInitial {
+		return nil
+	}
+	in, err := r.cfg.Cloud.RunInstance(ctx, ackscale.InstanceRequest{
+		ClientToken: w.ClientToken, AccountID: w.AccountID, RegionID: w.RegionID, ZoneID: w.ZoneID,
+		VSwitchID: w.VSwitchID, InstanceTypes: r.t.Params.ScaleOut.InstanceTypes, ImageID: w.ImageID,
+	})
+	var cloudErr *ackscale.Error
+	if errors.As(err, &cloudErr) {
+		w.State, w.ErrorMessage = ackscale.NodeFailed, cloudErr.Code+": "+cloudErr.Message
+		if serr := r.cfg.Store.WorkerSave(ctx, *w); serr != nil {
+			return serr
+		}
+		return cloudErr
+	}
+	if err != nil {
+		return fmt.Errorf("create instance for %s: %w", w.ClientToken, err)
+	}
+	w.InstanceID, w.IP, w.InstanceType, w.ZoneID = in.ID, in.IP, in.InstanceType, in.ZoneID
+	w.NodeName = w.RegionID + "." + in.IP
+	w.Hostname = "iZ" + strings.TrimPrefix(in.ID, "i-") + "Z"
+	w.State = ackscale.NodeStarting
+	return r.cfg.Store.WorkerSave(ctx, *w)
+}
+
+// waitRunning returns how long to snooze before the next look, or 0 when
+// every instance runs. Short waits are slept in process.
+func (r *run) waitRunning(ctx context.Context, ws []ackscale.Worker) (time.Duration, error) {
+	for {
+		var latest time.Time
+		for _, w := range ws {
+			in, err := r.cfg.Cloud.DescribeInstance(ctx, w.InstanceID)
+			if err != nil {
+				return 0, fmt.Errorf("describe instance: %w", err)
+			}
+			if in.Status != ackscale.InstanceRunning && in.ReadyAt.After(latest) {
+				latest = in.ReadyAt
+			}
+		}
+		if latest.IsZero() {
+			return 0, nil
+		}
+		wait := min(latest.Sub(r.now()), r.t.Params.Deadline.Sub(r.now())) + 10*time.Millisecond
+		if wait > r.cfg.MaxWait {
+			return wait, nil
+		}
+		if err := sleep(ctx, max(wait, 10*time.Millisecond)); err != nil {
+			return 0, err
+		}
+		if r.now().After(r.t.Params.Deadline) {
+			return time.Millisecond, nil // the next run fails the task with a timeout
+		}
+	}
+}
+
+func sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+// register makes w a Ready Node (with Kubernetes on) and a running worker.
+func (r *run) register(ctx context.Context, w *ackscale.Worker) error {
+	if w.State == ackscale.NodeRunning {
+		return nil
+	}
+	w.State, w.NodeStatus = ackscale.NodeRunning, "Ready"
+	if r.cfg.Kube != nil {
+		if err := r.cfg.Kube.RegisterNode(ctx, r.c, *w); err != nil {
+			return fmt.Errorf("register node %s: %w", w.NodeName, err)
+		}
+	}
+	return r.cfg.Store.WorkerSave(ctx, *w)
+}
+
+// failScaleOut ends a failed scale-out: with rollback every instance the
+// task created is released and its workers forgotten; without, failed and
+// unfinished workers stay listed with the error.
+func (r *run) failScaleOut(ctx context.Context, ws []ackscale.Worker, code, msg string) error {
+	r.setError(code, msg)
+	if err := r.cfg.Store.TaskSave(ctx, r.t); err != nil {
+		return err
+	}
+	if !r.t.Params.ScaleOut.DisableRollback {
+		if err := r.stage(ctx, "rollback"); err != nil {
+			return err
+		}
+		if err := r.rollback(ctx, ws); err != nil {
+			return err
+		}
+	} else if err := r.keepFailed(ctx, ws, msg); err != nil {
+		return err
+	}
+	return r.finishFailed(ctx, r.clusterStateAfterFailure())
+}
+
+func (r *run) clusterStateAfterFailure() string {
+	if r.t.Type == ackscale.TaskCreateCluster {
+		return ackscale.ClusterFailed
+	}
+	return ackscale.ClusterRunning
+}
+
+func (r *run) rollback(ctx context.Context, ws []ackscale.Worker) error {
+	for _, w := range ws {
+		if r.cfg.Kube != nil && w.State == ackscale.NodeRunning {
+			if err := r.cfg.Kube.RemoveNode(ctx, r.c.ID, w.NodeName, false); err != nil {
+				return fmt.Errorf("rollback: %w", err)
+			}
+		}
+		if err := r.cfg.Cloud.ReleaseByToken(ctx, w.ClientToken); err != nil {
+			return fmt.Errorf("rollback: %w", err)
+		}
+		if err := r.cfg.Store.WorkerDelete(ctx, w.ClientToken); err != nil {
+			return fmt.Errorf("rollback: %w", err)
+		}
+	}
+	r.event("Normal", "RolledBack", fmt.Sprintf("released %d instances", len(ws)))
+	return nil
+}
+
+func (r *run) keepFailed(ctx context.Context, ws []ackscale.Worker, msg string) error {
+	for _, w := range ws {
+		if w.State == ackscale.NodeRunning {
+			continue
+		}
+		w.State = ackscale.NodeFailed
+		if w.ErrorMessage == "" {
+			w.ErrorMessage = msg
+		}
+		if err := r.cfg.Store.WorkerSave(ctx, w); err != nil {
+			return err
+		}
+	}
+	return nil
+}

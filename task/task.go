@@ -1,0 +1,186 @@
+// Package task runs ackscale's tasks as River jobs: create a cluster, scale
+// it out or in, remove nodes, delete it. Every step is recorded before and
+// after it touches the cloud, so a job re-run after a crash resumes where the
+// last one stopped and never creates an instance twice.
+package task
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/riverqueue/river"
+
+	"github.com/ackscale/ackscale"
+)
+
+// Store is what tasks read and write. Declared here, implemented by the stores.
+type Store interface {
+	TaskByID(ctx context.Context, id string) (ackscale.Task, error)
+	TaskSave(ctx context.Context, t ackscale.Task) error
+	// TaskFinish saves an ended task and sets its cluster's state ("" = unchanged).
+	TaskFinish(ctx context.Context, t ackscale.Task, clusterState string) error
+	ClusterByID(ctx context.Context, id string) (ackscale.Cluster, error)
+	ClusterSetAPIServer(ctx context.Context, id, endpoint string) error
+	WorkersInsert(ctx context.Context, ws []ackscale.Worker) error
+	WorkerSave(ctx context.Context, w ackscale.Worker) error
+	WorkerDelete(ctx context.Context, clientToken string) error
+	WorkersByTask(ctx context.Context, taskID string) ([]ackscale.Worker, error)
+	WorkersByCluster(ctx context.Context, p ackscale.WorkerListParams) ([]ackscale.Worker, int, error)
+}
+
+// Cloud is the (emulated) cloud the tasks create instances in.
+type Cloud interface {
+	RunInstance(ctx context.Context, r ackscale.InstanceRequest) (ackscale.Instance, error)
+	DescribeInstance(ctx context.Context, id string) (ackscale.Instance, error)
+	ReleaseInstance(ctx context.Context, id string) error
+	ReleaseByToken(ctx context.Context, clientToken string) error
+	// VSwitchZone returns the zone of a vSwitch.
+	VSwitchZone(id string) (zoneID string, ok bool)
+}
+
+// Kube registers workers as Nodes in each cluster's API server. Nil when
+// ackscale runs with --kube=off.
+type Kube interface {
+	EnsureCluster(ctx context.Context, c ackscale.Cluster) (endpoint string, err error)
+	RegisterNode(ctx context.Context, c ackscale.Cluster, w ackscale.Worker) error
+	RemoveNode(ctx context.Context, clusterID, nodeName string, drain bool) error
+	DeleteCluster(ctx context.Context, clusterID string) error
+}
+
+// Config configures the task runner.
+type Config struct {
+	Store  Store
+	Cloud  Cloud
+	Kube   Kube // nil: no Kubernetes
+	Logger *slog.Logger
+	Now    func() time.Time
+	// MaxWait is the longest a job waits in process for instances to boot
+	// before it snoozes and frees its worker slot.
+	MaxWait time.Duration
+}
+
+// Worker is the River worker of ackscale.TaskJob.
+type Worker struct {
+	river.WorkerDefaults[ackscale.TaskJob]
+	cfg Config
+}
+
+// Register adds the task worker to workers.
+func Register(workers *river.Workers, cfg Config) error {
+	if cfg.Store == nil || cfg.Cloud == nil {
+		return errors.New("task: Store and Cloud are required")
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Now == nil {
+		cfg.Now = func() time.Time { return time.Now().UTC() }
+	}
+	if cfg.MaxWait <= 0 {
+		cfg.MaxWait = 5 * time.Second
+	}
+	return river.AddWorkerSafely(workers, &Worker{cfg: cfg})
+}
+
+// Timeout bounds one run of a job; long waits snooze instead.
+func (w *Worker) Timeout(*river.Job[ackscale.TaskJob]) time.Duration { return 90 * time.Second }
+
+// Work runs (or resumes) one task.
+func (w *Worker) Work(ctx context.Context, job *river.Job[ackscale.TaskJob]) error {
+	t, err := w.cfg.Store.TaskByID(ctx, job.Args.TaskID)
+	if err != nil {
+		return fmt.Errorf("load task: %w", err)
+	}
+	if t.State != ackscale.TaskRunning {
+		return nil
+	}
+	c, err := w.cfg.Store.ClusterByID(ctx, t.ClusterID)
+	if err != nil {
+		return fmt.Errorf("load cluster: %w", err)
+	}
+	r := &run{cfg: w.cfg, t: t, c: c,
+		log: w.cfg.Logger.With("task_id", t.ID, "cluster_id", t.ClusterID, "task_type", t.Type, "attempt", job.Attempt)}
+	r.log.DebugContext(ctx, "task run")
+	switch t.Type {
+	case ackscale.TaskCreateCluster:
+		return r.createCluster(ctx)
+	case ackscale.TaskScaleOut:
+		return r.scaleOut(ctx)
+	case ackscale.TaskScaleIn, ackscale.TaskRemoveNodes:
+		return r.removeNodes(ctx)
+	case ackscale.TaskDeleteCluster:
+		return r.deleteCluster(ctx)
+	}
+	return river.JobCancel(fmt.Errorf("unknown task type %q", t.Type))
+}
+
+// run is one run of one task.
+type run struct {
+	cfg Config
+	t   ackscale.Task
+	c   ackscale.Cluster
+	log *slog.Logger
+}
+
+func (r *run) now() time.Time { return r.cfg.Now() }
+
+// stage makes name the current stage, ending the previous one as a success.
+func (r *run) stage(ctx context.Context, name string) error {
+	if r.t.CurrentStage == name {
+		return nil
+	}
+	r.endStage(ackscale.TaskSuccess, "")
+	r.t.CurrentStage = name
+	r.t.Stages = append(r.t.Stages, ackscale.TaskStage{Name: name, State: ackscale.TaskRunning, Start: r.now()})
+	r.log.InfoContext(ctx, "task stage", "stage", name)
+	return r.cfg.Store.TaskSave(ctx, r.t)
+}
+
+func (r *run) endStage(state, msg string) {
+	if n := len(r.t.Stages); n > 0 && r.t.Stages[n-1].State == ackscale.TaskRunning {
+		r.t.Stages[n-1].State, r.t.Stages[n-1].End, r.t.Stages[n-1].Message = state, r.now(), msg
+	}
+}
+
+func (r *run) event(level, reason, msg string) {
+	r.t.Events = append(r.t.Events, ackscale.TaskEvent{Action: r.t.CurrentStage, Level: level, Reason: reason,
+		Message: msg, Source: "ackscale", Timestamp: r.now()})
+}
+
+// succeed ends the task and moves the cluster to clusterState.
+func (r *run) succeed(ctx context.Context, clusterState string) error {
+	r.endStage(ackscale.TaskSuccess, "")
+	r.t.State, r.t.CurrentStage = ackscale.TaskSuccess, "done"
+	r.event("Normal", "TaskSucceeded", "task succeeded")
+	r.log.InfoContext(ctx, "task succeeded")
+	return r.cfg.Store.TaskFinish(ctx, r.t, clusterState)
+}
+
+// finishFailed ends the task as failed with the error already set.
+func (r *run) finishFailed(ctx context.Context, clusterState string) error {
+	r.endStage(ackscale.TaskFailed, r.t.ErrorMessage)
+	r.t.State = ackscale.TaskFailed
+	r.log.WarnContext(ctx, "task failed", "code", r.t.ErrorCode, "err", r.t.ErrorMessage)
+	return r.cfg.Store.TaskFinish(ctx, r.t, clusterState)
+}
+
+func (r *run) setError(code, msg string) {
+	if r.t.ErrorCode == "" {
+		r.t.ErrorCode, r.t.ErrorMessage = code, msg
+		r.event("Warning", code, msg)
+	}
+}
+
+// errorOf splits err into an ACK code and a message.
+func errorOf(err error) (code, msg string) {
+	var e *ackscale.Error
+	if errors.As(err, &e) {
+		return e.Code, e.Message
+	}
+	return ackscale.CodeInternal, err.Error()
+}
+
+func discard() *slog.Logger { return slog.New(slog.DiscardHandler) }
