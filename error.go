@@ -37,6 +37,8 @@ const (
 	CodeENSRegionNotFound    = "InvalidEnsRegionId.NotFound"
 	CodeDiskTooSmall         = "InvalidSystemDiskSize.LessThanImageSize"
 	CodeInstanceNotFound     = "InvalidInstanceId.NotFound"
+	CodeNoStock              = "OperationDenied.NoStock"
+	CodeIPExhausted          = "InvalidVSwitchId.IpNotEnough"
 
 	// Lookups (HTTP 404).
 	CodeClusterNotFound = "ErrorClusterNotFound"

@@ -21,14 +21,29 @@ import (
 type Store interface {
 	// InstanceCreate inserts in unless an instance with its client token
 	// exists, which it then returns with created false.
-	InstanceCreate(ctx context.Context, in ackscale.Instance) (out ackscale.Instance, created bool, err error)
+	// capacity is the catalog's stock of the zone × type (negative: none);
+	// a zone × type at capacity gets OperationDenied.NoStock.
+	InstanceCreate(ctx context.Context, in ackscale.Instance, capacity int) (out ackscale.Instance, created bool, err error)
 	// InstanceGet returns an instance; InvalidInstanceId.NotFound if none.
 	InstanceGet(ctx context.Context, id string) (ackscale.Instance, error)
 	// InstanceByToken returns the instance a client token created.
 	InstanceByToken(ctx context.Context, clientToken string) (ackscale.Instance, error)
 	InstanceSetStatus(ctx context.Context, id, status string) error
+	InstanceSetReadyAt(ctx context.Context, id string, readyAt time.Time) error
+	InstanceDetach(ctx context.Context, clientToken string) error
 	// InstanceUsedIPs returns the IPs of the pool held by unreleased instances.
 	InstanceUsedIPs(ctx context.Context, pool string) (map[string]bool, error)
+	InstanceUsage(ctx context.Context, accountID string) ([]ackscale.InstanceUsage, error)
+	InstanceList(ctx context.Context) ([]ackscale.Instance, error)
+	StockSet(ctx context.Context, o ackscale.StockOverride) error
+	StockList(ctx context.Context) ([]ackscale.StockOverride, error)
+	QuotaSet(ctx context.Context, q ackscale.QuotaOverride) error
+	QuotaList(ctx context.Context) ([]ackscale.QuotaOverride, error)
+	FaultAdd(ctx context.Context, f ackscale.Fault) error
+	FaultList(ctx context.Context) ([]ackscale.Fault, error)
+	FaultDelete(ctx context.Context, id string) error
+	// FaultFire counts a firing; false when the fault has none left.
+	FaultFire(ctx context.Context, id string) (bool, error)
 }
 
 // Config configures a Cloud.
@@ -70,49 +85,66 @@ func New(cfg Config) (*Cloud, error) {
 // Catalog returns the catalog the cloud serves.
 func (c *Cloud) Catalog() *catalog.Catalog { return c.cfg.Catalog }
 
-// Cloud error codes, as ECS and ENS answer them.
-const (
-	CodeNoStock       = "OperationDenied.NoStock"
-	CodeInvalidParams = "InvalidParameter"
-	CodeIPExhausted   = "InvalidVSwitchId.IpNotEnough"
-)
-
-// RunInstance creates one instance (RunInstances with Amount 1).
-// The first candidate type that exists is used (stock comes with the cloud issue).
+// RunInstance creates one instance (RunInstances with Amount 1). The call
+// is idempotent by client token. The first candidate type with stock in the
+// zone is used; when none has, the answer is OperationDenied.NoStock.
 func (c *Cloud) RunInstance(ctx context.Context, p ackscale.InstanceRequest) (ackscale.Instance, error) {
 	if prev, err := c.cfg.Store.InstanceByToken(ctx, p.ClientToken); err == nil {
 		return prev, nil
-	}
-	it, err := c.pickType(p)
-	if err != nil {
-		return ackscale.Instance{}, err
 	}
 	pool, prefix, err := c.ipPool(p)
 	if err != nil {
 		return ackscale.Instance{}, err
 	}
+	var lastErr error = ackscale.Errorf(ackscale.CodeInstanceTypeNotFound, "none of the instance types %v exists", p.InstanceTypes)
+	for _, name := range p.InstanceTypes {
+		it, ok := c.cfg.Catalog.InstanceType(name)
+		if !ok {
+			continue
+		}
+		if err := c.inject(ctx, ackscale.FaultCreate, p.AccountID, p.RegionID, p.ZoneID, name); err != nil {
+			return ackscale.Instance{}, err
+		}
+		in, err := c.create(ctx, p, it, pool, prefix)
+		if ackscale.ErrorCode(err) == ackscale.CodeNoStock {
+			lastErr = err
+			continue
+		}
+		return in, err
+	}
+	return ackscale.Instance{}, lastErr
+}
+
+func (c *Cloud) create(ctx context.Context, p ackscale.InstanceRequest, it catalog.InstanceType, pool string, prefix netip.Prefix) (ackscale.Instance, error) {
 	now := c.cfg.Now()
 	in := ackscale.Instance{
 		ID: ackscale.NewInstanceID(), ClientToken: p.ClientToken, AccountID: p.AccountID, RegionID: p.RegionID,
 		ZoneID: p.ZoneID, IPPool: pool, InstanceType: it.Name, ImageID: p.ImageID,
 		Status: ackscale.InstancePending, ReadyAt: now.Add(c.bootTime(it)), Created: now,
 	}
+	capacity := -1
+	if n, limited := c.cfg.Catalog.Stock(p.ZoneID, it.Name); limited {
+		capacity = n
+	}
+	var err error
 	for attempt := 0; attempt < 5; attempt++ {
-		ip, err := c.freeIP(ctx, pool, prefix)
-		if err != nil {
+		if in.IP, err = c.freeIP(ctx, pool, prefix); err != nil {
 			return ackscale.Instance{}, err
 		}
-		in.IP = ip
-		out, created, err := c.cfg.Store.InstanceCreate(ctx, in)
+		out, created, err := c.cfg.Store.InstanceCreate(ctx, in, capacity)
 		if err == nil {
 			if created {
 				c.log.InfoContext(ctx, "instance created", "instance_id", out.ID, "ip", out.IP, "zone", out.ZoneID, "instance_type", out.InstanceType)
 			}
 			return out, nil
 		}
+		var e *ackscale.Error
+		if errors.As(err, &e) {
+			return ackscale.Instance{}, err
+		}
 		c.log.WarnContext(ctx, "create instance: retrying", "err", err)
 	}
-	return ackscale.Instance{}, fmt.Errorf("create instance: IP allocation kept conflicting in %s", pool)
+	return ackscale.Instance{}, fmt.Errorf("create instance in %s: %w", pool, err)
 }
 
 func (c *Cloud) ipPool(p ackscale.InstanceRequest) (pool string, prefix netip.Prefix, err error) {
@@ -149,16 +181,7 @@ func (c *Cloud) freeIP(ctx context.Context, pool string, prefix netip.Prefix) (s
 			return addr.String(), nil
 		}
 	}
-	return "", ackscale.Errorf(CodeIPExhausted, "no free private IP left in %s (%s)", pool, prefix)
-}
-
-func (c *Cloud) pickType(p ackscale.InstanceRequest) (catalog.InstanceType, error) {
-	for _, name := range p.InstanceTypes {
-		if it, ok := c.cfg.Catalog.InstanceType(name); ok {
-			return it, nil
-		}
-	}
-	return catalog.InstanceType{}, ackscale.Errorf(ackscale.CodeInstanceTypeNotFound, "none of the instance types %v exists", p.InstanceTypes)
+	return "", ackscale.Errorf(ackscale.CodeIPExhausted, "no free private IP left in %s (%s)", pool, prefix)
 }
 
 func (c *Cloud) bootTime(it catalog.InstanceType) time.Duration {
@@ -171,18 +194,32 @@ func (c *Cloud) bootTime(it catalog.InstanceType) time.Duration {
 }
 
 // DescribeInstance returns an instance; a Pending one whose boot time has
-// passed is Running.
+// passed is Running, unless a start fault says otherwise: an error code
+// makes the boot fail (the instance stays Pending and the error is
+// returned), NeverRunning keeps it Pending, Latency delays it.
 func (c *Cloud) DescribeInstance(ctx context.Context, id string) (ackscale.Instance, error) {
 	in, err := c.cfg.Store.InstanceGet(ctx, id)
+	if err != nil || in.Status != ackscale.InstancePending || c.cfg.Now().Before(in.ReadyAt) {
+		return in, err
+	}
+	f, fired, err := c.fire(ctx, ackscale.FaultStart, in.AccountID, in.RegionID, in.ZoneID, in.InstanceType)
 	if err != nil {
 		return in, err
 	}
-	if in.Status == ackscale.InstancePending && !c.cfg.Now().Before(in.ReadyAt) {
-		if err := c.cfg.Store.InstanceSetStatus(ctx, id, ackscale.InstanceRunning); err != nil {
-			return in, err
+	if fired {
+		switch {
+		case f.NeverRunning:
+			return in, c.delayBoot(ctx, &in, 100*365*24*time.Hour)
+		case f.Code != "":
+			return in, faultError(f)
+		case f.Latency > 0:
+			return in, c.delayBoot(ctx, &in, f.Latency)
 		}
-		in.Status = ackscale.InstanceRunning
 	}
+	if err := c.cfg.Store.InstanceSetStatus(ctx, id, ackscale.InstanceRunning); err != nil {
+		return in, err
+	}
+	in.Status = ackscale.InstanceRunning
 	return in, nil
 }
 
@@ -198,6 +235,9 @@ func (c *Cloud) ReleaseInstance(ctx context.Context, id string) error {
 	}
 	if in.Status == ackscale.InstanceReleased {
 		return nil
+	}
+	if err := c.inject(ctx, ackscale.FaultRelease, in.AccountID, in.RegionID, in.ZoneID, in.InstanceType); err != nil {
+		return err
 	}
 	if err := c.cfg.Store.InstanceSetStatus(ctx, id, ackscale.InstanceReleased); err != nil {
 		return fmt.Errorf("release instance: %w", err)
@@ -217,4 +257,10 @@ func (c *Cloud) ReleaseByToken(ctx context.Context, clientToken string) error {
 		return fmt.Errorf("release instance: %w", err)
 	}
 	return c.ReleaseInstance(ctx, in.ID)
+}
+
+// DetachByToken records that the instance a client token created left its
+// cluster without being released: it stays, the account's.
+func (c *Cloud) DetachByToken(ctx context.Context, clientToken string) error {
+	return c.cfg.Store.InstanceDetach(ctx, clientToken)
 }

@@ -23,9 +23,13 @@ func (s *Server) target(ctx context.Context, r *request) (ackscale.Cluster, rule
 	if err != nil {
 		return c, rules.Target{}, err
 	}
+	q, err := s.cfg.Cloud.Quotas(ctx, r.account.ID)
+	if err != nil {
+		return c, rules.Target{}, err
+	}
 	t := rules.Target{
 		Profile: c.Profile, RegionID: c.Spec.RegionID, VPCID: c.Spec.VPCID, VSwitchIDs: c.Spec.VSwitchIDs,
-		Workers: n, MaxWorkers: s.cfg.MaxWorkers, Defaults: c.Spec,
+		Workers: n, MaxWorkers: q[ackscale.QuotaWorkersPerCluster], Defaults: c.Spec,
 	}
 	if c.PasswordHash != "" {
 		hash := []byte(c.PasswordHash)
@@ -65,6 +69,13 @@ func (s *Server) scaleOutCluster(ctx context.Context, r *request) (response, err
 func (s *Server) startScaleOut(ctx context.Context, r *request, c ackscale.Cluster, so ackscale.ScaleOut, prior int) (response, error) {
 	if len(so.VSwitchIDs) == 0 && so.ENSRegionID == "" {
 		so.VSwitchIDs = c.Spec.VSwitchIDs
+	}
+	region := c.Spec.RegionID
+	if so.ENSRegionID != "" {
+		region = so.ENSRegionID
+	}
+	if err := s.cfg.Cloud.CheckQuota(ctx, r.account.ID, region, so.InstanceTypes[0], so.Count); err != nil {
+		return response{}, err
 	}
 	t := s.newTask(r, c.ID, ackscale.TaskScaleOut, so.TimeoutMins)
 	t.Params.ScaleOut, t.Params.PriorWorkers = &so, prior

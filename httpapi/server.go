@@ -30,6 +30,17 @@ type Store interface {
 	WorkersCount(ctx context.Context, clusterID string) (int, error)
 }
 
+// Cloud is what the API asks the emulated cloud: what exists (for
+// validation) and the account's quotas.
+type Cloud interface {
+	rules.Cloud
+	// Quotas returns the quotas in force for an account, by name.
+	Quotas(ctx context.Context, accountID string) (map[string]int, error)
+	// CheckQuota refuses count more instances of a type that would pass an
+	// instance or vCPU quota (QuotaExceeded, naming the quota).
+	CheckQuota(ctx context.Context, accountID, regionID, instanceType string, count int) error
+}
+
 // Kubeconfigs returns a cluster's kubeconfig. Nil in --kube=off mode.
 type Kubeconfigs interface {
 	Kubeconfig(clusterID string) ([]byte, error)
@@ -38,13 +49,11 @@ type Kubeconfigs interface {
 // Config configures a Server.
 type Config struct {
 	Store       Store
-	Cloud       rules.Cloud
+	Cloud       Cloud
 	Kube        Kubeconfigs // nil: clusters have no API server
 	Logger      *slog.Logger
 	Now         func() time.Time
 	MaxBodySize int64 // default 1 MiB
-	// MaxWorkers is the workers-per-cluster quota (ruling 9), default 1000.
-	MaxWorkers int
 	// BcryptCost is the cost of login password hashes (default bcrypt's).
 	BcryptCost int
 }
@@ -71,11 +80,8 @@ func New(cfg Config) (*Server, error) {
 	if cfg.MaxBodySize <= 0 {
 		cfg.MaxBodySize = 1 << 20
 	}
-	if cfg.MaxWorkers <= 0 {
-		cfg.MaxWorkers = 1000
-	}
 	s := &Server{cfg: cfg, log: cfg.Logger}
-	s.verify = &sign.Verifier{Secret: s.secret, Nonces: cfg.Store, Now: cfg.Now, MaxSkew: 15 * time.Minute}
+	s.verify = &sign.Verifier{SecretFunc: s.secret, Nonces: cfg.Store, Now: cfg.Now, MaxSkew: 15 * time.Minute}
 	s.routes = s.routeTable()
 	return s, nil
 }

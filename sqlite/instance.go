@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/ackscale/ackscale"
 )
@@ -13,9 +14,11 @@ const instanceColumns = `id, client_token, account_id, region_id, zone_id, ip_po
 
 // InstanceCreate records a new instance of the emulated cloud. The call is
 // idempotent by client token: when an instance with in.ClientToken exists,
-// it is returned unchanged and created is false. An IP already taken in the
-// pool is a conflict the caller retries with another IP.
-func (s *Store) InstanceCreate(ctx context.Context, in ackscale.Instance) (out ackscale.Instance, created bool, err error) {
+// it is returned unchanged and created is false. capacity is the catalog's
+// stock of the zone × type (negative: unlimited); an override set at run
+// time wins, and a zone × type at capacity gets OperationDenied.NoStock. An
+// IP already taken in the pool is a conflict the caller retries.
+func (s *Store) InstanceCreate(ctx context.Context, in ackscale.Instance, capacity int) (out ackscale.Instance, created bool, err error) {
 	err = s.inTx(ctx, func(tx *sql.Tx) error {
 		prev, err := scanInstance(tx.QueryRowContext(ctx, `SELECT `+instanceColumns+` FROM cloud_instances WHERE client_token = ?`, in.ClientToken))
 		if err == nil {
@@ -23,6 +26,9 @@ func (s *Store) InstanceCreate(ctx context.Context, in ackscale.Instance) (out a
 			return nil
 		}
 		if !errors.Is(err, sql.ErrNoRows) {
+			return err
+		}
+		if err := checkStock(ctx, tx, in, capacity); err != nil {
 			return err
 		}
 		_, err = tx.ExecContext(ctx, `INSERT INTO cloud_instances (`+instanceColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -64,6 +70,22 @@ func (s *Store) InstanceSetStatus(ctx context.Context, id, status string) error 
 	_, err := s.db.ExecContext(ctx, `UPDATE cloud_instances SET status = ?, released_at = ? WHERE id = ?`, status, released, id)
 	if err != nil {
 		return fmt.Errorf("set instance status: %w", err)
+	}
+	return nil
+}
+
+// InstanceDetach marks an instance as removed from its cluster but kept.
+func (s *Store) InstanceDetach(ctx context.Context, clientToken string) error {
+	if _, err := s.db.ExecContext(ctx, `UPDATE cloud_instances SET detached = 1 WHERE client_token = ?`, clientToken); err != nil {
+		return fmt.Errorf("detach instance: %w", err)
+	}
+	return nil
+}
+
+// InstanceSetReadyAt moves an instance's boot time (start faults).
+func (s *Store) InstanceSetReadyAt(ctx context.Context, id string, readyAt time.Time) error {
+	if _, err := s.db.ExecContext(ctx, `UPDATE cloud_instances SET ready_at = ? WHERE id = ?`, ms(readyAt), id); err != nil {
+		return fmt.Errorf("set ready time: %w", err)
 	}
 	return nil
 }
@@ -117,4 +139,25 @@ func scanInstance(r scanner) (ackscale.Instance, error) {
 	}
 	in.ReadyAt, in.Created, in.Released = fromMS(ready), fromMS(created), fromMS(released)
 	return in, nil
+}
+
+func checkStock(ctx context.Context, tx *sql.Tx, in ackscale.Instance, capacity int) error {
+	if override, ok, err := stockCapacity(ctx, tx, in.ZoneID, in.InstanceType); err != nil {
+		return fmt.Errorf("read stock: %w", err)
+	} else if ok {
+		capacity = override
+	}
+	if capacity < 0 {
+		return nil
+	}
+	var live int
+	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM cloud_instances WHERE zone_id = ? AND instance_type = ? AND status <> ?`,
+		in.ZoneID, in.InstanceType, ackscale.InstanceReleased).Scan(&live); err != nil {
+		return fmt.Errorf("count stock: %w", err)
+	}
+	if live >= capacity {
+		return ackscale.Errorf(ackscale.CodeNoStock, "the requested resource %s is sold out in zone %s (stock %d)",
+			in.InstanceType, in.ZoneID, capacity)
+	}
+	return nil
 }

@@ -156,28 +156,28 @@ func TestInstanceCreateIdempotentByToken(t *testing.T) {
 	b := setup(t)
 	in := ackscale.Instance{ID: "i-a", ClientToken: "tok", AccountID: b.account.ID, RegionID: "cn-hangzhou", IPPool: "vsw-1",
 		IP: "192.168.0.3", InstanceType: "ecs.c5.xlarge", Status: ackscale.InstancePending}
-	out, created, err := b.store.InstanceCreate(b.ctx, in)
+	out, created, err := b.store.InstanceCreate(b.ctx, in, -1)
 	require.NoError(t, err)
 	require.True(t, created)
 	require.Equal(t, "i-a", out.ID)
 
 	again := in
 	again.ID, again.IP = "i-b", "192.168.0.4"
-	out, created, err = b.store.InstanceCreate(b.ctx, again)
+	out, created, err = b.store.InstanceCreate(b.ctx, again, -1)
 	require.NoError(t, err)
 	require.False(t, created)
 	require.Equal(t, "i-a", out.ID)
 
 	// The same IP in the same pool is refused while the first holds it...
 	clash := ackscale.Instance{ID: "i-c", ClientToken: "tok2", IPPool: "vsw-1", IP: "192.168.0.3", Status: ackscale.InstancePending}
-	_, _, err = b.store.InstanceCreate(b.ctx, clash)
+	_, _, err = b.store.InstanceCreate(b.ctx, clash, -1)
 	require.Error(t, err)
 	// ...and free once it is released.
 	require.NoError(t, b.store.InstanceSetStatus(b.ctx, "i-a", ackscale.InstanceReleased))
 	used, err := b.store.InstanceUsedIPs(b.ctx, "vsw-1")
 	require.NoError(t, err)
 	require.Empty(t, used)
-	_, created, err = b.store.InstanceCreate(b.ctx, clash)
+	_, created, err = b.store.InstanceCreate(b.ctx, clash, -1)
 	require.NoError(t, err)
 	require.True(t, created)
 }

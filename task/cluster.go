@@ -59,6 +59,8 @@ func (r *run) removeWorker(ctx context.Context, w ackscale.Worker, drain, releas
 		if err := r.cfg.Cloud.ReleaseByToken(ctx, w.ClientToken); err != nil {
 			return err
 		}
+	} else if err := r.cfg.Cloud.DetachByToken(ctx, w.ClientToken); err != nil {
+		return err
 	}
 	return r.cfg.Store.WorkerDelete(ctx, w.ClientToken)
 }

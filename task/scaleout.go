@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -41,10 +42,14 @@ func (r *run) scaleOut(ctx context.Context) error {
 	if err := r.stage(ctx, "wait_running"); err != nil {
 		return err
 	}
-	if wait, err := r.waitRunning(ctx, ws); err != nil || wait > 0 {
-		if err != nil {
-			return err
+	wait, err := r.waitRunning(ctx, ws)
+	if err != nil {
+		if code, msg := errorOf(err); code != ackscale.CodeInternal {
+			return r.failScaleOut(ctx, ws, code, msg) // the cloud says an instance will not boot
 		}
+		return err
+	}
+	if wait > 0 {
 		return river.JobSnooze(wait)
 	}
 	if err := r.stage(ctx, "register"); err != nil {
@@ -115,10 +120,7 @@ func (r *run) createInstance(ctx context.Context, w *ackscale.Worker) error {
 	if w.InstanceID != "" || w.State != ackscale.NodeInitial {
 		return nil
 	}
-	in, err := r.cfg.Cloud.RunInstance(ctx, ackscale.InstanceRequest{
-		ClientToken: w.ClientToken, AccountID: w.AccountID, RegionID: w.RegionID, ZoneID: w.ZoneID,
-		VSwitchID: w.VSwitchID, InstanceTypes: r.t.Params.ScaleOut.InstanceTypes, ImageID: w.ImageID,
-	})
+	in, err := r.runInstance(ctx, w)
 	var cloudErr *ackscale.Error
 	if errors.As(err, &cloudErr) {
 		w.State, w.ErrorMessage = ackscale.NodeFailed, cloudErr.Code+": "+cloudErr.Message
@@ -135,6 +137,38 @@ func (r *run) createInstance(ctx context.Context, w *ackscale.Worker) error {
 	w.Hostname = "iZ" + strings.TrimPrefix(in.ID, "i-") + "Z"
 	w.State = ackscale.NodeStarting
 	return r.cfg.Store.WorkerSave(ctx, *w)
+}
+
+// runInstance asks for w's instance in its zone, trying the listed types in
+// order; when that zone has no stock of any, it tries the request's other
+// vSwitches (zones) in order, and moves w there.
+func (r *run) runInstance(ctx context.Context, w *ackscale.Worker) (ackscale.Instance, error) {
+	so := r.t.Params.ScaleOut
+	req := ackscale.InstanceRequest{ClientToken: w.ClientToken, AccountID: w.AccountID, RegionID: w.RegionID, ZoneID: w.ZoneID,
+		VSwitchID: w.VSwitchID, InstanceTypes: so.InstanceTypes, ImageID: w.ImageID}
+	in, err := r.cfg.Cloud.RunInstance(ctx, req)
+	if ackscale.ErrorCode(err) != ackscale.CodeNoStock || w.VSwitchID == "" {
+		return in, err
+	}
+	start := slices.Index(so.VSwitchIDs, w.VSwitchID)
+	for i := 1; i < len(so.VSwitchIDs); i++ {
+		vsw := so.VSwitchIDs[(start+i)%len(so.VSwitchIDs)]
+		zone, _ := r.cfg.Cloud.VSwitchZone(vsw)
+		if zone == w.ZoneID {
+			continue
+		}
+		req.VSwitchID, req.ZoneID = vsw, zone
+		in, err2 := r.cfg.Cloud.RunInstance(ctx, req)
+		if ackscale.ErrorCode(err2) == ackscale.CodeNoStock {
+			continue
+		}
+		if err2 == nil {
+			w.VSwitchID, w.ZoneID = vsw, zone
+			r.event("Normal", "ZoneFallback", fmt.Sprintf("%s: no stock in the first zone; placed in %s", w.ClientToken, zone))
+		}
+		return in, err2
+	}
+	return in, err
 }
 
 // waitRunning returns how long to snooze before the next look, or 0 when

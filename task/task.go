@@ -37,6 +37,8 @@ type Cloud interface {
 	DescribeInstance(ctx context.Context, id string) (ackscale.Instance, error)
 	ReleaseInstance(ctx context.Context, id string) error
 	ReleaseByToken(ctx context.Context, clientToken string) error
+	// DetachByToken keeps an instance that leaves its cluster unreleased.
+	DetachByToken(ctx context.Context, clientToken string) error
 	// VSwitchZone returns the zone of a vSwitch.
 	VSwitchZone(id string) (zoneID string, ok bool)
 }

@@ -28,6 +28,6 @@ func newRoot() *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(newServe(), newAccount())
+	root.AddCommand(newServe(), newAccount(), newAdmin())
 	return root
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/ackscale/ackscale"
+	"github.com/ackscale/ackscale/adminapi"
 	"github.com/ackscale/ackscale/catalog"
 	"github.com/ackscale/ackscale/cloud"
 	"github.com/ackscale/ackscale/httpapi"
@@ -32,7 +33,6 @@ type serveConfig struct {
 	BootLatency time.Duration
 	TimeScale   float64
 	LogLevel    string
-	MaxWorkers  int
 }
 
 func newServe() *cobra.Command {
@@ -55,7 +55,6 @@ func newServe() *cobra.Command {
 	f.DurationVar(&cfg.BootLatency, "boot-latency", 0, "boot time of every instance (default: each type's own; 0: instant)")
 	f.Float64Var(&cfg.TimeScale, "time-scale", 1, "run emulated time N times faster")
 	f.StringVar(&cfg.LogLevel, "log-level", "info", "debug | info | warn | error")
-	f.IntVar(&cfg.MaxWorkers, "max-workers-per-cluster", 1000, "quota: workers per cluster")
 	return cmd
 }
 
@@ -87,14 +86,21 @@ func serve(ctx context.Context, cfg serveConfig) error {
 	if err := ensureDefaultAccount(ctx, store, cfg.DataDir); err != nil {
 		return err
 	}
-	api, err := httpapi.New(httpapi.Config{Store: store, Cloud: cl, Logger: log, MaxWorkers: cfg.MaxWorkers})
+	api, err := httpapi.New(httpapi.Config{Store: store, Cloud: cl, Logger: log})
 	if err != nil {
 		return err
 	}
+	token, err := adminToken(cfg.DataDir, true)
+	if err != nil {
+		return err
+	}
+	mux := http.NewServeMux()
+	mux.Handle(adminapi.Prefix, adminapi.New(cl, store, token, log))
+	mux.Handle("/", api)
 	if err := store.StartJobs(ctx); err != nil {
 		return err
 	}
-	return listenAndServe(ctx, cfg.Addr, api, log)
+	return listenAndServe(ctx, cfg.Addr, mux, log)
 }
 
 func bootLatency(d time.Duration) *time.Duration {

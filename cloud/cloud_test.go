@@ -1,0 +1,195 @@
+package cloud_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/ackscale/ackscale"
+	"github.com/ackscale/ackscale/catalog"
+	"github.com/ackscale/ackscale/cloud"
+	"github.com/ackscale/ackscale/sqlite"
+)
+
+type testBundle struct {
+	ctx   context.Context
+	cloud *cloud.Cloud
+	store *sqlite.Store
+	vsw   catalog.VSwitch
+}
+
+func setup(t *testing.T, boot time.Duration) *testBundle {
+	t.Helper()
+	ctx := context.Background()
+	store, err := sqlite.Open(ctx, sqlite.Config{Dir: t.TempDir()})
+	require.NoError(t, err)
+	t.Cleanup(func() { require.NoError(t, store.Close(context.Background())) })
+	cat := catalog.Default()
+	c, err := cloud.New(cloud.Config{Store: store, Catalog: cat, BootLatency: &boot})
+	require.NoError(t, err)
+	return &testBundle{ctx: ctx, cloud: c, store: store, vsw: cat.DefaultVSwitches("cn-hangzhou")[0]}
+}
+
+var tokens int
+
+func (b *testBundle) run(types ...string) (ackscale.Instance, error) {
+	tokens++
+	return b.cloud.RunInstance(b.ctx, ackscale.InstanceRequest{ClientToken: "tok-" + time.Now().Format("150405.000000000") + string(rune('a'+tokens%26)),
+		AccountID: "acc", RegionID: b.vsw.RegionID, ZoneID: b.vsw.ZoneID, VSwitchID: b.vsw.ID, InstanceTypes: types})
+}
+
+func TestRunInstanceIdempotentAndIPsUnique(t *testing.T) {
+	t.Parallel()
+	b := setup(t, 0)
+	req := ackscale.InstanceRequest{ClientToken: "same", AccountID: "acc", RegionID: b.vsw.RegionID, ZoneID: b.vsw.ZoneID,
+		VSwitchID: b.vsw.ID, InstanceTypes: []string{"ecs.c5.xlarge"}}
+	first, err := b.cloud.RunInstance(b.ctx, req)
+	require.NoError(t, err)
+	again, err := b.cloud.RunInstance(b.ctx, req)
+	require.NoError(t, err)
+	require.Equal(t, first.ID, again.ID)
+
+	seen := map[string]bool{first.IP: true}
+	for range 20 {
+		in, err := b.run("ecs.c5.xlarge")
+		require.NoError(t, err)
+		require.False(t, seen[in.IP], in.IP)
+		seen[in.IP] = true
+	}
+	// A released instance's IP is given again.
+	require.NoError(t, b.cloud.ReleaseInstance(b.ctx, first.ID))
+	require.NoError(t, b.cloud.ReleaseInstance(b.ctx, first.ID)) // idempotent
+	in, err := b.run("ecs.c5.xlarge")
+	require.NoError(t, err)
+	require.Equal(t, first.IP, in.IP)
+}
+
+func TestStockFallsBackToNextType(t *testing.T) {
+	t.Parallel()
+	b := setup(t, 0)
+	require.NoError(t, b.cloud.SetStock(b.ctx, ackscale.StockOverride{ZoneID: b.vsw.ZoneID, InstanceType: "ecs.c5.xlarge", Capacity: 1}))
+	in, err := b.run("ecs.c5.xlarge", "ecs.g6.xlarge")
+	require.NoError(t, err)
+	require.Equal(t, "ecs.c5.xlarge", in.InstanceType)
+	in, err = b.run("ecs.c5.xlarge", "ecs.g6.xlarge")
+	require.NoError(t, err)
+	require.Equal(t, "ecs.g6.xlarge", in.InstanceType)
+	_, err = b.run("ecs.c5.xlarge")
+	require.Equal(t, ackscale.CodeNoStock, ackscale.ErrorCode(err))
+
+	views, err := b.cloud.Stock(b.ctx)
+	require.NoError(t, err)
+	var found bool
+	for _, v := range views {
+		if v.ZoneID == b.vsw.ZoneID && v.InstanceType == "ecs.c5.xlarge" {
+			found = true
+			require.Equal(t, 1, v.Capacity)
+			require.Equal(t, 1, v.InUse)
+			require.Equal(t, "override", v.Source)
+		}
+	}
+	require.True(t, found)
+}
+
+func TestFaults(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name  string
+		fault ackscale.Fault
+		check func(t *testing.T, b *testBundle)
+	}{
+		{"create error fires count times", ackscale.Fault{Operation: ackscale.FaultCreate, Code: "InternalError", Count: 2},
+			func(t *testing.T, b *testBundle) {
+				for range 2 {
+					_, err := b.run("ecs.c5.xlarge")
+					require.Equal(t, "InternalError", ackscale.ErrorCode(err))
+				}
+				_, err := b.run("ecs.c5.xlarge")
+				require.NoError(t, err)
+			}},
+		{"create fault matches its instance type only", ackscale.Fault{Operation: ackscale.FaultCreate, Code: ackscale.CodeNoStock, InstanceType: "ecs.g6.xlarge"},
+			func(t *testing.T, b *testBundle) {
+				_, err := b.run("ecs.g6.xlarge")
+				require.Equal(t, ackscale.CodeNoStock, ackscale.ErrorCode(err))
+				_, err = b.run("ecs.c5.xlarge")
+				require.NoError(t, err)
+			}},
+		{"start never running", ackscale.Fault{Operation: ackscale.FaultStart, NeverRunning: true},
+			func(t *testing.T, b *testBundle) {
+				in, err := b.run("ecs.c5.xlarge")
+				require.NoError(t, err)
+				got, err := b.cloud.DescribeInstance(b.ctx, in.ID)
+				require.NoError(t, err)
+				require.Equal(t, ackscale.InstancePending, got.Status)
+				require.True(t, got.ReadyAt.After(time.Now().Add(24*time.Hour)))
+			}},
+		{"start error", ackscale.Fault{Operation: ackscale.FaultStart, Code: "InstanceStartFailed", Count: 1},
+			func(t *testing.T, b *testBundle) {
+				in, err := b.run("ecs.c5.xlarge")
+				require.NoError(t, err)
+				_, err = b.cloud.DescribeInstance(b.ctx, in.ID)
+				require.Equal(t, "InstanceStartFailed", ackscale.ErrorCode(err))
+			}},
+		{"release error", ackscale.Fault{Operation: ackscale.FaultRelease, Code: "IncorrectInstanceStatus", Count: 1},
+			func(t *testing.T, b *testBundle) {
+				in, err := b.run("ecs.c5.xlarge")
+				require.NoError(t, err)
+				require.Equal(t, "IncorrectInstanceStatus", ackscale.ErrorCode(b.cloud.ReleaseInstance(b.ctx, in.ID)))
+				require.NoError(t, b.cloud.ReleaseInstance(b.ctx, in.ID))
+			}},
+		{"create latency", ackscale.Fault{Operation: ackscale.FaultCreate, Latency: 50 * time.Millisecond, Count: 1},
+			func(t *testing.T, b *testBundle) {
+				start := time.Now()
+				_, err := b.run("ecs.c5.xlarge")
+				require.NoError(t, err)
+				require.GreaterOrEqual(t, time.Since(start), 50*time.Millisecond)
+			}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			b := setup(t, 0)
+			f, err := b.cloud.AddFault(b.ctx, tc.fault)
+			require.NoError(t, err)
+			require.NotEmpty(t, f.ID)
+			tc.check(t, b)
+		})
+	}
+}
+
+func TestFaultValidation(t *testing.T) {
+	t.Parallel()
+	b := setup(t, 0)
+	for _, f := range []ackscale.Fault{
+		{Operation: "boot", Code: "X"},
+		{Operation: ackscale.FaultCreate},
+		{Operation: ackscale.FaultCreate, Code: "X", Probability: 1.5},
+		{Operation: ackscale.FaultCreate, NeverRunning: true},
+	} {
+		_, err := b.cloud.AddFault(b.ctx, f)
+		require.Error(t, err, "%+v", f)
+	}
+}
+
+func TestQuotas(t *testing.T) {
+	t.Parallel()
+	b := setup(t, 0)
+	require.NoError(t, b.cloud.SetQuota(b.ctx, ackscale.QuotaOverride{AccountID: "acc", Name: ackscale.QuotaECSInstancesPerRegion, Value: 2}))
+	require.NoError(t, b.cloud.CheckQuota(b.ctx, "acc", "cn-hangzhou", "ecs.c5.xlarge", 2))
+	err := b.cloud.CheckQuota(b.ctx, "acc", "cn-hangzhou", "ecs.c5.xlarge", 3)
+	require.Equal(t, ackscale.CodeQuotaExceeded, ackscale.ErrorCode(err))
+	require.Contains(t, err.Error(), ackscale.QuotaECSInstancesPerRegion)
+	// Another account keeps the default.
+	require.NoError(t, b.cloud.CheckQuota(b.ctx, "other", "cn-hangzhou", "ecs.c5.xlarge", 3))
+
+	require.NoError(t, b.cloud.SetQuota(b.ctx, ackscale.QuotaOverride{AccountID: "*", Name: ackscale.QuotaECSVCPUsPerRegion, Value: 7}))
+	_, err = b.run("ecs.c5.xlarge") // 4 vCPUs of acc in use
+	require.NoError(t, err)
+	err = b.cloud.CheckQuota(b.ctx, "acc", "cn-hangzhou", "ecs.c5.xlarge", 1)
+	require.Equal(t, ackscale.CodeQuotaExceeded, ackscale.ErrorCode(err))
+	require.Contains(t, err.Error(), ackscale.QuotaECSVCPUsPerRegion)
+
+	err = b.cloud.SetQuota(b.ctx, ackscale.QuotaOverride{Name: "nope", Value: 1})
+	require.Equal(t, ackscale.CodeNotInEnum, ackscale.ErrorCode(err))
+}

@@ -1,0 +1,119 @@
+package cloud
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"time"
+
+	"github.com/ackscale/ackscale"
+)
+
+// AddFault records a fault; it fires on the next matching calls.
+func (c *Cloud) AddFault(ctx context.Context, f ackscale.Fault) (ackscale.Fault, error) {
+	if err := validateFault(f); err != nil {
+		return f, err
+	}
+	f.ID, f.Created, f.Fired = "f-"+ackscale.NewTaskID()[2:], c.cfg.Now(), 0
+	if err := c.cfg.Store.FaultAdd(ctx, f); err != nil {
+		return f, err
+	}
+	c.log.InfoContext(ctx, "fault added", "fault_id", f.ID, "operation", f.Operation, "code", f.Code)
+	return f, nil
+}
+
+var faultOps = []string{ackscale.FaultCreate, ackscale.FaultStart, ackscale.FaultRelease, ackscale.FaultNode}
+
+func validateFault(f ackscale.Fault) error {
+	switch {
+	case !contains(faultOps, f.Operation):
+		return ackscale.FieldErrorf(ackscale.CodeNotInEnum, "operation", "operation: %q is not one of %v", f.Operation, faultOps)
+	case f.Probability < 0 || f.Probability > 1:
+		return ackscale.FieldErrorf(ackscale.CodeOutOfRange, "probability", "probability: %g is not in [0, 1]", f.Probability)
+	case f.Count < 0:
+		return ackscale.FieldErrorf(ackscale.CodeOutOfRange, "count", "count: %d is negative", f.Count)
+	case f.Latency < 0:
+		return ackscale.FieldErrorf(ackscale.CodeOutOfRange, "latency", "latency: %s is negative", f.Latency)
+	case f.Code == "" && f.Latency == 0 && !f.NeverRunning:
+		return ackscale.FieldErrorf(ackscale.CodeMissingParameter, "code", "a fault needs a code, a latency or never_running")
+	case f.NeverRunning && f.Operation != ackscale.FaultStart:
+		return ackscale.FieldErrorf(ackscale.CodeConflict, "never_running", "never_running applies to the start operation only")
+	}
+	return nil
+}
+
+func contains(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}
+
+// Faults lists the faults that can still fire.
+func (c *Cloud) Faults(ctx context.Context) ([]ackscale.Fault, error) { return c.cfg.Store.FaultList(ctx) }
+
+// DeleteFault removes a fault, or every fault when id is "".
+func (c *Cloud) DeleteFault(ctx context.Context, id string) error { return c.cfg.Store.FaultDelete(ctx, id) }
+
+// fire finds the first matching fault that fires now (by its probability
+// and remaining count) and counts the firing.
+func (c *Cloud) fire(ctx context.Context, op, accountID, regionID, zoneID, instanceType string) (ackscale.Fault, bool, error) {
+	faults, err := c.cfg.Store.FaultList(ctx)
+	if err != nil {
+		return ackscale.Fault{}, false, err
+	}
+	for _, f := range faults {
+		if !f.Matches(op, accountID, regionID, zoneID, instanceType) {
+			continue
+		}
+		if f.Probability > 0 && rand.Float64() >= f.Probability {
+			continue
+		}
+		ok, err := c.cfg.Store.FaultFire(ctx, f.ID)
+		if err != nil {
+			return f, false, err
+		}
+		if ok {
+			c.log.InfoContext(ctx, "fault fired", "fault_id", f.ID, "operation", op, "code", f.Code, "zone", zoneID, "instance_type", instanceType)
+			return f, true, nil
+		}
+	}
+	return ackscale.Fault{}, false, nil
+}
+
+// inject applies a matching create or release fault: its latency, then its
+// error.
+func (c *Cloud) inject(ctx context.Context, op, accountID, regionID, zoneID, instanceType string) error {
+	f, fired, err := c.fire(ctx, op, accountID, regionID, zoneID, instanceType)
+	if err != nil || !fired {
+		return err
+	}
+	if f.Latency > 0 {
+		t := time.NewTimer(time.Duration(float64(f.Latency) / c.cfg.TimeScale))
+		defer t.Stop()
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-t.C:
+		}
+	}
+	if f.Code != "" {
+		return faultError(f)
+	}
+	return nil
+}
+
+func faultError(f ackscale.Fault) error {
+	msg := f.Message
+	if msg == "" {
+		msg = fmt.Sprintf("injected fault %s on %s", f.ID, f.Operation)
+	}
+	return ackscale.Errorf(f.Code, "%s", msg)
+}
+
+func (c *Cloud) delayBoot(ctx context.Context, in *ackscale.Instance, d time.Duration) error {
+	in.ReadyAt = c.cfg.Now().Add(time.Duration(float64(d) / c.cfg.TimeScale))
+	return c.cfg.Store.InstanceSetReadyAt(ctx, in.ID, in.ReadyAt)
+}

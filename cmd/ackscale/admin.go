@@ -1,0 +1,142 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/ackscale/ackscale"
+)
+
+// adminToken returns the admin token: ACKSCALE_ADMIN_TOKEN, else the one
+// kept in DIR/admin-token (created once, mode 0600).
+func adminToken(dir string, create bool) (string, error) {
+	if t := os.Getenv("ACKSCALE_ADMIN_TOKEN"); t != "" {
+		return t, nil
+	}
+	path := filepath.Join(dir, "admin-token")
+	b, err := os.ReadFile(path)
+	if err == nil {
+		return strings.TrimSpace(string(b)), nil
+	}
+	if !errors.Is(err, os.ErrNotExist) || !create {
+		return "", fmt.Errorf("admin token: %w (set ACKSCALE_ADMIN_TOKEN or --data)", err)
+	}
+	_, tok := ackscale.NewAccessKey()
+	if err := os.WriteFile(path, []byte(tok+"\n"), 0o600); err != nil {
+		return "", fmt.Errorf("write admin token: %w", err)
+	}
+	return tok, nil
+}
+
+// adminClient calls the admin interface of a running server.
+type adminClient struct {
+	addr, dir string
+}
+
+func (a *adminClient) do(method, path string, in any) error {
+	tok, err := adminToken(a.dir, false)
+	if err != nil {
+		return err
+	}
+	var body io.Reader
+	if in != nil {
+		b, _ := json.Marshal(in)
+		body = bytes.NewReader(b)
+	}
+	req, err := http.NewRequest(method, "http://"+a.addr+"/admin/v1/"+path, body)
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Authorization", "Bearer "+tok)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := (&http.Client{Timeout: 30 * time.Second}).Do(req)
+	if err != nil {
+		return fmt.Errorf("admin %s %s: %w", method, path, err)
+	}
+	defer resp.Body.Close()
+	out, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode >= 300 {
+		return fmt.Errorf("admin %s %s: %s: %s", method, path, resp.Status, strings.TrimSpace(string(out)))
+	}
+	_, err = os.Stdout.Write(out)
+	return err
+}
+
+func newAdmin() *cobra.Command {
+	a := &adminClient{}
+	cmd := &cobra.Command{Use: "admin", Short: "Read and change the emulated cloud of a running server (stock, quotas, faults)"}
+	cmd.PersistentFlags().StringVar(&a.addr, "addr", "127.0.0.1:9696", "address of the running server")
+	cmd.PersistentFlags().StringVar(&a.dir, "data", "./ackscale-data", "data directory holding admin-token (or set ACKSCALE_ADMIN_TOKEN)")
+	cmd.AddCommand(stockCmd(a), quotaCmd(a), faultCmd(a),
+		&cobra.Command{Use: "instances", Short: "List every instance of the cloud", Args: cobra.NoArgs,
+			RunE: func(*cobra.Command, []string) error { return a.do("GET", "instances", nil) }},
+		&cobra.Command{Use: "check", Short: "Count instances, workers and tasks, and leaks", Args: cobra.NoArgs,
+			RunE: func(*cobra.Command, []string) error { return a.do("GET", "check", nil) }})
+	return cmd
+}
+
+func stockCmd(a *adminClient) *cobra.Command {
+	cmd := &cobra.Command{Use: "stock", Short: "Stock per zone × instance type"}
+	var o ackscale.StockOverride
+	set := &cobra.Command{Use: "set", Short: "Set a zone × type's capacity (-1: back to the catalog's)", Args: cobra.NoArgs,
+		RunE: func(*cobra.Command, []string) error { return a.do("PUT", "stock", o) }}
+	set.Flags().StringVar(&o.ZoneID, "zone", "", "zone id, or ENS region id")
+	set.Flags().StringVar(&o.InstanceType, "type", "", "instance type")
+	set.Flags().IntVar(&o.Capacity, "capacity", 0, "instances that may exist at once (0: sold out)")
+	cmd.AddCommand(set, &cobra.Command{Use: "list", Short: "List limited zone × types and their use", Args: cobra.NoArgs,
+		RunE: func(*cobra.Command, []string) error { return a.do("GET", "stock", nil) }})
+	return cmd
+}
+
+func quotaCmd(a *adminClient) *cobra.Command {
+	cmd := &cobra.Command{Use: "quota", Short: "Account quotas"}
+	var q ackscale.QuotaOverride
+	set := &cobra.Command{Use: "set", Short: "Set a quota (-1: back to the catalog's)", Args: cobra.NoArgs,
+		RunE: func(*cobra.Command, []string) error { return a.do("PUT", "quotas", q) }}
+	set.Flags().StringVar(&q.AccountID, "account", "*", "account id (* = every account)")
+	set.Flags().StringVar(&q.Name, "name", "", "ecs_instances_per_region | ecs_vcpus_per_region | ens_instances | workers_per_cluster")
+	set.Flags().IntVar(&q.Value, "value", 0, "the limit")
+	var account string
+	list := &cobra.Command{Use: "list", Short: "List overrides (and an account's quotas in force)", Args: cobra.NoArgs,
+		RunE: func(*cobra.Command, []string) error { return a.do("GET", "quotas?account_id="+account, nil) }}
+	list.Flags().StringVar(&account, "account", "", "also show this account's quotas in force")
+	cmd.AddCommand(set, list)
+	return cmd
+}
+
+func faultCmd(a *adminClient) *cobra.Command {
+	cmd := &cobra.Command{Use: "fault", Short: "Injected faults"}
+	var f ackscale.Fault
+	add := &cobra.Command{Use: "add", Short: "Add a fault", Args: cobra.NoArgs,
+		RunE: func(*cobra.Command, []string) error { return a.do("POST", "faults", f) }}
+	fl := add.Flags()
+	fl.StringVar(&f.Operation, "op", "create", "create | start | release | node")
+	fl.StringVar(&f.RegionID, "region", "", "only this region (ECS or ENS)")
+	fl.StringVar(&f.ZoneID, "zone", "", "only this zone")
+	fl.StringVar(&f.InstanceType, "type", "", "only this instance type")
+	fl.StringVar(&f.AccountID, "account", "", "only this account")
+	fl.StringVar(&f.Code, "code", "", "error code returned, e.g. OperationDenied.NoStock, QuotaExceeded, InternalError")
+	fl.StringVar(&f.Message, "message", "", "error message")
+	fl.Float64Var(&f.Probability, "probability", 0, "chance of firing per call (0: always)")
+	fl.IntVar(&f.Count, "count", 0, "fire this many times, then stop (0: without end)")
+	fl.DurationVar(&f.Latency, "latency", 0, "latency added to the call or the boot")
+	fl.BoolVar(&f.NeverRunning, "never-running", false, "start: the instance never becomes Running")
+	del := &cobra.Command{Use: "delete ID", Short: "Delete a fault", Args: cobra.ExactArgs(1),
+		RunE: func(_ *cobra.Command, args []string) error { return a.do("DELETE", "faults/"+args[0], nil) }}
+	cmd.AddCommand(add, del,
+		&cobra.Command{Use: "list", Short: "List faults", Args: cobra.NoArgs,
+			RunE: func(*cobra.Command, []string) error { return a.do("GET", "faults", nil) }},
+		&cobra.Command{Use: "clear", Short: "Delete every fault", Args: cobra.NoArgs,
+			RunE: func(*cobra.Command, []string) error { return a.do("DELETE", "faults", nil) }})
+	return cmd
+}

@@ -1,0 +1,84 @@
+package ackscale
+
+import "time"
+
+// Fault operations: the cloud calls a fault can hit.
+const (
+	FaultCreate  = "create"  // RunInstances
+	FaultStart   = "start"   // the instance's boot
+	FaultRelease = "release" // DeleteInstance
+	FaultNode    = "node"    // the worker's Node turns NotReady (with Kubernetes on)
+)
+
+// Fault is an injected misbehaviour of the emulated cloud. Empty match
+// fields match anything. It fires with Probability (0 = always) until it has
+// fired Count times (0 = without end).
+type Fault struct {
+	ID           string        `json:"id"`
+	Operation    string        `json:"operation"` // FaultCreate, FaultStart, FaultRelease, FaultNode
+	RegionID     string        `json:"region_id,omitempty"`
+	ZoneID       string        `json:"zone_id,omitempty"`
+	InstanceType string        `json:"instance_type,omitempty"`
+	AccountID    string        `json:"account_id,omitempty"`
+	Code         string        `json:"code,omitempty"`    // the cloud error code returned, e.g. OperationDenied.NoStock
+	Message      string        `json:"message,omitempty"` // default: a message naming the fault
+	Probability  float64       `json:"probability,omitempty"`
+	Count        int           `json:"count,omitempty"`
+	Latency      time.Duration `json:"latency,omitempty"`       // added to the call (create, release) or the boot (start)
+	NeverRunning bool          `json:"never_running,omitempty"` // start: the instance never becomes Running
+	Fired        int           `json:"fired"`                   // how many times it fired so far
+	Created      time.Time     `json:"created"`
+}
+
+// Matches reports whether f applies to an operation on an instance.
+func (f Fault) Matches(op, accountID, regionID, zoneID, instanceType string) bool {
+	return f.Operation == op && match(f.AccountID, accountID) && match(f.RegionID, regionID) &&
+		match(f.ZoneID, zoneID) && match(f.InstanceType, instanceType)
+}
+
+func match(want, got string) bool { return want == "" || want == got }
+
+// Quota names (emulated account quotas).
+const (
+	QuotaECSInstancesPerRegion = "ecs_instances_per_region"
+	QuotaECSVCPUsPerRegion     = "ecs_vcpus_per_region"
+	QuotaENSInstances          = "ens_instances"
+	QuotaWorkersPerCluster     = "workers_per_cluster"
+)
+
+// StockOverride sets the capacity of one zone × instance type at run time.
+type StockOverride struct {
+	ZoneID       string `json:"zone_id"`
+	InstanceType string `json:"instance_type"`
+	Capacity     int    `json:"capacity"`
+}
+
+// QuotaOverride sets one quota of one account ("*" = every account).
+type QuotaOverride struct {
+	AccountID string `json:"account_id"`
+	Name      string `json:"name"`
+	Value     int    `json:"value"`
+}
+
+// InstanceUsage counts an account's unreleased instances of one type in one region.
+type InstanceUsage struct {
+	RegionID     string
+	InstanceType string
+	Count        int
+}
+
+// Check is the result of the store's invariant check: an instance exists in
+// the cloud if and only if a worker of a task or cluster records it.
+type Check struct {
+	Instances      int `json:"instances"` // every instance ever created
+	Live           int `json:"live"`      // not released
+	Released       int `json:"released"`
+	Workers        int `json:"workers"`    // worker rows
+	Detached       int `json:"detached"`   // live, removed from their cluster without release
+	Leaked         int `json:"leaked"`     // live instances no worker records
+	Lost           int `json:"lost"`       // workers whose recorded instance is not live
+	Duplicated     int `json:"duplicated"` // client tokens with more than one instance
+	TasksRunning   int `json:"tasks_running"`
+	TasksSucceeded int `json:"tasks_succeeded"`
+	TasksFailed    int `json:"tasks_failed"`
+}
