@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"syscall"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -60,6 +61,7 @@ func newServe() *cobra.Command {
 
 func serve(ctx context.Context, cfg serveConfig) error {
 	log := newLogger(cfg.LogLevel)
+	syscall.Umask(0o077) // the database and keys in DIR are the owner's only
 	if cfg.Kube != "off" {
 		return fmt.Errorf("--kube=%s: only --kube=off is available in this build", cfg.Kube)
 	}
@@ -116,7 +118,7 @@ func loadCatalog(path string) (*catalog.Catalog, error) {
 	}
 	c, err := catalog.LoadFile(path)
 	if err != nil {
-		return nil, fmt.Errorf("catalog: %w", err)
+		return nil, err
 	}
 	return c, nil
 }
