@@ -38,13 +38,14 @@ func ProfileOf(clusterType, profile, runtimeName string) Profile {
 
 // Cluster states (api.md, "State lists").
 const (
-	ClusterInitial  = "initial"
-	ClusterRunning  = "running"
-	ClusterScaling  = "scaling"
-	ClusterRemoving = "removing"
-	ClusterDeleting = "deleting"
-	ClusterDeleted  = "deleted"
-	ClusterFailed   = "failed"
+	ClusterInitial      = "initial"
+	ClusterRunning      = "running"
+	ClusterScaling      = "scaling"
+	ClusterRemoving     = "removing"
+	ClusterDeleting     = "deleting"
+	ClusterDeleted      = "deleted"
+	ClusterFailed       = "failed"
+	ClusterDeleteFailed = "delete_failed"
 )
 
 // Task states.

@@ -193,8 +193,8 @@ func (s *Server) deleteCluster(ctx context.Context, r *request) (response, error
 	}
 	t := s.newTask(r, c.ID, ackscale.TaskDeleteCluster, 60)
 	from := c.State
-	if from != ackscale.ClusterRunning && from != ackscale.ClusterFailed {
-		return response{}, ackscale.Errorf(ackscale.CodeClusterState, "cluster %s is %s; it can be deleted when running or failed", c.ID, from)
+	if from != ackscale.ClusterRunning && from != ackscale.ClusterFailed && from != ackscale.ClusterDeleteFailed {
+		return response{}, ackscale.Errorf(ackscale.CodeClusterState, "cluster %s is %s; it can be deleted when running, failed or delete_failed", c.ID, from)
 	}
 	if err := s.cfg.Store.TaskStart(ctx, ackscale.TaskStartParams{Task: t, FromState: from, ToState: ackscale.ClusterDeleting}); err != nil {
 		return response{}, err

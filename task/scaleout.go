@@ -248,8 +248,11 @@ func (r *run) failScaleOut(ctx context.Context, ws []ackscale.Worker, code, msg 
 }
 
 func (r *run) clusterStateAfterFailure() string {
-	if r.t.Type == ackscale.TaskCreateCluster {
+	switch r.t.Type {
+	case ackscale.TaskCreateCluster:
 		return ackscale.ClusterFailed
+	case ackscale.TaskDeleteCluster:
+		return ackscale.ClusterDeleteFailed
 	}
 	return ackscale.ClusterRunning
 }

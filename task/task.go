@@ -106,7 +106,26 @@ func (w *Worker) Work(ctx context.Context, job *river.Job[ackscale.TaskJob]) err
 	r := &run{cfg: w.cfg, t: t, c: c,
 		log: w.cfg.Logger.With("task_id", t.ID, "cluster_id", t.ClusterID, "task_type", t.Type, "attempt", job.Attempt)}
 	r.log.DebugContext(ctx, "task run")
-	switch t.Type {
+	err = r.dispatch(ctx)
+	var snooze *river.JobSnoozeError
+	if err == nil || errors.As(err, &snooze) || job.Attempt < job.MaxAttempts {
+		return err
+	}
+	// The last attempt: end the task rather than leave it running forever.
+	r.log.ErrorContext(ctx, "task gave up", "err", err)
+	code, msg := errorOf(err)
+	r.setError(code, fmt.Sprintf("gave up after %d attempts: %s", job.Attempt, msg))
+	return r.finishFailed(ctx, r.clusterStateAfterFailure())
+}
+
+// NextRetry retries a failed run soon: the errors that reach River are
+// passing ones (a store busy, a cloud call failing now).
+func (w *Worker) NextRetry(job *river.Job[ackscale.TaskJob]) time.Time {
+	return time.Now().Add(time.Duration(min(job.Attempt, 10)) * 500 * time.Millisecond)
+}
+
+func (r *run) dispatch(ctx context.Context) error {
+	switch r.t.Type {
 	case ackscale.TaskCreateCluster:
 		return r.createCluster(ctx)
 	case ackscale.TaskScaleOut:
@@ -116,7 +135,7 @@ func (w *Worker) Work(ctx context.Context, job *river.Job[ackscale.TaskJob]) err
 	case ackscale.TaskDeleteCluster:
 		return r.deleteCluster(ctx)
 	}
-	return river.JobCancel(fmt.Errorf("unknown task type %q", t.Type))
+	return river.JobCancel(fmt.Errorf("unknown task type %q", r.t.Type))
 }
 
 // run is one run of one task.
