@@ -25,7 +25,7 @@ var statusOf = map[string]int{
 	ackscale.CodeBodyTooLarge:          http.StatusRequestEntityTooLarge,
 	ackscale.CodeClusterState:          http.StatusBadRequest,
 	ackscale.CodeQuotaExceeded:         http.StatusBadRequest,
-	ackscale.CodeThrottling:            http.StatusTooManyRequests,
+	ackscale.CodeThrottling:            http.StatusBadRequest, // as ACK answers Throttling.User
 	ackscale.CodeInternal:              http.StatusInternalServerError,
 	codeMethodNotAllowed:               http.StatusMethodNotAllowed,
 }

@@ -56,14 +56,19 @@ type Config struct {
 	MaxBodySize int64 // default 1 MiB
 	// BcryptCost is the cost of login password hashes (default bcrypt's).
 	BcryptCost int
+	// RateLimit is each account's sustained requests per second (0: no
+	// limit), Burst how many it may send at once.
+	RateLimit float64
+	Burst     int
 }
 
 // Server is the CS API server.
 type Server struct {
-	cfg    Config
-	log    *slog.Logger
-	verify *sign.Verifier
-	routes []route
+	cfg      Config
+	log      *slog.Logger
+	verify   *sign.Verifier
+	routes   []route
+	throttle *throttle
 }
 
 // New returns a Server.
@@ -83,6 +88,7 @@ func New(cfg Config) (*Server, error) {
 	s := &Server{cfg: cfg, log: cfg.Logger}
 	s.verify = &sign.Verifier{SecretFunc: s.secret, Nonces: cfg.Store, Now: cfg.Now, MaxSkew: 15 * time.Minute}
 	s.routes = s.routeTable()
+	s.throttle = newThrottle(cfg.RateLimit, cfg.Burst)
 	return s, nil
 }
 
@@ -124,7 +130,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, hr *http.Request) {
 	r := &request{Request: hr, id: ackscale.NewRequestID()}
 	r.log = s.log.With("request_id", r.id)
 	w.Header().Set("x-acs-request-id", r.id)
-	resp, err := s.serve(hr.Context(), r)
+	resp, err := s.serve(hr.Context(), w, r)
 	if err != nil {
 		s.writeError(w, r, err)
 	} else {
@@ -134,7 +140,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, hr *http.Request) {
 		"account_id", r.account.ID, "code", ackscale.ErrorCode(err), "duration_ms", s.cfg.Now().Sub(start).Milliseconds())
 }
 
-func (s *Server) serve(ctx context.Context, r *request) (resp response, err error) {
+func (s *Server) serve(ctx context.Context, w http.ResponseWriter, r *request) (resp response, err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			r.log.Error("panic", "panic", p)
@@ -156,6 +162,9 @@ func (s *Server) serve(ctx context.Context, r *request) (resp response, err erro
 	}
 	r.account = account
 	r.log = r.log.With("account_id", account.ID)
+	if ok, wait := s.throttle.allow(account.ID, s.cfg.Now()); !ok {
+		return resp, throttled(w, wait)
+	}
 	h, params, err := s.match(r.Method, r.URL.Path)
 	if err != nil {
 		return resp, err

@@ -42,6 +42,11 @@ type testBundle struct {
 // (instant boot), with two accounts.
 func setup(t *testing.T) *testBundle {
 	t.Helper()
+	return setupWith(t, func(*httpapi.Config) {})
+}
+
+func setupWith(t *testing.T, configure func(*httpapi.Config)) *testBundle {
+	t.Helper()
 	ctx := context.Background()
 	workers := river.NewWorkers()
 	store, err := sqlite.Open(ctx, sqlite.Config{Dir: t.TempDir(), Workers: workers, PollInterval: 20 * time.Millisecond})
@@ -55,7 +60,9 @@ func setup(t *testing.T) *testBundle {
 	require.NoError(t, err)
 	_, err = store.AccountEnsure(ctx, "5000000000000002", b.bob.id, b.bob.secret)
 	require.NoError(t, err)
-	api, err := httpapi.New(httpapi.Config{Store: store, Cloud: cl, BcryptCost: 4})
+	cfg := httpapi.Config{Store: store, Cloud: cl, BcryptCost: 4}
+	configure(&cfg)
+	api, err := httpapi.New(cfg)
 	require.NoError(t, err)
 	require.NoError(t, store.StartJobs(ctx))
 	b.srv = httptest.NewServer(api)
@@ -301,4 +308,19 @@ func TestBodyTooLarge(t *testing.T) {
 	r := b.call(b.alice, "POST", "/clusters", strings.Repeat("a", 2<<20))
 	require.Equal(t, 413, r.status)
 	require.Equal(t, ackscale.CodeBodyTooLarge, r.body["code"])
+}
+
+func TestThrottlingPerAccount(t *testing.T) {
+	t.Parallel()
+	b := setupWith(t, func(c *httpapi.Config) { c.RateLimit, c.Burst = 0.5, 3 })
+	for range 3 {
+		require.Equal(t, 200, b.call(b.alice, "GET", "/api/v1/clusters", nil).status)
+	}
+	r := b.call(b.alice, "GET", "/api/v1/clusters", nil)
+	require.Equal(t, 400, r.status)
+	require.Equal(t, ackscale.CodeThrottling, r.body["code"])
+	require.NotEmpty(t, r.header.Get("x-acs-retry-after"))
+	require.NotEmpty(t, r.header.Get("Retry-After"))
+	// Another account is not starved by the first.
+	require.Equal(t, 200, b.call(b.bob, "GET", "/api/v1/clusters", nil).status)
 }

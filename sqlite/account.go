@@ -13,7 +13,7 @@ import (
 // AccountCreate adds an account with its key pair.
 func (s *Store) AccountCreate(ctx context.Context, a ackscale.Account, secret string) error {
 	_, err := s.db.ExecContext(ctx, `INSERT INTO accounts (id, access_key_id, access_key_secret, created_at) VALUES (?, ?, ?, ?)`,
-		a.ID, a.AccessKeyID, secret, ms(a.Created))
+		a.ID, a.AccessKeyID, s.box.seal(secret), ms(a.Created))
 	if err != nil {
 		return fmt.Errorf("insert account: %w", err)
 	}
@@ -27,7 +27,7 @@ func (s *Store) AccountEnsure(ctx context.Context, id, accessKeyID, secret strin
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO accounts (id, access_key_id, access_key_secret, created_at) VALUES (?, ?, ?, ?)
 			ON CONFLICT (id) DO UPDATE SET access_key_id = excluded.access_key_id, access_key_secret = excluded.access_key_secret`,
-			a.ID, a.AccessKeyID, secret, ms(a.Created))
+			a.ID, a.AccessKeyID, s.box.seal(secret), ms(a.Created))
 		return err
 	})
 	if err != nil {
@@ -50,6 +50,9 @@ func (s *Store) AccountByKey(ctx context.Context, accessKeyID string) (ackscale.
 		return a, "", fmt.Errorf("get account: %w", err)
 	}
 	a.Created = fromMS(created)
+	if secret, err = s.box.open(secret); err != nil {
+		return a, "", err
+	}
 	return a, secret, nil
 }
 

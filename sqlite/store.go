@@ -41,6 +41,7 @@ type Config struct {
 type Store struct {
 	db    *sql.DB
 	river *river.Client[*sql.Tx]
+	box   *secretBox
 	log   *slog.Logger
 	now   func() time.Time
 }
@@ -53,6 +54,10 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	if cfg.Now == nil {
 		cfg.Now = func() time.Time { return time.Now().UTC() }
 	}
+	box, err := openSecretBox(cfg.Dir)
+	if err != nil {
+		return nil, err
+	}
 	path := filepath.Join(cfg.Dir, "ackscale.db")
 	dsn := "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_txlock=immediate"
 	db, err := sql.Open("sqlite", dsn)
@@ -62,7 +67,7 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	// SQLite allows one writer; one connection avoids SQLITE_BUSY between
 	// River's goroutines and ours (River's riversqlite docs).
 	db.SetMaxOpenConns(1)
-	s := &Store{db: db, log: cfg.Logger, now: cfg.Now}
+	s := &Store{db: db, box: box, log: cfg.Logger, now: cfg.Now}
 	if err := s.migrate(ctx); err != nil {
 		db.Close()
 		return nil, err

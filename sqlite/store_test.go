@@ -55,6 +55,10 @@ func TestAccounts(t *testing.T) {
 	require.Equal(t, b.account.ID, a.ID)
 	require.Equal(t, "secret", secret)
 
+	var stored string
+	require.NoError(t, b.store.DB().QueryRow(`SELECT access_key_secret FROM accounts`).Scan(&stored))
+	require.NotContains(t, stored, "secret") // sealed at rest
+
 	_, _, err = b.store.AccountByKey(b.ctx, "nope")
 	require.Equal(t, ackscale.CodeAccessKeyNotFound, ackscale.ErrorCode(err))
 

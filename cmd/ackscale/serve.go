@@ -34,6 +34,8 @@ type serveConfig struct {
 	BootLatency time.Duration
 	TimeScale   float64
 	LogLevel    string
+	RateLimit   float64
+	Burst       int
 }
 
 func newServe() *cobra.Command {
@@ -56,6 +58,8 @@ func newServe() *cobra.Command {
 	f.DurationVar(&cfg.BootLatency, "boot-latency", 0, "boot time of every instance (default: each type's own; 0: instant)")
 	f.Float64Var(&cfg.TimeScale, "time-scale", 1, "run emulated time N times faster")
 	f.StringVar(&cfg.LogLevel, "log-level", "info", "debug | info | warn | error")
+	f.Float64Var(&cfg.RateLimit, "rate-limit", 200, "requests per second each account may send (0: no limit)")
+	f.IntVar(&cfg.Burst, "burst", 400, "requests an account may send at once above --rate-limit")
 	return cmd
 }
 
@@ -88,7 +92,8 @@ func serve(ctx context.Context, cfg serveConfig) error {
 	if err := ensureDefaultAccount(ctx, store, cfg.DataDir); err != nil {
 		return err
 	}
-	api, err := httpapi.New(httpapi.Config{Store: store, Cloud: cl, Logger: log})
+	api, err := httpapi.New(httpapi.Config{Store: store, Cloud: cl, Logger: log,
+		RateLimit: cfg.RateLimit, Burst: cfg.Burst})
 	if err != nil {
 		return err
 	}
