@@ -4,7 +4,9 @@ import (
 	"context"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/ackscale/ackscale"
 )
@@ -51,6 +53,19 @@ func (s *Server) describeKubeconfig(ctx context.Context, r *request) (response, 
 	if err != nil {
 		return response{}, err
 	}
+	q := r.URL.Query()
+	minutes := 3 * 365 * 24 * 60
+	if v := q.Get("TemporaryDurationMinutes"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 15 || n > 4320 {
+			return response{}, ackscale.FieldErrorf(ackscale.CodeOutOfRange, "TemporaryDurationMinutes",
+				"TemporaryDurationMinutes: %q is not an integer in [15, 4320]", v)
+		}
+		minutes = n
+	}
+	if v := q.Get("PrivateIpAddress"); v != "" && v != "true" && v != "false" {
+		return response{}, ackscale.FieldErrorf(ackscale.CodeInvalidType, "PrivateIpAddress", "PrivateIpAddress: %q is not true or false", v)
+	}
 	if s.cfg.Kube == nil || c.APIServer == "" {
 		return response{}, ackscale.Errorf(ackscale.CodeClusterState,
 			"cluster %s has no API server: ackscale runs with --kube=off (start it with --kube=on to get kubeconfigs)", c.ID)
@@ -59,6 +74,6 @@ func (s *Server) describeKubeconfig(ctx context.Context, r *request) (response, 
 	if err != nil {
 		return response{}, err
 	}
-	exp := s.cfg.Now().AddDate(3, 0, 0).Format("2006-01-02T15:04:05Z")
+	exp := s.cfg.Now().Add(time.Duration(minutes) * time.Minute).Format("2006-01-02T15:04:05Z")
 	return response{status: http.StatusOK, body: map[string]string{"config": string(cfg), "expiration": exp}}, nil
 }

@@ -170,17 +170,9 @@ func labelKey(w ackscale.Worker) string {
 	return strings.Join(keys, ",")
 }
 
-func (s *Server) deleteClusterNodes(ctx context.Context, r *request) (response, error) {
-	return s.removeNodes(ctx, r, true)
-}
-
-// removeClusterNodes is the deprecated POST …/nodes/remove: its answer's
-// body is ignored by the SDKs, but we send the same as DeleteClusterNodes.
-func (s *Server) removeClusterNodes(ctx context.Context, r *request) (response, error) {
-	return s.removeNodes(ctx, r, false)
-}
-
-func (s *Server) removeNodes(ctx context.Context, r *request, _ bool) (response, error) {
+// removeNodes serves DeleteClusterNodes and the deprecated
+// RemoveClusterNodes (whose answer the SDKs ignore; it gets the same).
+func (s *Server) removeNodes(ctx context.Context, r *request) (response, error) {
 	body, err := jsonBody(r)
 	if err != nil {
 		return response{}, err
