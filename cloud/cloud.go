@@ -117,9 +117,14 @@ func (c *Cloud) RunInstance(ctx context.Context, p ackscale.InstanceRequest) (ac
 
 func (c *Cloud) create(ctx context.Context, p ackscale.InstanceRequest, it catalog.InstanceType, pool string, prefix netip.Prefix) (ackscale.Instance, error) {
 	now := c.cfg.Now()
+	image := p.ImageID
+	if image == "" { // the system image of the type's kind and architecture
+		def, _ := c.cfg.Catalog.DefaultImage(it.Kind, it.Arch)
+		image = def.ID
+	}
 	in := ackscale.Instance{
 		ID: ackscale.NewInstanceID(), ClientToken: p.ClientToken, AccountID: p.AccountID, RegionID: p.RegionID,
-		ZoneID: p.ZoneID, IPPool: pool, InstanceType: it.Name, ImageID: p.ImageID,
+		ZoneID: p.ZoneID, IPPool: pool, InstanceType: it.Name, ImageID: image,
 		Status: ackscale.InstancePending, ReadyAt: now.Add(c.bootTime(it)), Created: now,
 	}
 	capacity := -1

@@ -52,10 +52,14 @@ func contains(list []string, s string) bool {
 }
 
 // Faults lists the faults that can still fire.
-func (c *Cloud) Faults(ctx context.Context) ([]ackscale.Fault, error) { return c.cfg.Store.FaultList(ctx) }
+func (c *Cloud) Faults(ctx context.Context) ([]ackscale.Fault, error) {
+	return c.cfg.Store.FaultList(ctx)
+}
 
 // DeleteFault removes a fault, or every fault when id is "".
-func (c *Cloud) DeleteFault(ctx context.Context, id string) error { return c.cfg.Store.FaultDelete(ctx, id) }
+func (c *Cloud) DeleteFault(ctx context.Context, id string) error {
+	return c.cfg.Store.FaultDelete(ctx, id)
+}
 
 // fire finds the first matching fault that fires now (by its probability
 // and remaining count) and counts the firing.

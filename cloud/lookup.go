@@ -30,7 +30,9 @@ func (c *Cloud) VSwitchZone(id string) (string, bool) {
 }
 
 // KeyPairExists reports whether the key pair exists in the region.
-func (c *Cloud) KeyPairExists(regionID, name string) bool { return c.cfg.Catalog.KeyPair(regionID, name) }
+func (c *Cloud) KeyPairExists(regionID, name string) bool {
+	return c.cfg.Catalog.KeyPair(regionID, name)
+}
 
 // ENSRegionExists reports whether the ENS region exists.
 func (c *Cloud) ENSRegionExists(id string) bool {

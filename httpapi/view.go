@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"encoding/json"
+	"strconv"
 	"strings"
 	"time"
 
@@ -68,17 +69,42 @@ func newClusterView(c ackscale.Cluster, size int) clusterView {
 		SecurityGroupID: "sg-" + c.ID[1:21], ContainerCIDR: spec.ContainerCIDR, ServiceCIDR: spec.ServiceCIDR,
 		NetworkMode: "vpc", ProxyMode: "ipvs", DeletionProtection: spec.DeletionProtection,
 		ResourceGroupID: "rg-default", WorkerRAMRoleName: "KubernetesWorkerRole-" + c.ID[1:13],
-		Tags: nonNilTags(spec.Tags), MasterURL: "{}", MetaData: "{}",
-		Parameters: map[string]string{"Runtime": spec.Runtime.Name, "RuntimeVersion": spec.Runtime.Version},
+		Tags: nonNilTags(spec.Tags), MasterURL: "{}", Parameters: clusterParameters(c, size),
+	}
+	meta := map[string]any{"KubernetesVersion": spec.KubernetesVersion, "MultiAZ": len(spec.VSwitchIDs) > 1,
+		"SubClass": "default", "EtcdVersion": "v3.5.4", "DockerVersion": ""}
+	if spec.Runtime.Name == "docker" {
+		meta["DockerVersion"] = spec.Runtime.Version
 	}
 	if c.APIServer != "" {
 		u, _ := json.Marshal(map[string]string{"api_server_endpoint": c.APIServer, "intranet_api_server_endpoint": c.APIServer})
 		v.MasterURL = string(u)
-		m, _ := json.Marshal(map[string]any{"api_server_endpoint": c.APIServer, "intranet_api_server_endpoint": c.APIServer,
-			"KubernetesVersion": spec.KubernetesVersion})
-		v.MetaData = string(m)
+		meta["api_server_endpoint"], meta["intranet_api_server_endpoint"] = c.APIServer, c.APIServer
 	}
+	m, _ := json.Marshal(meta)
+	v.MetaData = string(m)
 	return v
+}
+
+// clusterParameters is the creation parameters map ACK keeps for a cluster
+// (strings throughout, as aliyungo's DescribeKubernetesCluster parses them).
+func clusterParameters(c ackscale.Cluster, size int) map[string]string {
+	spec := c.Spec
+	p := map[string]string{
+		"Runtime": spec.Runtime.Name, "RuntimeVersion": spec.Runtime.Version, "KubernetesVersion": spec.KubernetesVersion,
+		"ServiceCIDR": spec.ServiceCIDR, "ContainerCIDR": spec.ContainerCIDR, "VpcId": spec.VPCID,
+		"VSwitchId": strings.Join(spec.VSwitchIDs, ","), "KeyPair": spec.KeyPair, "NumOfNodes": strconv.Itoa(size),
+		"WorkerSystemDiskCategory": spec.WorkerSystemDiskCategory, "WorkerImageId": spec.WorkerImageID,
+		"WorkerDataDisk": "false", "WorkerAutoRenew": "false", "WorkerInstanceChargeType": "PostPaid",
+		"MasterAutoRenew": "false", "PublicSLB": "false", "ClusterType": spec.ClusterType,
+	}
+	if spec.WorkerSystemDiskSizeGiB > 0 {
+		p["WorkerSystemDiskSize"] = strconv.Itoa(spec.WorkerSystemDiskSizeGiB)
+	}
+	if len(spec.WorkerInstanceTypes) > 0 {
+		p["WorkerInstanceType"] = spec.WorkerInstanceTypes[0]
+	}
+	return p
 }
 
 func nonNilTags(t []ackscale.Tag) []ackscale.Tag {

@@ -41,9 +41,9 @@ func (s *Store) WorkerSave(ctx context.Context, w ackscale.Worker) error {
 		return err
 	}
 	_, err = s.db.ExecContext(ctx, `UPDATE workers SET instance_id = ?, node_name = ?, hostname = ?, ip = ?, zone_id = ?,
-		vswitch_id = ?, instance_type = ?, state = ?, node_status = ?, error_message = ?, labels = ?, taints = ?, runtime = ?, updated_at = ?
+		vswitch_id = ?, instance_type = ?, image_id = ?, state = ?, node_status = ?, error_message = ?, labels = ?, taints = ?, runtime = ?, updated_at = ?
 		WHERE client_token = ?`,
-		w.InstanceID, w.NodeName, w.Hostname, w.IP, w.ZoneID, w.VSwitchID, w.InstanceType, w.State, w.NodeStatus,
+		w.InstanceID, w.NodeName, w.Hostname, w.IP, w.ZoneID, w.VSwitchID, w.InstanceType, w.ImageID, w.State, w.NodeStatus,
 		w.ErrorMessage, labels, taints, runtime, ms(s.now()), w.ClientToken)
 	if err != nil {
 		return fmt.Errorf("save worker: %w", err)

@@ -132,7 +132,7 @@ func (r *run) createInstance(ctx context.Context, w *ackscale.Worker) error {
 	if err != nil {
 		return fmt.Errorf("create instance for %s: %w", w.ClientToken, err)
 	}
-	w.InstanceID, w.IP, w.InstanceType, w.ZoneID = in.ID, in.IP, in.InstanceType, in.ZoneID
+	w.InstanceID, w.IP, w.InstanceType, w.ZoneID, w.ImageID = in.ID, in.IP, in.InstanceType, in.ZoneID, in.ImageID
 	w.NodeName = w.RegionID + "." + in.IP
 	w.Hostname = "iZ" + strings.TrimPrefix(in.ID, "i-") + "Z"
 	w.State = ackscale.NodeStarting
