@@ -93,7 +93,7 @@ func (s *Server) newTask(r *request, clusterID, typ string, timeoutMins int) ack
 	return ackscale.Task{
 		ID: ackscale.NewTaskID(), AccountID: r.account.ID, ClusterID: clusterID, Type: typ, State: ackscale.TaskRunning,
 		CurrentStage: "validate", Created: now, Updated: now,
-		Params: ackscale.TaskParams{Deadline: now.Add(time.Duration(timeoutMins) * time.Minute)},
+		Params: ackscale.TaskParams{Deadline: now.Add(time.Duration(float64(timeoutMins) * float64(time.Minute) / s.cfg.TimeScale))},
 		Stages: []ackscale.TaskStage{{Name: "validate", State: ackscale.TaskSuccess, Start: now, End: now}},
 		Events: []ackscale.TaskEvent{{Action: "validate", Level: "Normal", Reason: "Accepted",
 			Message: "request " + r.id + " accepted", Source: "ackscale", Timestamp: now}},

@@ -60,6 +60,8 @@ type Config struct {
 	// limit), Burst how many it may send at once.
 	RateLimit float64
 	Burst     int
+	// TimeScale runs emulated time (timeout_mins) N times faster, like the cloud's boot times.
+	TimeScale float64
 }
 
 // Server is the CS API server.
@@ -81,6 +83,9 @@ func New(cfg Config) (*Server, error) {
 	}
 	if cfg.Now == nil {
 		cfg.Now = func() time.Time { return time.Now().UTC() }
+	}
+	if cfg.TimeScale <= 0 {
+		cfg.TimeScale = 1
 	}
 	if cfg.MaxBodySize <= 0 {
 		cfg.MaxBodySize = 1 << 20

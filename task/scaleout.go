@@ -23,6 +23,9 @@ func (r *run) scaleOut(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	if r.t.ErrorCode != "" { // failure already decided: resume its rollback
+		return r.failScaleOut(ctx, ws, r.t.ErrorCode, r.t.ErrorMessage)
+	}
 	if r.now().After(r.t.Params.Deadline) {
 		return r.failScaleOut(ctx, ws, ackscale.CodeTaskTimeout,
 			fmt.Sprintf("the task did not finish within timeout_mins=%d", r.t.Params.ScaleOut.TimeoutMins))
@@ -32,11 +35,11 @@ func (r *run) scaleOut(ctx context.Context) error {
 	}
 	for i := range ws {
 		if err := r.createInstance(ctx, &ws[i]); err != nil {
-			code, msg := errorOf(err)
-			if code == ackscale.CodeInternal {
+			var cloudErr *ackscale.Error
+			if !errors.As(err, &cloudErr) {
 				return err // a store or programming error: retry the job
 			}
-			return r.failScaleOut(ctx, ws, code, msg)
+			return r.failScaleOut(ctx, ws, cloudErr.Code, cloudErr.Message)
 		}
 	}
 	if err := r.stage(ctx, "wait_running"); err != nil {
@@ -44,8 +47,9 @@ func (r *run) scaleOut(ctx context.Context) error {
 	}
 	wait, err := r.waitRunning(ctx, ws)
 	if err != nil {
-		if code, msg := errorOf(err); code != ackscale.CodeInternal {
-			return r.failScaleOut(ctx, ws, code, msg) // the cloud says an instance will not boot
+		var cloudErr *ackscale.Error
+		if errors.As(err, &cloudErr) {
+			return r.failScaleOut(ctx, ws, cloudErr.Code, cloudErr.Message) // the cloud says an instance will not boot
 		}
 		return err
 	}
@@ -177,6 +181,9 @@ func (r *run) waitRunning(ctx context.Context, ws []ackscale.Worker) (time.Durat
 	for {
 		var latest time.Time
 		for _, w := range ws {
+			if w.InstanceID == "" {
+				continue // never created: the task fails before it waits
+			}
 			in, err := r.cfg.Cloud.DescribeInstance(ctx, w.InstanceID)
 			if err != nil {
 				return 0, fmt.Errorf("describe instance: %w", err)

@@ -70,7 +70,7 @@ func (b *testBundle) startScaleOut(t *testing.T, c ackscale.Cluster, so ackscale
 }
 
 func (b *testBundle) work(taskID string) error {
-	return b.worker.Work(b.ctx, &river.Job[ackscale.TaskJob]{JobRow: &rivertype.JobRow{Attempt: 1}, Args: ackscale.TaskJob{TaskID: taskID}})
+	return b.worker.Work(b.ctx, &river.Job[ackscale.TaskJob]{JobRow: &rivertype.JobRow{Attempt: 1, MaxAttempts: 25}, Args: ackscale.TaskJob{TaskID: taskID}})
 }
 
 // workUntilDone runs the job like River would, honouring snoozes.
@@ -252,4 +252,26 @@ func TestRemoveNodesAndDeleteCluster(t *testing.T) {
 	cl, err := b.store.ClusterByID(b.ctx, c.ID)
 	require.NoError(t, err)
 	require.Equal(t, ackscale.ClusterDeleted, cl.State)
+}
+
+// A rollback interrupted by an error is resumed by the next run; the task
+// still fails with the first error.
+func TestRollbackResumesAfterError(t *testing.T) {
+	t.Parallel()
+	b := setup(t, 0)
+	c := b.cluster(t)
+	_, err := b.cloud.AddFault(b.ctx, ackscale.Fault{Operation: ackscale.FaultStart, Code: "InstanceStartFailed", Count: 1})
+	require.NoError(t, err)
+	_, err = b.cloud.AddFault(b.ctx, ackscale.Fault{Operation: ackscale.FaultRelease, Code: "IncorrectInstanceStatus", Count: 2})
+	require.NoError(t, err)
+	so := standardScaleOut(2, c.Spec.VSwitchIDs)
+	so.DisableRollback = false
+	tk := b.startScaleOut(t, c, so, b.now.Add(time.Hour))
+	for range 2 { // two runs end in the release fault
+		require.ErrorContains(t, b.work(tk.ID), "IncorrectInstanceStatus")
+	}
+	done := b.workUntilDone(t, tk.ID)
+	require.Equal(t, ackscale.TaskFailed, done.State)
+	require.Equal(t, "InstanceStartFailed", done.ErrorCode)
+	require.Empty(t, liveInstances(t, b.store))
 }

@@ -93,7 +93,7 @@ func serve(ctx context.Context, cfg serveConfig) error {
 		return err
 	}
 	api, err := httpapi.New(httpapi.Config{Store: store, Cloud: cl, Logger: log,
-		RateLimit: cfg.RateLimit, Burst: cfg.Burst})
+		RateLimit: cfg.RateLimit, Burst: cfg.Burst, TimeScale: cfg.TimeScale})
 	if err != nil {
 		return err
 	}
