@@ -62,3 +62,9 @@ func (c *Cloud) KubernetesVersionExists(v string) bool {
 
 // DefaultKubernetesVersion returns the version new clusters get by default.
 func (c *Cloud) DefaultKubernetesVersion() string { return c.cfg.Catalog.DefaultKubernetesVersion() }
+
+// DefaultRuntimeVersion returns the version a runtime gets when none is asked.
+func (c *Cloud) DefaultRuntimeVersion(name string) string {
+	rt, _ := c.cfg.Catalog.Runtime(name)
+	return rt.DefaultVersion
+}

@@ -43,6 +43,9 @@ func (s *Server) createCluster(ctx context.Context, r *request) (response, error
 	if err != nil {
 		return response{}, err
 	}
+	if spec.Runtime.Version == "" {
+		spec.Runtime.Version = s.cfg.Cloud.DefaultRuntimeVersion(spec.Runtime.Name)
+	}
 	now := s.cfg.Now()
 	c := ackscale.Cluster{
 		ID: ackscale.NewClusterID(), AccountID: r.account.ID, Spec: spec, State: ackscale.ClusterInitial,

@@ -39,6 +39,8 @@ type Cloud interface {
 	// CheckQuota refuses count more instances of a type that would pass an
 	// instance or vCPU quota (QuotaExceeded, naming the quota).
 	CheckQuota(ctx context.Context, accountID, regionID, instanceType string, count int) error
+	// DefaultRuntimeVersion is the version of a runtime asked without one.
+	DefaultRuntimeVersion(name string) string
 }
 
 // Kubeconfigs returns a cluster's kubeconfig. Nil in --kube=off mode.

@@ -1,0 +1,94 @@
+package rules
+
+import "github.com/ackscale/ackscale"
+
+// Value lists shared by several tables.
+var (
+	chargeTypes    = []string{"PrePaid", "PostPaid"}
+	months         = []string{"1", "2", "3", "6", "12"}                         // seed 002, unit Month
+	edgePeriods    = []string{"1", "2", "3", "6", "12", "24", "36", "48", "60"} // ruling 7
+	systemCats     = []string{"cloud_efficiency", "cloud_ssd", "cloud_essd"}    // R7
+	dataCats       = []string{"cloud", "cloud_efficiency", "cloud_ssd", "cloud_essd"}
+	taintEffects   = []string{"NoSchedule", "NoExecute", "PreferNoSchedule"}
+	scaleRuntimes  = []string{"containerd", "docker"}
+	createRuntimes = []string{"containerd", "docker", ackscale.RuntimeSandboxed}
+	sandboxTypes   = []string{"ecs.ebmg5s.24xlarge", "ecs.ebmc5s.24xlarge", "ecs.ebmgn6i.24xlarge"}
+	ensChargeTypes = []string{"BandwidthByDay", "95BandwidthByMonth"}
+)
+
+func countField(src string) Field {
+	return Field{Name: "count", Type: Int, Required: true, Range: &Bounds{1, NoMax}, Source: src + ", ruling 9",
+		Note: "also limited by the quota of workers per cluster"}
+}
+
+func passwordField(src string) Field {
+	return Field{Name: "login_password", Type: String, Len: &Bounds{8, 30}, Format: FormatPassword,
+		Secret: true, EmptyIsAbsent: true, Source: src + ", rulings 3, 4, R14, R23"}
+}
+
+func keyPairField(src string) Field {
+	return Field{Name: "key_pair", Type: String, EmptyIsAbsent: true, Source: src + ", ruling 4, R14"}
+}
+
+func timeoutField(src string) Field {
+	return Field{Name: "timeout_mins", Type: Int, Default: "60", Range: &Bounds{1, 1440}, Source: cite(src, "rulings 8, 12, R4")}
+}
+
+// cite joins citations.
+func cite(a, b string) string {
+	if a == "" {
+		return b
+	}
+	return a + ", " + b
+}
+
+func rollbackField(src string) Field {
+	return Field{Name: "disable_rollback", Type: Bool, Default: "true", Source: src + ", ruling 11"}
+}
+
+// chargeFields are seed 002's billing fields.
+func chargeFields(src string) []Field {
+	return []Field{
+		{Name: "worker_instance_charge_type", Type: String, Enum: chargeTypes, Default: `"PostPaid"`, Source: src + ", ruling 15"},
+		{Name: "worker_period", Type: Int, Enum: months, Source: src, Note: "used only with PrePaid"},
+		{Name: "worker_period_unit", Type: String, Enum: []string{"Month"}, Source: src + ", R20", Note: "used only with PrePaid"},
+		{Name: "worker_auto_renew", Type: Bool, Default: "false", Source: src},
+		{Name: "worker_auto_renew_period", Type: Int, Enum: months, Source: src, Note: "used only with PrePaid"},
+	}
+}
+
+func tagsField(src string) Field {
+	return Field{Name: "tags", Type: Objects, Len: &Bounds{0, 20}, UniqueBy: []string{"key"}, Source: src + ", R9",
+		Fields: []Field{
+			{Name: "key", Type: String, Required: true, Format: FormatTagKey, Source: src + ", R9"},
+			{Name: "value", Type: String, Format: FormatLabelValue, Source: src + ", R9"},
+		}}
+}
+
+func taintsField(src string) Field {
+	return Field{Name: "taints", Type: Objects, UniqueBy: []string{"key", "effect"}, Source: src + ", R9",
+		Fields: []Field{
+			{Name: "key", Type: String, Required: true, Format: FormatLabelKey, Source: src + ", R9"},
+			{Name: "value", Type: String, Format: FormatLabelValue, Source: src + ", R9"},
+			{Name: "effect", Type: String, Required: true, Enum: taintEffects, Source: src + ", api.md §3, ruling 15"},
+		}}
+}
+
+func runtimeField(names []string, def, src string) Field {
+	return Field{Name: "runtime", Type: Object, Default: def, Source: src,
+		Fields: []Field{
+			{Name: "name", Type: String, Required: true, Enum: names, Source: src + ", ruling 15"},
+			{Name: "version", Type: String, Source: src},
+		}}
+}
+
+func dataDisksField(src string) Field {
+	return Field{Name: "worker_data_disks", Type: Objects, Len: &Bounds{0, 16}, Source: src + ", R7",
+		Fields: []Field{
+			{Name: "category", Type: String, Enum: dataCats, Default: `"cloud_efficiency"`, Source: src + ", R7, ruling 15"},
+			{Name: "size", Type: String, Required: true, Format: FormatInteger, Range: &Bounds{40, 32768},
+				Source: src + ", api.md §3, R7", Note: "a string of digits, as the SDK model sends it (ruling 13)"},
+			{Name: "encrypted", Type: String, Enum: []string{"true", "false"}, Default: `"false"`, Source: src + ", api.md §3"},
+			{Name: "auto_snapshot_policy_id", Type: String, Ignored: true, Source: "api.md §3, R14"},
+		}}
+}

@@ -1,0 +1,117 @@
+package rules
+
+import (
+	"slices"
+
+	"github.com/ackscale/ackscale"
+)
+
+// fakeCloud is a small catalog holding what the seeds' examples name.
+type fakeCloud struct{}
+
+var _ Cloud = fakeCloud{}
+
+var fakeKinds = map[string]string{
+	"ecs.sn1ne.large": "ecs", "ecs.c5.xlarge": "ecs", "ecs.g6.large": "ecs",
+	"ens.sn1.tiny": "ens", "ens.sn1.small": "ens",
+	"ecs.ebmg5s.24xlarge": "ebm", "ecs.ebmc5s.24xlarge": "ebm", "ecs.ebmgn6i.24xlarge": "ebm",
+}
+
+var fakeImages = map[string]int{
+	"m-2QVLO2T8NYgm8CNQVg****": 20, // seed 001's example image (ruling 5: a 20 GiB image)
+	"m-2QVLO2T8NYgm8CNQVg15gF": 20, // seed 003's
+	"m-big":                    60,
+	"m-huge":                   200,
+}
+
+// vSwitches: region and VPC.
+var fakeVSwitches = map[string][2]string{
+	"vsw-2ze4jvvvade1yk899****": {"cn-beijing", "vpc-std"},     // seed 002's example
+	"vsw-2zes3rfz7bmk0nxxxxxxx": {"cn-beijing", "vpc-sandbox"}, // seed 004's example
+	"vsw-std-b":                 {"cn-beijing", "vpc-std"},
+	"vsw-other-vpc":             {"cn-beijing", "vpc-other"},
+	"vsw-hangzhou":              {"cn-hangzhou", "vpc-hz"},
+}
+
+func (fakeCloud) InstanceTypeKind(name string) (string, bool) {
+	k, ok := fakeKinds[name]
+	return k, ok
+}
+
+func (fakeCloud) ImageSizeGiB(id string) (int, bool) {
+	s, ok := fakeImages[id]
+	return s, ok
+}
+
+func (fakeCloud) VSwitchVPC(id string) (string, string, bool) {
+	v, ok := fakeVSwitches[id]
+	return v[0], v[1], ok
+}
+
+func (fakeCloud) KeyPairExists(region, name string) bool {
+	return region == "cn-beijing" && name == "secrity-key" || region == "cn-beijing-telecom" && name == "edge-key"
+}
+
+func (fakeCloud) ENSRegionExists(id string) bool {
+	return id == "cn-beijing-telecom" || id == "cn-beijing-cmcc-2"
+}
+
+func (fakeCloud) RegionExists(id string) bool { return id == "cn-beijing" || id == "cn-hangzhou" }
+
+func (fakeCloud) DefaultVSwitches(region string) (string, []string) {
+	if region == "cn-beijing" {
+		return "vpc-std", []string{"vsw-2ze4jvvvade1yk899****", "vsw-std-b"}
+	}
+	return "", nil
+}
+
+func (fakeCloud) KubernetesVersionExists(v string) bool {
+	return slices.Contains([]string{"1.34.4", "1.33.1"}, v)
+}
+
+func (fakeCloud) DefaultKubernetesVersion() string { return "1.34.4" }
+
+// Targets of each profile, as the seeds' examples need them.
+func legacyTarget() Target {
+	return Target{
+		Profile: ackscale.ProfileLegacy, RegionID: "cn-beijing", VPCID: "vpc-std",
+		VSwitchIDs: []string{"vsw-2ze4jvvvade1yk899****"}, Workers: 3,
+		PasswordMatches: func(pw string) bool { return pw == "Hello1234" },
+		Defaults: ackscale.ClusterSpec{
+			WorkerInstanceTypes: []string{"ecs.sn1ne.large"}, WorkerSystemDiskCategory: "cloud_efficiency",
+			WorkerSystemDiskSizeGiB: 40,
+		},
+	}
+}
+
+func standardTarget() Target {
+	return Target{
+		Profile: ackscale.ProfileStandard, RegionID: "cn-beijing", VPCID: "vpc-std",
+		VSwitchIDs: []string{"vsw-2ze4jvvvade1yk899****"}, Workers: 2,
+		Defaults: ackscale.ClusterSpec{WorkerInstanceTypes: []string{"ecs.g6.large"}, WorkerSystemDiskCategory: "cloud_essd", WorkerSystemDiskSizeGiB: 80},
+	}
+}
+
+func edgeTarget() Target {
+	return Target{Profile: ackscale.ProfileEdge, RegionID: "cn-beijing", VPCID: "vpc-std", Workers: 1}
+}
+
+func sandboxTarget() Target {
+	return Target{
+		Profile: ackscale.ProfileSandbox, RegionID: "cn-beijing", VPCID: "vpc-sandbox",
+		VSwitchIDs: []string{"vsw-2zes3rfz7bmk0nxxxxxxx"}, Workers: 0,
+	}
+}
+
+// kindOverride is fakeCloud with one instance type of another kind.
+type kindOverride struct {
+	fakeCloud
+	name, kind string
+}
+
+func (k kindOverride) InstanceTypeKind(name string) (string, bool) {
+	if name == k.name {
+		return k.kind, k.kind != ""
+	}
+	return k.fakeCloud.InstanceTypeKind(name)
+}

@@ -1,0 +1,120 @@
+// Package rules validates request bodies of the cluster operations against
+// rule tables chosen by the target cluster's profile (decisions.md, "Which
+// rules apply"). The tables are data (Tables, Lookup, Fields, Checks): the
+// reference docs/api.md is generated from them, and bad-input tests can be.
+//
+// Validation is pure: it reads the body, the Target and the Cloud, and
+// returns the first error in a fixed order:
+//
+//  1. the body (Decode): size, UTF-8, JSON syntax, an object, no duplicate
+//     keys, depth;
+//  2. unknown fields, the first by byte order of name (ruling 14);
+//  3. each field in table order: its JSON type (ruling 13), then presence
+//     (required / default), then its value rules (range and step, enum,
+//     length, format, sub-fields in their table order, uniqueness);
+//  4. the table's checks in order: rules between fields, the cluster
+//     (credentials, quota, worker count), then the cloud (ruling 16).
+//
+// Every error is an *ackscale.Error whose Field names the field (dotted and
+// indexed for nested ones, e.g. worker_data_disks[0].size) and whose
+// message names the field, what is allowed and the seed or ruling it
+// enforces. Passwords never appear in messages.
+package rules
+
+import (
+	"github.com/ackscale/ackscale"
+)
+
+// Cloud is what validation asks the emulated cloud (ruling 16). The
+// cloud's lookups implement it.
+type Cloud interface {
+	// InstanceTypeKind returns "ecs", "ens" or "ebm" for a known instance type.
+	InstanceTypeKind(name string) (kind string, ok bool)
+	// ImageSizeGiB returns the size of a known image.
+	ImageSizeGiB(id string) (size int, ok bool)
+	// VSwitchVPC returns the region and VPC of a known vSwitch.
+	VSwitchVPC(id string) (regionID, vpcID string, ok bool)
+	// KeyPairExists reports whether the key pair exists in the region (an
+	// ECS or an ENS region).
+	KeyPairExists(regionID, name string) bool
+	// ENSRegionExists reports whether the ENS region exists.
+	ENSRegionExists(id string) bool
+	// RegionExists reports whether the ECS region exists.
+	RegionExists(id string) bool
+	// DefaultVSwitches returns the region's default VPC and its vSwitches.
+	DefaultVSwitches(regionID string) (vpcID string, vswitchIDs []string)
+	// KubernetesVersionExists reports whether the cloud offers the version.
+	KubernetesVersionExists(v string) bool
+	// DefaultKubernetesVersion returns the version new clusters get.
+	DefaultKubernetesVersion() string
+}
+
+// DefaultMaxWorkers is the workers-per-cluster quota when Target.MaxWorkers
+// is 0 (ruling 9).
+const DefaultMaxWorkers = 1000
+
+// Target is the cluster being scaled, as the store has it.
+type Target struct {
+	Profile    ackscale.Profile
+	RegionID   string
+	VPCID      string
+	VSwitchIDs []string
+	// Workers is the current worker count.
+	Workers int
+	// MaxWorkers is the workers-per-cluster quota; 0 means DefaultMaxWorkers.
+	MaxWorkers int
+	// PasswordMatches compares a password with the cluster's stored hash;
+	// nil when the cluster has no password.
+	PasswordMatches func(password string) bool
+	// Defaults are the worker settings recorded when the cluster was created;
+	// fields a body leaves out fall back to them (R1, R5).
+	Defaults ackscale.ClusterSpec
+}
+
+// LegacyScale is a validated legacy PUT /clusters/{id}.
+type LegacyScale struct {
+	// NumOfNodes is the worker count asked for.
+	NumOfNodes int
+	// Delta is NumOfNodes minus the current count: > 0 scales out, < 0 in.
+	Delta int
+	// Out is the scale-out when Delta > 0 (Count = Delta); for a scale-in it
+	// carries only TimeoutMins, DisableRollback and the credential fields.
+	Out ackscale.ScaleOut
+}
+
+// ScaleOut validates a POST /api/v2/clusters/{id} body for the target
+// cluster's profile. An unknown profile is CodeInvalidOperation; the other
+// errors are those of the profile's table (docs/api.md).
+func ScaleOut(t Target, body []byte, c Cloud) (ackscale.ScaleOut, error) {
+	return run[ackscale.ScaleOut](t.Profile, OpScaleOut, body, t, c)
+}
+
+// Scale validates a legacy PUT /clusters/{id} body (seed 000, ruling 10).
+// Only legacy (cluster_type Kubernetes) clusters take it; others get
+// CodeInvalidOperation. The password is checked with Target.PasswordMatches.
+func Scale(t Target, body []byte, c Cloud) (LegacyScale, error) {
+	return run[LegacyScale](t.Profile, OpScale, body, t, c)
+}
+
+// CreateCluster validates a POST /clusters body.
+func CreateCluster(body []byte, c Cloud) (ackscale.ClusterSpec, error) {
+	return run[ackscale.ClusterSpec]("", OpCreateCluster, body, Target{}, c)
+}
+
+// DeleteNodes validates a DeleteClusterNodes or RemoveClusterNodes body.
+func DeleteNodes(body []byte) (ackscale.Removal, error) {
+	return run[ackscale.Removal]("", OpDeleteNodes, body, Target{}, nil)
+}
+
+func run[T any](p ackscale.Profile, op Op, body []byte, t Target, c Cloud) (T, error) {
+	var zero T
+	tab, ok := lookup(p, op)
+	if !ok {
+		return zero, ackscale.Errorf(ackscale.CodeInvalidOperation, "%s is not available for a cluster of profile %q", op, p)
+	}
+	out, err := tab.eval(body, t, c)
+	if err != nil {
+		return zero, err
+	}
+	return out.(T), nil
+}

@@ -1,0 +1,14 @@
+package rules
+
+import "github.com/ackscale/ackscale"
+
+// tables are every rule table, in the order of the reference.
+var tables = []Table{
+	legacyTable(),
+	standardTable(ackscale.ProfileLegacy),
+	standardTable(ackscale.ProfileStandard),
+	edgeTable(),
+	sandboxTable(),
+	createTable(),
+	deleteTable(),
+}
