@@ -21,8 +21,8 @@ var acs3Escapes = strings.NewReplacer("+", "%20", "*", "%2A", "%7E", "~")
 // ACS3CanonicalRequest returns the ACS3-HMAC-SHA256 canonical request, its
 // lines joined with "\n": method; escapedPath ("/" when empty) with the
 // fix-ups + → %20, * → %2A, %7E → ~; the query of rawQuery, keys sorted,
-// each "k=" + url.QueryEscape(v) (a key with several values once per
-// value), joined with "&", with the same fix-ups over the whole string; a
+// each url.QueryEscape(k) + "=" + url.QueryEscape(v) (a key with several
+// values once per value), joined with "&", with the same fix-ups over the whole string; a
 // "name:value\n" line for each of signedHeaders in the order given, the
 // value of "host" being host and any other the header's values trimmed,
 // sorted and joined with ","; signedHeaders joined with ";"; payloadHash.
@@ -50,13 +50,17 @@ func acs3CanonicalURI(escapedPath string) string {
 
 // acs3CanonicalQuery rebuilds the query the SDK signed from its decoded
 // parameters. Malformed pairs are dropped, as r.URL.Query() drops them for
-// the handlers, so nothing unsigned reaches a handler through them.
+// the handlers, so nothing unsigned reaches a handler through them. Keys
+// are escaped like values: the SDKs do not escape keys, which changes
+// nothing for the plain keys of the CS API, but a key decoded from
+// "name%3Dx%26a" must not canonicalise like the two pairs "name=x&a", or
+// a re-encoded query would keep its signature and change its meaning.
 func acs3CanonicalQuery(rawQuery string) string {
 	q, _ := url.ParseQuery(rawQuery)
 	var params []string
 	for _, k := range slices.Sorted(maps.Keys(q)) {
 		for _, v := range q[k] {
-			params = append(params, k+"="+url.QueryEscape(v))
+			params = append(params, url.QueryEscape(k)+"="+url.QueryEscape(v))
 		}
 	}
 	return acs3Escapes.Replace(strings.Join(params, "&"))

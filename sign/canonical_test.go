@@ -91,7 +91,8 @@ func TestACS3CanonicalParts(t *testing.T) {
 			"v=np+a%2Ab~":            "v=np%20a%2Ab~",
 			"v=%7E%21%27%28%29":      "v=~%21%27%28%29",
 			"k=2&k=1":                "k=2&k=1",
-			"a%2Bb=1":                "a%20b=1", // the SDK applies the fix-ups to keys too
+			"a%2Bb=1":                "a%2Bb=1",                // keys are escaped like values
+			"name%3Dx%26page_size=1": "name%3Dx%26page_size=1", // not "name=x&page_size=1": one key, not two
 			"bad=%zz&good=1":         "good=1",
 			"sp=a%20b&slash=%2F%3D&": "slash=%2F%3D&sp=a%20b",
 		} {
