@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"net/http/httptest"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -409,4 +411,16 @@ func TestVerifyEncodedPath(t *testing.T) {
 			require.NoError(t, err)
 		})
 	}
+}
+
+// A ROA query whose decoded key or value holds '&' or '=' is refused: the
+// raw-value resource cannot tell it from another set of parameters.
+func TestROARefusesAmbiguousQuery(t *testing.T) {
+	t.Parallel()
+	for _, q := range []string{"name%3Dx%26page_size=1", "a=1%262"} {
+		r := httptest.NewRequest("GET", "/clusters?"+q, nil)
+		err := roaUnambiguous(r.URL.Query())
+		require.Equal(t, ackscale.CodeIncompleteSignature, ackscale.ErrorCode(err), q)
+	}
+	require.NoError(t, roaUnambiguous(url.Values{"pageSize": {"10"}, "name": {"a=b"}}))
 }
