@@ -21,6 +21,7 @@ const (
 	CodePasswordMismatch  = "InvalidParameter.PasswordMismatch"
 	CodeUnsupportedMedia  = "UnsupportedMediaType"
 	CodeBodyTooLarge      = "RequestEntityTooLarge"
+	CodeRequestTimeout    = "RequestTimeout"               // the body did not arrive within the read timeout
 	CodeInvalidOperation  = "InvalidOperation.ClusterType" // operation not valid for this kind of cluster
 	CodeClusterState      = "ErrorClusterState"            // cluster is not in a state that allows this
 	CodeNoChange          = "InvalidParameter.NoChange"    // legacy num_of_nodes equals today's count

@@ -23,6 +23,7 @@ var statusOf = map[string]int{
 	ackscale.CodeContentSHA256Mismatch: http.StatusBadRequest,
 	ackscale.CodeUnsupportedMedia:      http.StatusUnsupportedMediaType,
 	ackscale.CodeBodyTooLarge:          http.StatusRequestEntityTooLarge,
+	ackscale.CodeRequestTimeout:        http.StatusRequestTimeout,
 	ackscale.CodeClusterState:          http.StatusBadRequest,
 	ackscale.CodeQuotaExceeded:         http.StatusBadRequest,
 	ackscale.CodeThrottling:            http.StatusBadRequest, // as ACK answers Throttling.User

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"strings"
 	"time"
@@ -154,6 +155,9 @@ func (s *Server) serve(ctx context.Context, w http.ResponseWriter, r *request) (
 			err = ackscale.Errorf(ackscale.CodeInternal, "internal error")
 		}
 	}()
+	if r.Header.Get("Authorization") == "" { // refused before its body is read
+		return resp, ackscale.Errorf(ackscale.CodeMissingAuthorization, "the request has no Authorization header")
+	}
 	body, err := readBody(r.Request, s.cfg.MaxBodySize)
 	if err != nil {
 		return resp, err
@@ -187,8 +191,16 @@ func readBody(r *http.Request, limit int64) ([]byte, error) {
 		return nil, ackscale.Errorf(ackscale.CodeBodyTooLarge, "the request body is %d bytes; the limit is %d", r.ContentLength, limit)
 	}
 	body, err := io.ReadAll(io.LimitReader(r.Body, limit+1))
+	var netErr net.Error
+	if errors.As(err, &netErr) && netErr.Timeout() {
+		return nil, ackscale.Errorf(ackscale.CodeRequestTimeout, "the request body did not arrive within the server's read timeout")
+	}
+	var tooLarge *http.MaxBytesError
+	if errors.As(err, &tooLarge) {
+		return nil, ackscale.Errorf(ackscale.CodeBodyTooLarge, "the request body is over the limit of %d bytes", limit)
+	}
 	if err != nil {
-		return nil, ackscale.Errorf(ackscale.CodeMalformedBody, "read body: %v", err)
+		return nil, ackscale.Errorf(ackscale.CodeMalformedBody, "the request body could not be read whole")
 	}
 	if int64(len(body)) > limit {
 		return nil, ackscale.Errorf(ackscale.CodeBodyTooLarge, "the request body is over the limit of %d bytes", limit)
