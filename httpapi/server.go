@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/ackscale/ackscale"
 	"github.com/ackscale/ackscale/rules"
@@ -214,7 +215,22 @@ func (s *Server) writeError(w http.ResponseWriter, r *request, err error) {
 		r.log.Error("internal error", "err", err)
 	}
 	status := httpStatus(code)
-	write(w, r.Request, status, newErrorBody(code, ackscale.ErrorMessage(err), r.id, hostOf(r.Request), status))
+	write(w, r.Request, status, newErrorBody(code, clip(ackscale.ErrorMessage(err)), r.id, hostOf(r.Request), status))
+}
+
+// maxMessage bounds an error message: a message may quote the value it
+// refuses, and that value may be a megabyte long.
+const maxMessage = 1024
+
+func clip(msg string) string {
+	if len(msg) <= maxMessage {
+		return msg
+	}
+	cut := maxMessage
+	for cut > 0 && !utf8.RuneStart(msg[cut]) {
+		cut--
+	}
+	return msg[:cut] + "… (message cut at 1 KiB)"
 }
 
 func hostOf(r *http.Request) string {

@@ -324,3 +324,13 @@ func TestThrottlingPerAccount(t *testing.T) {
 	// Another account is not starved by the first.
 	require.Equal(t, 200, b.call(b.bob, "GET", "/api/v1/clusters", nil).status)
 }
+
+func TestLongValuesAreCutInMessages(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	r := b.call(b.alice, "POST", "/clusters", map[string]any{"name": "x", "region_id": strings.Repeat("a", 65536),
+		"cluster_type": "ManagedKubernetes"})
+	require.Equal(t, 400, r.status)
+	require.LessOrEqual(t, len(r.body["message"].(string)), 1100)
+	require.Less(t, len(r.raw), 4096)
+}
