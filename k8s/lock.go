@@ -1,0 +1,5 @@
+package k8s
+
+import "runtime"
+
+func lockOSThread() { runtime.LockOSThread() }

@@ -1,0 +1,372 @@
+// Package k8s gives each emulated cluster a real kube-apiserver and makes
+// its workers Nodes there. One etcd holds every cluster's objects, each
+// under its own prefix; each cluster's API server is a supervised child
+// with its own port, certificates, service-account key and admin token,
+// all kept under DATA_DIR/kube so they come back after a restart.
+package k8s
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"time"
+
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
+
+	"github.com/ackscale/ackscale"
+	"github.com/ackscale/ackscale/catalog"
+)
+
+// Config configures a Manager.
+type Config struct {
+	BinDir  string // holds kube-apiserver and etcd
+	DataDir string // ackscale's data dir; the Manager uses DataDir/kube
+	Catalog *catalog.Catalog
+	Logger  *slog.Logger
+	// LeaseInterval is how often Node leases are renewed (default 40 s).
+	LeaseInterval time.Duration
+}
+
+// BinariesPresent reports whether binDir holds kube-apiserver and etcd.
+func BinariesPresent(binDir string) bool {
+	for _, b := range []string{"kube-apiserver", "etcd"} {
+		if fi, err := os.Stat(filepath.Join(binDir, b)); err != nil || fi.IsDir() {
+			return false
+		}
+	}
+	return true
+}
+
+// Manager runs the API servers.
+type Manager struct {
+	cfg      Config
+	log      *slog.Logger
+	dir      string
+	etcd     *process
+	etcdURL  string
+	mu       sync.Mutex
+	clusters map[string]*apiserver
+	done     chan struct{}
+}
+
+// apiserver is one cluster's API server.
+type apiserver struct {
+	id     string
+	files  clusterFiles
+	port   int
+	proc   *process
+	client kubernetes.Interface
+	ready  chan struct{} // closed once it answered /readyz
+	err    error         // why it did not start, valid after ready
+}
+
+// NewManager checks the binaries and prepares the folders.
+func NewManager(cfg Config) (*Manager, error) {
+	if !BinariesPresent(cfg.BinDir) {
+		return nil, fmt.Errorf("kube-apiserver and etcd not found in %s (run make kube)", cfg.BinDir)
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.LeaseInterval <= 0 {
+		cfg.LeaseInterval = 40 * time.Second
+	}
+	bin, err := filepath.Abs(cfg.BinDir)
+	if err != nil {
+		return nil, err
+	}
+	cfg.BinDir = bin
+	dir := filepath.Join(cfg.DataDir, "kube")
+	if err := os.MkdirAll(filepath.Join(dir, "clusters"), 0o700); err != nil {
+		return nil, err
+	}
+	return &Manager{cfg: cfg, log: cfg.Logger, dir: dir, clusters: map[string]*apiserver{}, done: make(chan struct{})}, nil
+}
+
+// Start runs the shared etcd and waits until it is healthy.
+func (m *Manager) Start(ctx context.Context) error {
+	ports, err := m.ports("etcd", 2)
+	if err != nil {
+		return err
+	}
+	client := fmt.Sprintf("http://127.0.0.1:%d", ports[0])
+	peer := fmt.Sprintf("http://127.0.0.1:%d", ports[1])
+	m.etcdURL = client
+	m.etcd = &process{name: "etcd", bin: filepath.Join(m.cfg.BinDir, "etcd"), log: m.log,
+		pidFile: filepath.Join(m.dir, "etcd.pid"), logFile: filepath.Join(m.dir, "etcd.log"),
+		args: []string{"--name", "ackscale", "--data-dir", filepath.Join(m.dir, "etcd"),
+			"--listen-client-urls", client, "--advertise-client-urls", client,
+			"--listen-peer-urls", peer, "--initial-advertise-peer-urls", peer,
+			"--initial-cluster", "ackscale=" + peer, "--log-level", "warn", "--quota-backend-bytes", "8589934592"}}
+	if err := m.etcd.start(); err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(ctx, 60*time.Second)
+	defer cancel()
+	return waitFor(ctx, "etcd", func() error { return httpOK(client + "/health") })
+}
+
+// ports returns n loopback ports kept in DIR/kube/NAME.ports, choosing free
+// ones the first time, so restarts reuse them (and kubeconfigs stay valid).
+func (m *Manager) ports(name string, n int) ([]int, error) {
+	path := filepath.Join(m.dir, name+".ports")
+	var ports []int
+	if b, err := os.ReadFile(path); err == nil && json.Unmarshal(b, &ports) == nil && len(ports) == n {
+		return ports, nil
+	}
+	ports = make([]int, n)
+	var lns []net.Listener
+	for i := range ports {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return nil, err
+		}
+		lns = append(lns, ln)
+		ports[i] = ln.Addr().(*net.TCPAddr).Port
+	}
+	for _, ln := range lns {
+		ln.Close()
+	}
+	b, _ := json.Marshal(ports)
+	return ports, os.WriteFile(path, b, 0o600)
+}
+
+func httpOK(url string) error {
+	c := &http.Client{Timeout: 2 * time.Second}
+	resp, err := c.Get(url)
+	if err != nil {
+		return err
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("%s: %s", url, resp.Status)
+	}
+	return nil
+}
+
+// EnsureCluster starts (or finds running) the cluster's API server and
+// returns its endpoint. It is idempotent and safe to call concurrently.
+func (m *Manager) EnsureCluster(ctx context.Context, c ackscale.Cluster) (string, error) {
+	a, err := m.apiserver(ctx, c.ID)
+	if err != nil {
+		return "", err
+	}
+	return a.endpoint(), nil
+}
+
+func (a *apiserver) endpoint() string { return "https://127.0.0.1:" + strconv.Itoa(a.port) }
+
+// apiserver returns the cluster's running API server, starting it first.
+func (m *Manager) apiserver(ctx context.Context, id string) (*apiserver, error) {
+	m.mu.Lock()
+	a, ok := m.clusters[id]
+	if !ok {
+		a = &apiserver{id: id, files: clusterFiles{dir: filepath.Join(m.dir, "clusters", id)}, ready: make(chan struct{})}
+		m.clusters[id] = a
+		go m.boot(a)
+	}
+	m.mu.Unlock()
+	select {
+	case <-a.ready:
+	case <-ctx.Done():
+		return nil, fmt.Errorf("start api server of %s: %w", id, ctx.Err())
+	}
+	if a.err != nil {
+		m.mu.Lock()
+		if m.clusters[id] == a {
+			delete(m.clusters, id) // let a later call try again
+		}
+		m.mu.Unlock()
+		return nil, a.err
+	}
+	return a, nil
+}
+
+// boot creates the cluster's files, starts its API server and waits for it.
+func (m *Manager) boot(a *apiserver) {
+	defer close(a.ready)
+	start := time.Now()
+	if a.err = a.files.ensure(); a.err != nil {
+		return
+	}
+	ports, err := m.ports(filepath.Join("clusters", a.id, "apiserver"), 1)
+	if a.err = err; err != nil {
+		return
+	}
+	a.port = ports[0]
+	a.proc = &process{name: "kube-apiserver " + a.id, bin: filepath.Join(m.cfg.BinDir, "kube-apiserver"), log: m.log,
+		pidFile: a.files.path("apiserver.pid"), logFile: a.files.path("apiserver.log"), args: m.apiserverArgs(a)}
+	if a.err = a.proc.start(); a.err != nil {
+		return
+	}
+	if a.client, a.err = m.newClient(a); a.err != nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	a.err = waitFor(ctx, "kube-apiserver "+a.id, func() error {
+		_, err := a.client.Discovery().RESTClient().Get().AbsPath("/readyz").DoRaw(ctx)
+		return err
+	})
+	if a.err == nil {
+		m.log.Info("api server ready", "cluster_id", a.id, "endpoint", a.endpoint(), "ms", time.Since(start).Milliseconds())
+		go m.renewLeases(a)
+	}
+}
+
+func (m *Manager) apiserverArgs(a *apiserver) []string {
+	f := a.files
+	return []string{
+		"--etcd-servers=" + m.etcdURL, "--etcd-prefix=/ackscale/" + a.id,
+		"--bind-address=127.0.0.1", "--advertise-address=127.0.0.1", "--secure-port=" + strconv.Itoa(a.port),
+		"--tls-cert-file=" + f.path("serving.crt"), "--tls-private-key-file=" + f.path("serving.key"),
+		"--client-ca-file=" + f.path("ca.crt"), "--cert-dir=" + f.path("certs"),
+		"--service-cluster-ip-range=10.96.0.0/16",
+		"--service-account-issuer=https://kubernetes.default.svc.cluster.local",
+		"--service-account-key-file=" + f.path("sa.pub"), "--service-account-signing-key-file=" + f.path("sa.key"),
+		"--token-auth-file=" + f.path("token.csv"), "--authorization-mode=RBAC",
+		"--endpoint-reconciler-type=none", "--disable-admission-plugins=ServiceAccount,TaintNodesByCondition",
+		"--enable-priority-and-fairness=false", "--watch-cache=false", "--v=0",
+	}
+}
+
+func (m *Manager) restConfig(a *apiserver) (*rest.Config, error) {
+	ca, err := os.ReadFile(a.files.path("ca.crt"))
+	if err != nil {
+		return nil, err
+	}
+	token, err := os.ReadFile(a.files.path("token"))
+	if err != nil {
+		return nil, err
+	}
+	return &rest.Config{Host: a.endpoint(), BearerToken: string(token), TLSClientConfig: rest.TLSClientConfig{CAData: ca},
+		QPS: 200, Burst: 400, Timeout: 30 * time.Second}, nil
+}
+
+func (m *Manager) newClient(a *apiserver) (kubernetes.Interface, error) {
+	rc, err := m.restConfig(a)
+	if err != nil {
+		return nil, err
+	}
+	return kubernetes.NewForConfig(rc)
+}
+
+// Kubeconfig returns an admin kubeconfig of the cluster that kubectl uses
+// as it is.
+func (m *Manager) Kubeconfig(clusterID string) ([]byte, error) {
+	a, err := m.apiserver(context.Background(), clusterID)
+	if err != nil {
+		return nil, err
+	}
+	rc, err := m.restConfig(a)
+	if err != nil {
+		return nil, err
+	}
+	name := "ackscale-" + clusterID
+	return []byte(fmt.Sprintf(`apiVersion: v1
+kind: Config
+clusters:
+- name: %[1]s
+  cluster:
+    server: %[2]s
+    certificate-authority-data: %[3]s
+users:
+- name: %[1]s-admin
+  user:
+    token: %[4]s
+contexts:
+- name: %[1]s
+  context:
+    cluster: %[1]s
+    user: %[1]s-admin
+current-context: %[1]s
+`, name, rc.Host, base64.StdEncoding.EncodeToString(rc.CAData), rc.BearerToken)), nil
+}
+
+// DeleteCluster stops the cluster's API server and removes its files and
+// its objects in etcd.
+func (m *Manager) DeleteCluster(ctx context.Context, clusterID string) error {
+	m.mu.Lock()
+	a, ok := m.clusters[clusterID]
+	delete(m.clusters, clusterID)
+	m.mu.Unlock()
+	if ok {
+		<-a.ready
+		if a.proc != nil {
+			a.proc.stop(20 * time.Second)
+		}
+	}
+	if err := m.deletePrefix(ctx, "/ackscale/"+clusterID+"/"); err != nil {
+		return err
+	}
+	return os.RemoveAll(filepath.Join(m.dir, "clusters", clusterID))
+}
+
+// deletePrefix removes every etcd key under prefix (etcd's JSON gateway).
+func (m *Manager) deletePrefix(ctx context.Context, prefix string) error {
+	end := []byte(prefix)
+	end[len(end)-1]++
+	body, _ := json.Marshal(map[string]string{"key": base64.StdEncoding.EncodeToString([]byte(prefix)),
+		"range_end": base64.StdEncoding.EncodeToString(end)})
+	req, err := http.NewRequestWithContext(ctx, "POST", m.etcdURL+"/v3/kv/deleterange", bytesReader(body))
+	if err != nil {
+		return err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return fmt.Errorf("delete cluster data: %w", err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("delete cluster data: etcd answered %s", resp.Status)
+	}
+	return nil
+}
+
+// Close stops every API server, then etcd.
+func (m *Manager) Close() error {
+	close(m.done)
+	m.mu.Lock()
+	all := make([]*apiserver, 0, len(m.clusters))
+	for _, a := range m.clusters {
+		all = append(all, a)
+	}
+	m.mu.Unlock()
+	var wg sync.WaitGroup
+	for _, a := range all {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-a.ready
+			if a.proc != nil {
+				a.proc.stop(20 * time.Second)
+			}
+		}()
+	}
+	wg.Wait()
+	if m.etcd != nil {
+		m.etcd.stop(10 * time.Second)
+	}
+	return nil
+}
+
+// client returns the cluster's client, starting its API server if needed.
+func (m *Manager) client(ctx context.Context, clusterID string) (kubernetes.Interface, error) {
+	a, err := m.apiserver(ctx, clusterID)
+	if err != nil {
+		return nil, err
+	}
+	return a.client, nil
+}
+
+var errStopped = errors.New("manager stopped")
