@@ -121,3 +121,14 @@ func (c *Cloud) delayBoot(ctx context.Context, in *ackscale.Instance, d time.Dur
 	in.ReadyAt = c.cfg.Now().Add(time.Duration(float64(d) / c.cfg.TimeScale))
 	return c.cfg.Store.InstanceSetReadyAt(ctx, in.ID, in.ReadyAt)
 }
+
+// NodeFault reports whether a node fault fires for a worker about to
+// register: its Node then starts NotReady, for the fault's latency (0:
+// until the fault stops firing).
+func (c *Cloud) NodeFault(ctx context.Context, accountID, regionID, zoneID, instanceType string) (ackscale.Fault, bool, error) {
+	f, fired, err := c.fire(ctx, ackscale.FaultNode, accountID, regionID, zoneID, instanceType)
+	if fired && f.Latency > 0 {
+		f.Latency = time.Duration(float64(f.Latency) / c.cfg.TimeScale)
+	}
+	return f, fired, err
+}

@@ -134,3 +134,22 @@ func scanCluster(r scanner) (ackscale.Cluster, error) {
 	c.Created, c.Updated = fromMS(created), fromMS(updated)
 	return c, nil
 }
+
+// ClustersWithAPIServer returns the ids of live clusters that have a
+// kube-apiserver, to bring them back at start.
+func (s *Store) ClustersWithAPIServer(ctx context.Context) ([]string, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT id FROM clusters WHERE api_server <> '' AND state <> ? ORDER BY created_at`, ackscale.ClusterDeleted)
+	if err != nil {
+		return nil, fmt.Errorf("clusters with api server: %w", err)
+	}
+	defer rows.Close()
+	var ids []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	return ids, rows.Err()
+}

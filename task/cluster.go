@@ -14,14 +14,9 @@ func (r *run) createCluster(ctx context.Context) error {
 		if err := r.stage(ctx, "create_apiserver"); err != nil {
 			return err
 		}
-		endpoint, err := r.cfg.Kube.EnsureCluster(ctx, r.c)
-		if err != nil {
-			return fmt.Errorf("start api server: %w", err)
-		}
-		if err := r.cfg.Store.ClusterSetAPIServer(ctx, r.c.ID, endpoint); err != nil {
+		if err := r.ensureAPIServer(ctx); err != nil {
 			return err
 		}
-		r.c.APIServer = endpoint
 	}
 	if r.t.Params.ScaleOut != nil && r.t.Params.ScaleOut.Count > 0 {
 		return r.scaleOut(ctx)
@@ -92,4 +87,23 @@ func (r *run) deleteCluster(ctx context.Context) error {
 		}
 	}
 	return r.succeed(ctx, ackscale.ClusterDeleted)
+}
+
+// ensureAPIServer starts the cluster's API server (with Kubernetes on) and
+// records its endpoint; a cluster made with --kube=off gets one now.
+func (r *run) ensureAPIServer(ctx context.Context) error {
+	if r.cfg.Kube == nil {
+		return nil
+	}
+	endpoint, err := r.cfg.Kube.EnsureCluster(ctx, r.c)
+	if err != nil {
+		return fmt.Errorf("start api server: %w", err)
+	}
+	if endpoint != r.c.APIServer {
+		if err := r.cfg.Store.ClusterSetAPIServer(ctx, r.c.ID, endpoint); err != nil {
+			return err
+		}
+		r.c.APIServer = endpoint
+	}
+	return nil
 }

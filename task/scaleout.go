@@ -59,6 +59,9 @@ func (r *run) scaleOut(ctx context.Context) error {
 	if err := r.stage(ctx, "register"); err != nil {
 		return err
 	}
+	if err := r.ensureAPIServer(ctx); err != nil {
+		return err
+	}
 	for i := range ws {
 		if err := r.register(ctx, &ws[i]); err != nil {
 			return err
@@ -226,11 +229,41 @@ func (r *run) register(ctx context.Context, w *ackscale.Worker) error {
 	}
 	w.State, w.NodeStatus = ackscale.NodeRunning, "Ready"
 	if r.cfg.Kube != nil {
+		if err := r.notReadyFault(ctx, w); err != nil {
+			return err
+		}
 		if err := r.cfg.Kube.RegisterNode(ctx, r.c, *w); err != nil {
 			return fmt.Errorf("register node %s: %w", w.NodeName, err)
 		}
 	}
 	return r.cfg.Store.WorkerSave(ctx, *w)
+}
+
+// notReadyFault applies a node fault: the Node is registered NotReady and
+// recovers after the fault's latency; with no latency the task snoozes
+// until the fault stops firing or the task times out.
+func (r *run) notReadyFault(ctx context.Context, w *ackscale.Worker) error {
+	f, fired, err := r.cfg.Cloud.NodeFault(ctx, w.AccountID, w.RegionID, w.ZoneID, w.InstanceType)
+	if err != nil || !fired {
+		return err
+	}
+	down := *w
+	down.State, down.NodeStatus = ackscale.NodeStarting, "NotReady"
+	if err := r.cfg.Kube.RegisterNode(ctx, r.c, down); err != nil {
+		return fmt.Errorf("register node %s: %w", w.NodeName, err)
+	}
+	if err := r.cfg.Store.WorkerSave(ctx, down); err != nil {
+		return err
+	}
+	r.event("Warning", "NodeNotReady", fmt.Sprintf("node %s is NotReady (fault %s)", w.NodeName, f.ID))
+	if f.Latency == 0 {
+		return river.JobSnooze(time.Second)
+	}
+	if err := sleep(ctx, f.Latency); err != nil {
+		return err
+	}
+	r.event("Normal", "NodeReady", fmt.Sprintf("node %s recovered", w.NodeName))
+	return nil
 }
 
 // failScaleOut ends a failed scale-out: with rollback every instance the
@@ -266,7 +299,7 @@ func (r *run) clusterStateAfterFailure() string {
 
 func (r *run) rollback(ctx context.Context, ws []ackscale.Worker) error {
 	for _, w := range ws {
-		if r.cfg.Kube != nil && w.State == ackscale.NodeRunning {
+		if r.cfg.Kube != nil && w.NodeName != "" && w.State != ackscale.NodeInitial {
 			if err := r.cfg.Kube.RemoveNode(ctx, r.c.ID, w.NodeName, false); err != nil {
 				return fmt.Errorf("rollback: %w", err)
 			}

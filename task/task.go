@@ -41,6 +41,8 @@ type Cloud interface {
 	DetachByToken(ctx context.Context, clientToken string) error
 	// VSwitchZone returns the zone of a vSwitch.
 	VSwitchZone(id string) (zoneID string, ok bool)
+	// NodeFault reports whether a worker's Node must start NotReady, and for how long.
+	NodeFault(ctx context.Context, accountID, regionID, zoneID, instanceType string) (ackscale.Fault, bool, error)
 }
 
 // Kube registers workers as Nodes in each cluster's API server. Nil when
@@ -49,6 +51,7 @@ type Kube interface {
 	EnsureCluster(ctx context.Context, c ackscale.Cluster) (endpoint string, err error)
 	RegisterNode(ctx context.Context, c ackscale.Cluster, w ackscale.Worker) error
 	RemoveNode(ctx context.Context, clusterID, nodeName string, drain bool) error
+	SetNodeReady(ctx context.Context, clusterID, nodeName string, ready bool) error
 	DeleteCluster(ctx context.Context, clusterID string) error
 }
 

@@ -21,6 +21,7 @@ import (
 	"github.com/ackscale/ackscale/catalog"
 	"github.com/ackscale/ackscale/cloud"
 	"github.com/ackscale/ackscale/httpapi"
+	"github.com/ackscale/ackscale/k8s"
 	"github.com/ackscale/ackscale/sqlite"
 	"github.com/ackscale/ackscale/task"
 )
@@ -34,6 +35,7 @@ type serveConfig struct {
 	BootLatency time.Duration
 	TimeScale   float64
 	LogLevel    string
+	KubeBin     string
 	RateLimit   float64
 	Burst       int
 }
@@ -53,7 +55,8 @@ func newServe() *cobra.Command {
 	f := cmd.Flags()
 	f.StringVar(&cfg.Addr, "addr", "127.0.0.1:9696", "address to listen on")
 	f.StringVar(&cfg.DataDir, "data", "./ackscale-data", "data directory (SQLite database, keys)")
-	f.StringVar(&cfg.Kube, "kube", "off", "run a kube-apiserver per cluster: on | off")
+	f.StringVar(&cfg.Kube, "kube", "auto", "run a kube-apiserver per cluster: on | off | auto (on when --kube-bin has the binaries)")
+	f.StringVar(&cfg.KubeBin, "kube-bin", envOr("ACKSCALE_KUBE_BIN", "./bin"), "folder with kube-apiserver and etcd (make kube)")
 	f.StringVar(&cfg.CatalogFile, "catalog", "", "emulated cloud catalog (JSON); default: the embedded one")
 	f.DurationVar(&cfg.BootLatency, "boot-latency", 0, "boot time of every instance (default: each type's own; 0: instant)")
 	f.Float64Var(&cfg.TimeScale, "time-scale", 1, "run emulated time N times faster")
@@ -66,9 +69,6 @@ func newServe() *cobra.Command {
 func serve(ctx context.Context, cfg serveConfig) error {
 	log := newLogger(cfg.LogLevel)
 	syscall.Umask(0o077) // the database and keys in DIR are the owner's only
-	if cfg.Kube != "off" {
-		return fmt.Errorf("--kube=%s: only --kube=off is available in this build", cfg.Kube)
-	}
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return fmt.Errorf("data dir: %w", err)
 	}
@@ -86,14 +86,25 @@ func serve(ctx context.Context, cfg serveConfig) error {
 	if err != nil {
 		return err
 	}
-	if err := task.Register(workers, task.Config{Store: store, Cloud: cl, Logger: log}); err != nil {
+	kube, err := startKube(ctx, cfg, cat, store, log)
+	if err != nil {
+		return err
+	}
+	if kube != nil {
+		defer kube.Close()
+	}
+	tcfg := task.Config{Store: store, Cloud: cl, Logger: log}
+	hcfg := httpapi.Config{Store: store, Cloud: cl, Logger: log, RateLimit: cfg.RateLimit, Burst: cfg.Burst, TimeScale: cfg.TimeScale}
+	if kube != nil { // a nil *k8s.Manager in an interface would not be nil
+		tcfg.Kube, hcfg.Kube = kube, kube
+	}
+	if err := task.Register(workers, tcfg); err != nil {
 		return err
 	}
 	if err := ensureDefaultAccount(ctx, store, cfg.DataDir); err != nil {
 		return err
 	}
-	api, err := httpapi.New(httpapi.Config{Store: store, Cloud: cl, Logger: log,
-		RateLimit: cfg.RateLimit, Burst: cfg.Burst, TimeScale: cfg.TimeScale})
+	api, err := httpapi.New(hcfg)
 	if err != nil {
 		return err
 	}
@@ -108,6 +119,50 @@ func serve(ctx context.Context, cfg serveConfig) error {
 		return err
 	}
 	return listenAndServe(ctx, cfg.Addr, mux, log)
+}
+
+// startKube starts the per-cluster API servers when --kube asks for them,
+// and brings back those of existing clusters in the background.
+func startKube(ctx context.Context, cfg serveConfig, cat *catalog.Catalog, store *sqlite.Store, log *slog.Logger) (*k8s.Manager, error) {
+	switch cfg.Kube {
+	case "off":
+		return nil, nil
+	case "auto":
+		if !k8s.BinariesPresent(cfg.KubeBin) {
+			log.Info("kube off: no kube-apiserver in --kube-bin", "kube_bin", cfg.KubeBin)
+			return nil, nil
+		}
+	case "on":
+	default:
+		return nil, fmt.Errorf("--kube=%s: want on, off or auto", cfg.Kube)
+	}
+	m, err := k8s.NewManager(k8s.Config{BinDir: cfg.KubeBin, DataDir: cfg.DataDir, Catalog: cat, Logger: log})
+	if err != nil {
+		return nil, err
+	}
+	if err := m.Start(ctx); err != nil {
+		return nil, err
+	}
+	ids, err := store.ClustersWithAPIServer(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, id := range ids {
+		go func() {
+			if _, err := m.EnsureCluster(context.Background(), ackscale.Cluster{ID: id}); err != nil {
+				log.Error("restart api server", "cluster_id", id, "err", err)
+			}
+		}()
+	}
+	log.Info("kube on", "kube_bin", cfg.KubeBin, "clusters", len(ids))
+	return m, nil
+}
+
+func envOr(key, def string) string {
+	if v := os.Getenv(key); v != "" {
+		return v
+	}
+	return def
 }
 
 func bootLatency(d time.Duration) *time.Duration {

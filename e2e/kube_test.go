@@ -1,0 +1,147 @@
+package e2e
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+	corev1 "k8s.io/api/core/v1"
+
+	"github.com/ackscale/ackscale"
+)
+
+// kubeBin is the folder make kube fills; under CI=true a missing build fails.
+func kubeBin(t *testing.T) string {
+	t.Helper()
+	dir, err := filepath.Abs("../bin")
+	require.NoError(t, err)
+	if _, err := os.Stat(filepath.Join(dir, "kube-apiserver")); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("no kube-apiserver in %s: CI must build it (make kube-cached)", dir)
+		}
+		t.Skipf("no kube-apiserver in %s: run make kube", dir)
+	}
+	return dir
+}
+
+// kubectlNodes reads the cluster's kubeconfig through the Go SDK and lists
+// its Nodes with the built kubectl.
+func kubectlNodes(t *testing.T, c *sdkClient, bin, clusterID string) map[string]corev1.Node {
+	t.Helper()
+	resp, err := c.Kubeconfig(clusterID)
+	require.NoError(t, err)
+	path := filepath.Join(t.TempDir(), "kubeconfig")
+	require.NoError(t, os.WriteFile(path, []byte(resp.Config), 0o600))
+	out, err := exec.Command(filepath.Join(bin, "kubectl"), "--kubeconfig", path, "get", "nodes", "-o", "json").CombinedOutput()
+	require.NoError(t, err, string(out))
+	var list corev1.NodeList
+	require.NoError(t, json.Unmarshal(out, &list))
+	nodes := map[string]corev1.Node{}
+	for _, n := range list.Items {
+		nodes[n.Name] = n
+	}
+	return nodes
+}
+
+func nodeReady(n corev1.Node) bool {
+	for _, c := range n.Status.Conditions {
+		if c.Type == corev1.NodeReady {
+			return c.Status == corev1.ConditionTrue
+		}
+	}
+	return false
+}
+
+// TestKubeNodes scales a cluster of each kind out with the Go SDK and
+// checks with kubectl that exactly the new workers are Ready Nodes with
+// their labels, taints and capacity; then scales in, restarts ackscale and
+// checks the Nodes are still there.
+func TestKubeNodes(t *testing.T) {
+	bin := kubeBin(t)
+	srv := startServer(t, serverOptions{Args: []string{"--kube=on", "--kube-bin", bin}})
+	c := sdkClientOf(t, srv)
+	type kind struct {
+		scaleCase
+		labels map[string]string
+	}
+	var kinds []kind
+	for _, sc := range scaleCases {
+		k := kind{scaleCase: sc, labels: map[string]string{"node.kubernetes.io/instance-type": sc.instanceType}}
+		switch sc.name {
+		case "edge/seed001":
+			k.labels["alibabacloud.com/is-edge-worker"] = "true"
+		case "sandbox/seed004":
+			k.labels["alibabacloud.com/sandboxed-container"] = ackscale.RuntimeSandboxed
+		case "standard/seed002":
+			k.labels["tier"] = "frontend" // seed 002's tag
+		case "edge/seed003":
+			continue // one edge cluster is enough here
+		}
+		kinds = append(kinds, k)
+	}
+	ids := map[string]string{}
+	for _, k := range kinds {
+		start := time.Now()
+		id := c.createCluster(t, k.create)
+		t.Logf("%s: cluster with its API server ready in %s", k.name, time.Since(start).Round(time.Millisecond))
+		ids[k.name] = id
+		resp, err := c.ScaleOut(id, k.scale)
+		require.NoError(t, err)
+		c.waitTask(t, resp.TaskId)
+
+		nodes := kubectlNodes(t, c, bin, id)
+		require.Len(t, nodes, k.count, k.name)
+		list, err := c.Nodes(id, "all")
+		require.NoError(t, err)
+		for _, w := range list.Nodes {
+			n, ok := nodes[w.NodeName]
+			require.True(t, ok, "worker %s has no Node", w.NodeName)
+			require.True(t, nodeReady(n), w.NodeName)
+			require.Contains(t, n.Spec.ProviderID, w.InstanceId)
+			for key, v := range k.labels {
+				require.Equal(t, v, n.Labels[key], "%s label %s", w.NodeName, key)
+			}
+			require.NotZero(t, n.Status.Capacity.Cpu().Value())
+		}
+		if k.name == "standard/seed002" {
+			for _, n := range nodes {
+				require.Contains(t, n.Spec.Taints, corev1.Taint{Key: "node_type", Value: "prod", Effect: corev1.TaintEffectNoSchedule})
+			}
+		}
+	}
+
+	// Scale in: DeleteClusterNodes drains and deletes the Node.
+	std := ids["standard/seed002"]
+	list, err := c.Nodes(std, "all")
+	require.NoError(t, err)
+	gone := list.Nodes[0].NodeName
+	ans, err := c.DeleteNodes(std, fmt.Sprintf(`{"nodes":[%q],"release_node":true,"drain_node":true}`, gone))
+	require.NoError(t, err)
+	c.waitTask(t, ans.TaskID)
+	nodes := kubectlNodes(t, c, bin, std)
+	require.Len(t, nodes, 2)
+	require.NotContains(t, nodes, gone)
+
+	// Restart ackscale: every cluster's API server comes back with its Nodes.
+	srv = srv.Restart(t, true)
+	c = sdkClientOf(t, srv)
+	for _, k := range kinds {
+		want := k.count
+		if k.name == "standard/seed002" {
+			want--
+		}
+		require.Len(t, kubectlNodes(t, c, bin, ids[k.name]), want, k.name)
+	}
+
+	// DeleteCluster stops its API server.
+	del, err := c.DeleteCluster(std)
+	require.NoError(t, err)
+	c.waitTask(t, del.TaskID)
+	_, err = os.Stat(filepath.Join(srv.DataDir, "kube", "clusters", std))
+	require.True(t, os.IsNotExist(err))
+}
