@@ -28,6 +28,6 @@ func newRoot() *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(newServe(), newAccount(), newAdmin())
+	root.AddCommand(newServe(), newAccount(), newAdmin(), newCall(), newKubeconfig())
 	return root
 }
