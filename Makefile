@@ -27,8 +27,9 @@ $(BIN)/etcd: tools/kube/go.mod tools/kube/go.sum
 # builds and fills it (a cold build takes about 4 minutes on 2 cores).
 kube-cached:
 	@if [ -x $(KUBE_CACHE)/kube-apiserver ] && [ -x $(KUBE_CACHE)/kubectl ] && [ -x $(KUBE_CACHE)/etcd ]; then \
-		mkdir -p $(BIN) && cp -p $(KUBE_CACHE)/kube-apiserver $(KUBE_CACHE)/kubectl $(KUBE_CACHE)/etcd $(BIN)/ && \
-		echo "kube binaries restored from $(KUBE_CACHE)"; \
+		mkdir -p $(BIN) && for f in kube-apiserver kubectl etcd; do \
+			cmp -s $(KUBE_CACHE)/$$f $(BIN)/$$f || { cp -p $(KUBE_CACHE)/$$f $(BIN)/.$$f.tmp && mv -f $(BIN)/.$$f.tmp $(BIN)/$$f; }; \
+		done && echo "kube binaries restored from $(KUBE_CACHE)"; \
 	else \
 		$(MAKE) kube && mkdir -p $(KUBE_CACHE) && cp -p $(BIN)/kube-apiserver $(BIN)/kubectl $(BIN)/etcd $(KUBE_CACHE)/; \
 	fi
