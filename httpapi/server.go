@@ -107,13 +107,6 @@ func (s *Server) secret(accessKeyID string) (string, bool) {
 	return secret, err == nil
 }
 
-type ctxKey int
-
-const (
-	keyRequestID ctxKey = iota
-	keyAccount
-)
-
 // request is what a handler gets: the request, its body, the caller.
 type request struct {
 	*http.Request

@@ -9,7 +9,6 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net"
@@ -368,5 +367,3 @@ func (m *Manager) client(ctx context.Context, clusterID string) (kubernetes.Inte
 	}
 	return a.client, nil
 }
-
-var errStopped = errors.New("manager stopped")

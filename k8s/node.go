@@ -122,7 +122,6 @@ func nodeStatus(c ackscale.Cluster, w ackscale.Worker, it catalog.InstanceType, 
 			MachineID: strings.TrimPrefix(w.InstanceID, "i-"), SystemUUID: w.InstanceID, BootID: w.ClientToken,
 			KernelVersion: "5.10.134-16.al8.x86_64", OSImage: osImage, OperatingSystem: "linux", Architecture: archOf(it.Arch),
 			ContainerRuntimeVersion: runtimeVersion(w.Runtime), KubeletVersion: "v" + strings.TrimPrefix(c.Spec.KubernetesVersion, "v"),
-			KubeProxyVersion: "v" + strings.TrimPrefix(c.Spec.KubernetesVersion, "v"),
 		},
 	}
 }

@@ -2,7 +2,6 @@ package k8s
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -26,10 +25,10 @@ type process struct {
 	logFile string
 	log     *slog.Logger
 
-	mu      sync.Mutex
-	cmd     *exec.Cmd
-	exited  chan struct{}
-	stopped bool
+	mu       sync.Mutex
+	cmd      *exec.Cmd
+	exited   chan struct{}
+	stopped  bool
 	restarts int
 }
 
@@ -171,5 +170,3 @@ func waitFor(ctx context.Context, what string, check func() error) error {
 		}
 	}
 }
-
-var errNotReady = errors.New("not ready")
