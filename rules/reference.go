@@ -66,7 +66,7 @@ Errors name the field (` + "`worker_data_disks[0].size`, `runtime.name`" + `) in
 message, say what is allowed, and cite the seed or ruling. Passwords never appear in messages.
 Validation has no side effects.
 
-In the tables, *Source* cites the seeds (` + "`/work/shared/seeds`" + `), the rulings of decisions.md ("ruling N"),
+In the tables, *Source* cites the seeds (` + "`shared/seeds`" + `, the five ACK reference pages ackscale was made from), the rulings of decisions.md ("ruling N"),
 the SDK request models of api.md §3, and the further rulings at the end of this page (R1, R2, …).
 `
 
