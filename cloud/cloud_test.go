@@ -165,7 +165,7 @@ func TestFaultValidation(t *testing.T) {
 		{Operation: "boot", Code: "X"},
 		{Operation: ackscale.FaultCreate},
 		{Operation: ackscale.FaultCreate, Code: "X", Probability: 1.5},
-		{Operation: ackscale.FaultCreate, NeverRunning: true},
+		{Operation: ackscale.FaultCreate, NeverRunning: true}, // start and node only
 	} {
 		_, err := b.cloud.AddFault(b.ctx, f)
 		require.Error(t, err, "%+v", f)

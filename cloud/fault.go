@@ -36,8 +36,8 @@ func validateFault(f ackscale.Fault) error {
 		return ackscale.FieldErrorf(ackscale.CodeOutOfRange, "latency", "latency: %s is negative", f.Latency)
 	case f.Code == "" && f.Latency == 0 && !f.NeverRunning:
 		return ackscale.FieldErrorf(ackscale.CodeMissingParameter, "code", "a fault needs a code, a latency or never_running")
-	case f.NeverRunning && f.Operation != ackscale.FaultStart:
-		return ackscale.FieldErrorf(ackscale.CodeConflict, "never_running", "never_running applies to the start operation only")
+	case f.NeverRunning && f.Operation != ackscale.FaultStart && f.Operation != ackscale.FaultNode:
+		return ackscale.FieldErrorf(ackscale.CodeConflict, "never_running", "never_running applies to the start and node operations only")
 	}
 	return nil
 }

@@ -145,3 +145,37 @@ func TestKubeNodes(t *testing.T) {
 	_, err = os.Stat(filepath.Join(srv.DataDir, "kube", "clusters", std))
 	require.True(t, os.IsNotExist(err))
 }
+
+// TestKubeNodeFault: a node fault makes the new Node NotReady; with a
+// latency it recovers and the task succeeds; without one the task times
+// out and rollback removes the Node.
+func TestKubeNodeFault(t *testing.T) {
+	bin := kubeBin(t)
+	srv := startServer(t, serverOptions{Args: []string{"--kube=on", "--kube-bin", bin, "--time-scale", "60"},
+		Env: []string{"ACKSCALE_ADMIN_TOKEN=" + adminToken}})
+	c := sdkClientOf(t, srv)
+	id := c.createCluster(t, fmt.Sprintf(createStandardHangzhou, "node-fault"))
+
+	// Recovers: 60 s of emulated time is one second.
+	admin(t, srv, "POST", "faults", ackscale.Fault{Operation: ackscale.FaultNode, Latency: time.Minute, Count: 1}, nil)
+	resp, err := c.ScaleOut(id, `{"count":1,"key_pair":"secrity-key","worker_instance_types":["ecs.c5.xlarge"]}`)
+	require.NoError(t, err)
+	task := c.waitTask(t, resp.TaskId)
+	require.Contains(t, task.GetHttpContentString(), "NodeNotReady")
+	require.Contains(t, task.GetHttpContentString(), "NodeReady")
+	nodes := kubectlNodes(t, c, bin, id)
+	require.Len(t, nodes, 1)
+	for _, n := range nodes {
+		require.True(t, nodeReady(n))
+	}
+
+	// Never recovers: the task times out (timeout_mins 1 = 1 s) and rolls back.
+	admin(t, srv, "POST", "faults", ackscale.Fault{Operation: ackscale.FaultNode, NeverRunning: true}, nil)
+	resp, err = c.ScaleOut(id, `{"count":1,"key_pair":"secrity-key","worker_instance_types":["ecs.c5.xlarge"],"timeout_mins":1,"disable_rollback":false}`)
+	require.NoError(t, err)
+	state, code := taskEnd(t, c, resp.TaskId)
+	require.Equal(t, "failed", state)
+	require.Equal(t, ackscale.CodeTaskTimeout, code)
+	require.Len(t, kubectlNodes(t, c, bin, id), 1, "the NotReady Node was removed by the rollback")
+	require.Len(t, liveInstances(t, srv), 1)
+}
