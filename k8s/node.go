@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"maps"
 	"strings"
+	"sync"
 	"time"
 
 	coordinationv1 "k8s.io/api/coordination/v1"
@@ -291,21 +292,37 @@ func (m *Manager) renewLeases(a *apiserver) {
 	}
 }
 
-// renewAll sets RenewTime of every lease in kube-node-lease to now.
+// renewAll sets RenewTime of every lease in kube-node-lease to now, with
+// a few updates in flight at once.
 func renewAll(ctx context.Context, cs kubernetes.Interface) (int, error) {
 	leases, err := cs.CoordinationV1().Leases(nodeLeaseNamespace).List(ctx, metav1.ListOptions{})
 	if err != nil {
 		return 0, err
 	}
-	n := 0
+	const inFlight = 16
+	sem := make(chan struct{}, inFlight)
+	var mu sync.Mutex
+	var n int
+	var firstErr error
+	var wg sync.WaitGroup
 	for i := range leases.Items {
 		l := &leases.Items[i]
-		now := metav1.NewMicroTime(time.Now())
-		l.Spec.RenewTime = &now
-		if _, err := cs.CoordinationV1().Leases(nodeLeaseNamespace).Update(ctx, l, metav1.UpdateOptions{}); err != nil && !apierrors.IsConflict(err) {
-			return n, err
-		}
-		n++
+		sem <- struct{}{}
+		wg.Add(1)
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			now := metav1.NewMicroTime(time.Now())
+			l.Spec.RenewTime = &now
+			_, err := cs.CoordinationV1().Leases(nodeLeaseNamespace).Update(ctx, l, metav1.UpdateOptions{})
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil && !apierrors.IsConflict(err) && firstErr == nil {
+				firstErr = err
+			} else if err == nil {
+				n++
+			}
+		}()
 	}
-	return n, nil
+	wg.Wait()
+	return n, firstErr
 }
