@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"github.com/ackscale/ackscale/internal/seeds"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -9,38 +10,10 @@ import (
 )
 
 // seed001 is seed 001's example request, verbatim.
-const seed001 = `{
-  "timeout_mins": 60,
-  "worker_instance_type": "ens.sn1.tiny",
-  "ens_region_id": "cn-beijing-telecom",
-  "worker_image_id": "m-2QVLO2T8NYgm8CNQVg****",  
-  "ens_internet_charge_type": "BandwidthByDay",
-  "worker_period": 1,
-  "worker_auto_renew": true,
-  "worker_auto_renew_period": 1,
-  "login_password": "Hello1234!",
-  "count": 1,
-  "worker_system_disk_size": 20,
-  "worker_data_disk_size": 0,
-  "is_edge_worker": true
-}`
+const seed001 = seeds.Body001
 
 // seed003 is seed 003's example request, verbatim.
-const seed003 = `{
-  "timeout_mins": 60,
-  "worker_instance_type": "ens.sn1.tiny",
-  "ens_region_id": "cn-beijing-telecom",
-  "worker_image_id": "m-2QVLO2T8NYgm8CNQVg15gF",  
-  "ens_internet_charge_type": "BandwidthByDay",
-  "worker_period": 1,
-  "worker_auto_renew": true,
-  "worker_auto_renew_period": 1,
-  "login_password": "Hello1234!",
-  "count": 1,
-  "worker_system_disk_size": 20,
-  "worker_data_disk_size": 0,
-  "is_edge_worker": true
-}`
+const seed003 = seeds.Body003
 
 func TestScaleOutEdge(t *testing.T) {
 	t.Parallel()

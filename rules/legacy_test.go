@@ -2,6 +2,7 @@ package rules
 
 import (
 	"encoding/json"
+	"github.com/ackscale/ackscale/internal/seeds"
 	"testing"
 
 	"github.com/denverdino/aliyungo/cs"
@@ -11,15 +12,7 @@ import (
 )
 
 // seed000 is seed 000's example request, verbatim.
-const seed000 = `{
-    "disable_rollback": true,
-    "timeout_mins": 60,
-    "num_of_nodes": 8,
-    "worker_instance_type": "ecs.sn1ne.large",
-    "worker_system_disk_category": "cloud_efficiency",
-    "worker_system_disk_size": 40,
-    "login_password": "Hello1234"
-}`
+const seed000 = seeds.Body000
 
 // aliyungoBody is what aliyungo's ResizeKubernetesCluster sends.
 const aliyungoBody = `{"disable_rollback":true,"timeout_mins":60,"worker_instance_type":"ecs.sn1ne.large","num_of_nodes":5,` +

@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"github.com/ackscale/ackscale/internal/seeds"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -9,20 +10,7 @@ import (
 )
 
 // seed004 is seed 004's example request, verbatim.
-const seed004 = `{
-    "login_password":"Hello@12****",
-    "worker_instance_charge_type":"PostPaid",
-    "vswitch_ids":["vsw-2zes3rfz7bmk0nxxxxxxx"],
-    "worker_instance_types":["ecs.ebmg5s.24xlarge"],
-    "worker_system_disk_category":"cloud_efficiency",
-    "worker_system_disk_size":120,
-    "worker_data_disk":true,
-    "worker_data_disk_category":"cloud_efficiency",
-    "worker_data_disk_size":200,
-    "tags":[],
-    "count":1,
-    "disable_rollback":false
-}`
+const seed004 = seeds.Body004
 
 func TestScaleOutSandbox(t *testing.T) {
 	t.Parallel()

@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"github.com/ackscale/ackscale/internal/seeds"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -10,30 +11,7 @@ import (
 
 // seed002 is seed 002's table, built from its "Example" column (the seed
 // has no example body), with key_pair and without login_password.
-const seed002 = `{
-  "count": 3,
-  "worker_instance_charge_type": "PrePaid",
-  "worker_period": 1,
-  "worker_period_unit": "Month",
-  "worker_auto_renew": true,
-  "worker_auto_renew_period": 6,
-  "worker_system_disk_category": "cloud_efficiency",
-  "worker_system_disk_size": 120,
-  "worker_data_disk": true,
-  "key_pair": "secrity-key",
-  "cloud_monitor_flags": true,
-  "cpu_policy": "none",
-  "disable_rollback": true,
-  "image_id": "",
-  "user_data": "",
-  "runtime": {"name": "docker", "version": "19.03.5"},
-  "vswitch_ids": ["vsw-2ze4jvvvade1yk899****"],
-  "worker_instance_types": ["ecs.c5.xlarge"],
-  "rds_instances": ["rm-2zev748xi27xc****"],
-  "worker_data_disks": [{"category": "cloud_ssd", "encrypted": "false", "size": "120"}],
-  "tags": [{"key": "tier", "value": "frontend"}],
-  "taints": [{"effect": "NoSchedule", "key": "node_type", "value": "prod"}]
-}`
+const seed002 = seeds.Body002
 
 func TestScaleOutStandard(t *testing.T) {
 	t.Parallel()
