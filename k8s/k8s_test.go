@@ -162,6 +162,11 @@ func TestNodesLifecycle(t *testing.T) {
 		return err == nil
 	}, 60*time.Second, 200*time.Millisecond)
 
+	// A second manager on the same data dir is refused while the first runs.
+	other, err := NewManager(Config{BinDir: binDir(t), DataDir: dir, Catalog: catalog.Default()})
+	require.NoError(t, err)
+	require.ErrorContains(t, other.Start(ctx), "in use by another ackscale")
+
 	// A new manager on the same data dir: the Nodes are still there.
 	require.NoError(t, m.Close())
 	m2 := newManager(t, dir)

@@ -17,6 +17,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"sync"
+	"syscall"
 	"time"
 
 	"k8s.io/client-go/kubernetes"
@@ -56,6 +57,7 @@ type Manager struct {
 	mu       sync.Mutex
 	clusters map[string]*apiserver
 	done     chan struct{}
+	lock     *os.File // DIR/kube/lock, held while the Manager runs
 }
 
 // apiserver is one cluster's API server.
@@ -94,6 +96,9 @@ func NewManager(cfg Config) (*Manager, error) {
 
 // Start runs the shared etcd and waits until it is healthy.
 func (m *Manager) Start(ctx context.Context) error {
+	if err := m.takeLock(); err != nil {
+		return err
+	}
 	ports, err := m.ports("etcd", 2)
 	if err != nil {
 		return err
@@ -113,6 +118,22 @@ func (m *Manager) Start(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, 60*time.Second)
 	defer cancel()
 	return waitFor(ctx, "etcd", func() error { return httpOK(client + "/health") })
+}
+
+// takeLock refuses a second ackscale on the same data dir: both would run
+// the same clusters' API servers on the same ports. The kernel drops the
+// lock when the process dies, even by SIGKILL.
+func (m *Manager) takeLock() error {
+	f, err := os.OpenFile(filepath.Join(m.dir, "lock"), os.O_CREATE|os.O_RDWR, 0o600)
+	if err != nil {
+		return err
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		f.Close()
+		return fmt.Errorf("%s is in use by another ackscale (%w)", m.cfg.DataDir, err)
+	}
+	m.lock = f
+	return nil
 }
 
 // ports returns n loopback ports kept in DIR/kube/NAME.ports, choosing free
@@ -357,6 +378,9 @@ func (m *Manager) Close() error {
 	wg.Wait()
 	if m.etcd != nil {
 		m.etcd.stop(10 * time.Second)
+	}
+	if m.lock != nil {
+		m.lock.Close() // releases the flock
 	}
 	return nil
 }
