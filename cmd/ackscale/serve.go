@@ -72,6 +72,11 @@ func serve(ctx context.Context, cfg serveConfig) error {
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return fmt.Errorf("data dir: %w", err)
 	}
+	unlock, err := lockDataDir(cfg.DataDir)
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	cat, err := loadCatalog(cfg.CatalogFile)
 	if err != nil {
 		return err
@@ -156,6 +161,20 @@ func startKube(ctx context.Context, cfg serveConfig, cat *catalog.Catalog, store
 	}
 	log.Info("kube on", "kube_bin", cfg.KubeBin, "clusters", len(ids))
 	return m, nil
+}
+
+// lockDataDir refuses a second serve on the same data dir: at start each
+// requeues the jobs the store shows running, so two would run them twice.
+func lockDataDir(dir string) (func(), error) {
+	f, err := os.OpenFile(filepath.Join(dir, "serve.lock"), os.O_CREATE|os.O_RDWR, 0o600)
+	if err != nil {
+		return nil, err
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("%s is in use by another ackscale serve (%w)", dir, err)
+	}
+	return func() { f.Close() }, nil
 }
 
 func envOr(key, def string) string {
