@@ -5,6 +5,7 @@ package httpapi
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
@@ -95,16 +96,37 @@ func New(cfg Config) (*Server, error) {
 		cfg.MaxBodySize = 1 << 20
 	}
 	s := &Server{cfg: cfg, log: cfg.Logger}
-	s.verify = &sign.Verifier{SecretFunc: s.secret, Nonces: cfg.Store, Now: cfg.Now, MaxSkew: 15 * time.Minute}
+	s.verify = &sign.Verifier{Nonces: cfg.Store, Now: cfg.Now, MaxSkew: 15 * time.Minute}
 	s.routes = s.routeTable()
 	s.throttle = newThrottle(cfg.RateLimit, cfg.Burst)
 	return s, nil
 }
 
-// secret looks up a key's secret for the signature check.
-func (s *Server) secret(accessKeyID string) (string, bool) {
-	_, secret, err := s.cfg.Store.AccountByKey(context.Background(), accessKeyID)
-	return secret, err == nil
+// authenticate checks r's signature and returns the account that signed
+// it. The account is read once, by the Verifier's secret lookup; a store
+// failure there is an internal error, not an unknown key.
+func (s *Server) authenticate(ctx context.Context, r *http.Request, body []byte) (ackscale.Account, error) {
+	var account ackscale.Account
+	var lookupErr error
+	v := *s.verify // per request: the lookup keeps what it read
+	v.SecretFunc = func(accessKeyID string) (string, bool) {
+		a, secret, err := s.cfg.Store.AccountByKey(ctx, accessKeyID)
+		if err != nil {
+			if ackscale.ErrorCode(err) != ackscale.CodeAccessKeyNotFound {
+				lookupErr = err
+			}
+			return "", false
+		}
+		account = a
+		return secret, true
+	}
+	if _, err := v.Verify(ctx, r, body); err != nil {
+		if lookupErr != nil {
+			return account, fmt.Errorf("look up access key: %w", lookupErr)
+		}
+		return account, err
+	}
+	return account, nil
 }
 
 // request is what a handler gets: the request, its body, the caller.
@@ -157,11 +179,7 @@ func (s *Server) serve(ctx context.Context, w http.ResponseWriter, r *request) (
 		return resp, err
 	}
 	r.body = body
-	akid, err := s.verify.Verify(ctx, r.Request, body)
-	if err != nil {
-		return resp, err
-	}
-	account, _, err := s.cfg.Store.AccountByKey(ctx, akid)
+	account, err := s.authenticate(ctx, r.Request, body)
 	if err != nil {
 		return resp, err
 	}
