@@ -3,14 +3,9 @@ package badinput
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"io"
 	"net/http"
-	"slices"
-	"strings"
 	"testing"
 	"time"
 
@@ -19,7 +14,6 @@ import (
 	"github.com/ackscale/ackscale"
 	"github.com/ackscale/ackscale/internal/acsclient"
 	"github.com/ackscale/ackscale/internal/testserver"
-	"github.com/ackscale/ackscale/sign"
 )
 
 // fixture is one running server with one running cluster of each profile.
@@ -107,28 +101,11 @@ func (f *fixture) send(ctx context.Context, r request) (answer, error) {
 	if r.chunked {
 		req.ContentLength = -1
 	}
-	sum := sha256.Sum256(r.body)
-	nonce := make([]byte, 16)
-	_, _ = rand.Read(nonce)
-	h := map[string]string{
-		"x-acs-version": "2015-12-15", "x-acs-action": "badinput",
-		"x-acs-date":            time.Now().UTC().Format(sign.ACS3DateFormat),
-		"x-acs-signature-nonce": hex.EncodeToString(nonce),
-		"x-acs-content-sha256":  hex.EncodeToString(sum[:]),
-	}
+	req.Header.Set("x-acs-action", "badinput")
 	if r.contentType != "" {
-		h["content-type"] = r.contentType
+		req.Header.Set("content-type", r.contentType)
 	}
-	names := []string{"host"}
-	for k, v := range h {
-		req.Header.Set(k, v)
-		names = append(names, k)
-	}
-	req.Header.Set("accept", "application/json")
-	slices.Sort(names)
-	canon := sign.ACS3CanonicalRequest(req.Method, req.URL.EscapedPath(), req.URL.RawQuery, req.Header, req.URL.Host, names, h["x-acs-content-sha256"])
-	req.Header.Set("Authorization", "ACS3-HMAC-SHA256 Credential="+f.srv.Key+",SignedHeaders="+strings.Join(names, ";")+
-		",Signature="+sign.ACS3Signature(f.srv.Secret, canon))
+	acsclient.Sign(req, r.body, f.srv.Key, f.srv.Secret)
 	resp, err := f.http.Do(req)
 	if err != nil {
 		return answer{}, err

@@ -3,14 +3,11 @@ package httpapi_test
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"encoding/xml"
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -22,7 +19,7 @@ import (
 	"github.com/ackscale/ackscale/catalog"
 	"github.com/ackscale/ackscale/cloud"
 	"github.com/ackscale/ackscale/httpapi"
-	"github.com/ackscale/ackscale/sign"
+	"github.com/ackscale/ackscale/internal/acsclient"
 	"github.com/ackscale/ackscale/sqlite"
 	"github.com/ackscale/ackscale/task"
 )
@@ -30,12 +27,11 @@ import (
 type key struct{ id, secret string }
 
 type testBundle struct {
-	t      *testing.T
-	srv    *httptest.Server
-	store  *sqlite.Store
-	alice  key
-	bob    key
-	nonces int
+	t     *testing.T
+	srv   *httptest.Server
+	store *sqlite.Store
+	alice key
+	bob   key
 }
 
 // setup runs the API over a real SQLite store, River and the emulated cloud
@@ -95,30 +91,13 @@ func (b *testBundle) call(k key, method, path string, body any, hdr ...string) r
 	}
 	req, err := http.NewRequest(method, b.srv.URL+path, bytes.NewReader(payload))
 	require.NoError(b.t, err)
-	b.nonces++
-	sum := sha256.Sum256(payload)
-	h := map[string]string{
-		"x-acs-action": "Test", "x-acs-version": "2015-12-15", "x-acs-date": time.Now().UTC().Format("2006-01-02T15:04:05Z"),
-		"x-acs-signature-nonce": ackscale.NewTaskID() + "-" + string(rune('a'+b.nonces%26)), "x-acs-content-sha256": hex.EncodeToString(sum[:]),
-		"accept": "application/json",
-	}
 	if payload != nil {
-		h["content-type"] = "application/json; charset=utf-8"
+		req.Header.Set("content-type", "application/json; charset=utf-8")
 	}
 	for i := 0; i+1 < len(hdr); i += 2 {
-		h[hdr[i]] = hdr[i+1]
+		req.Header.Set(hdr[i], hdr[i+1])
 	}
-	names := []string{"host"}
-	for k, v := range h {
-		req.Header.Set(k, v)
-		if strings.HasPrefix(k, "x-acs-") || k == "content-type" {
-			names = append(names, k)
-		}
-	}
-	slices.Sort(names)
-	canon := sign.ACS3CanonicalRequest(method, req.URL.EscapedPath(), req.URL.RawQuery, req.Header, req.Host, names, h["x-acs-content-sha256"])
-	req.Header.Set("Authorization", "ACS3-HMAC-SHA256 Credential="+k.id+",SignedHeaders="+strings.Join(names, ";")+
-		",Signature="+sign.ACS3Signature(k.secret, canon))
+	acsclient.Sign(req, payload, k.id, k.secret)
 	resp, err := http.DefaultClient.Do(req)
 	require.NoError(b.t, err)
 	defer resp.Body.Close()

@@ -88,32 +88,42 @@ func encode(body any) ([]byte, error) {
 	}
 }
 
-// sign signs req as darabonba's ACS3 signer does.
+// sign signs req as the client's account.
 func (c *Client) sign(req *http.Request, payload []byte) {
+	if len(payload) > 0 {
+		req.Header.Set("content-type", "application/json; charset=utf-8")
+	}
+	Sign(req, payload, c.AccessKeyID, c.Secret)
+}
+
+// Sign signs req, whose body is payload, with ACS3-HMAC-SHA256 as
+// darabonba's signer does. It adds x-acs-version and x-acs-action unless
+// set, and a fresh x-acs-date, nonce and x-acs-content-sha256; it signs host,
+// content-type when set, and every x-acs-* header, so headers a caller sets
+// before calling it are covered too. Accept defaults to JSON, unsigned.
+func Sign(req *http.Request, payload []byte, accessKeyID, secret string) {
 	sum := sha256.Sum256(payload)
 	nonce := make([]byte, 16)
 	_, _ = rand.Read(nonce)
-	h := map[string]string{
-		"x-acs-version": "2015-12-15", "x-acs-action": "ackscale-client",
-		"x-acs-date":            time.Now().UTC().Format(sign.ACS3DateFormat),
-		"x-acs-signature-nonce": hex.EncodeToString(nonce),
-		"x-acs-content-sha256":  hex.EncodeToString(sum[:]),
-		"accept":                "application/json",
+	for k, v := range map[string]string{"x-acs-version": "2015-12-15", "x-acs-action": "ackscale-client", "accept": "application/json"} {
+		if req.Header.Get(k) == "" {
+			req.Header.Set(k, v)
+		}
 	}
-	if len(payload) > 0 {
-		h["content-type"] = "application/json; charset=utf-8"
-	}
+	req.Header.Set("x-acs-date", time.Now().UTC().Format(sign.ACS3DateFormat))
+	req.Header.Set("x-acs-signature-nonce", hex.EncodeToString(nonce))
+	req.Header.Set("x-acs-content-sha256", hex.EncodeToString(sum[:]))
 	names := []string{"host"}
-	for k, v := range h {
-		req.Header.Set(k, v)
-		if k != "accept" {
+	for k := range req.Header {
+		if k = strings.ToLower(k); strings.HasPrefix(k, "x-acs-") || k == "content-type" {
 			names = append(names, k)
 		}
 	}
 	slices.Sort(names)
-	canon := sign.ACS3CanonicalRequest(req.Method, req.URL.EscapedPath(), req.URL.RawQuery, req.Header, req.URL.Host, names, h["x-acs-content-sha256"])
-	req.Header.Set("Authorization", "ACS3-HMAC-SHA256 Credential="+c.AccessKeyID+",SignedHeaders="+strings.Join(names, ";")+
-		",Signature="+sign.ACS3Signature(c.Secret, canon))
+	canon := sign.ACS3CanonicalRequest(req.Method, req.URL.EscapedPath(), req.URL.RawQuery, req.Header, req.URL.Host, names,
+		hex.EncodeToString(sum[:]))
+	req.Header.Set("Authorization", "ACS3-HMAC-SHA256 Credential="+accessKeyID+",SignedHeaders="+strings.Join(names, ";")+
+		",Signature="+sign.ACS3Signature(secret, canon))
 }
 
 // Accepted is the answer of an asynchronous operation.
