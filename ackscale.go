@@ -36,43 +36,6 @@ func ProfileOf(clusterType, profile, runtimeName string) Profile {
 	}
 }
 
-// Cluster states (api.md, "State lists").
-const (
-	ClusterInitial      = "initial"
-	ClusterRunning      = "running"
-	ClusterScaling      = "scaling"
-	ClusterRemoving     = "removing"
-	ClusterDeleting     = "deleting"
-	ClusterDeleted      = "deleted"
-	ClusterFailed       = "failed"
-	ClusterDeleteFailed = "delete_failed"
-)
-
-// Task states.
-const (
-	TaskRunning = "running"
-	TaskSuccess = "success"
-	TaskFailed  = "failed"
-)
-
-// Task types.
-const (
-	TaskCreateCluster = "cluster_create"
-	TaskScaleOut      = "cluster_scaleout"
-	TaskScaleIn       = "cluster_scalein"
-	TaskRemoveNodes   = "remove_nodes"
-	TaskDeleteCluster = "cluster_delete"
-)
-
-// Node (worker) states as DescribeClusterNodes lists them.
-const (
-	NodeInitial  = "initial"
-	NodeStarting = "starting"
-	NodeRunning  = "running"
-	NodeRemoving = "removing"
-	NodeFailed   = "failed"
-)
-
 // Tag is a key/value label put on workers.
 type Tag struct {
 	Key   string `json:"key"`
@@ -159,7 +122,10 @@ type ClusterSpec struct {
 
 // Removal is a validated DeleteClusterNodes / RemoveClusterNodes body.
 type Removal struct {
-	Nodes       []string `json:"nodes"` // node names (REGION.IP)
+	Nodes []string `json:"nodes"` // as asked: node names (REGION.IP) or instance ids
+	// Workers are the client tokens of the workers removed, chosen when the
+	// task was accepted.
+	Workers     []string `json:"workers,omitempty"`
 	ReleaseNode bool     `json:"release_node"`
 	DrainNode   bool     `json:"drain_node"`
 }

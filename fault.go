@@ -2,12 +2,15 @@ package ackscale
 
 import "time"
 
-// Fault operations: the cloud calls a fault can hit.
+// FaultOp is the cloud call a fault hits.
+type FaultOp string
+
+// Fault operations.
 const (
-	FaultCreate  = "create"  // RunInstances
-	FaultStart   = "start"   // the instance's boot
-	FaultRelease = "release" // DeleteInstance
-	FaultNode    = "node"    // the worker's Node turns NotReady (with Kubernetes on)
+	FaultCreate  FaultOp = "create"  // RunInstances
+	FaultStart   FaultOp = "start"   // the instance's boot
+	FaultRelease FaultOp = "release" // DeleteInstance
+	FaultNode    FaultOp = "node"    // the worker's Node turns NotReady (with Kubernetes on)
 )
 
 // Fault is an injected misbehaviour of the emulated cloud. Empty match
@@ -15,7 +18,7 @@ const (
 // fired Count times (0 = without end).
 type Fault struct {
 	ID           string        `json:"id"`
-	Operation    string        `json:"operation"` // FaultCreate, FaultStart, FaultRelease, FaultNode
+	Operation    FaultOp       `json:"operation"`
 	RegionID     string        `json:"region_id,omitempty"`
 	ZoneID       string        `json:"zone_id,omitempty"`
 	InstanceType string        `json:"instance_type,omitempty"`
@@ -31,7 +34,7 @@ type Fault struct {
 }
 
 // Matches reports whether f applies to an operation on an instance.
-func (f Fault) Matches(op, accountID, regionID, zoneID, instanceType string) bool {
+func (f Fault) Matches(op FaultOp, accountID, regionID, zoneID, instanceType string) bool {
 	return f.Operation == op && match(f.AccountID, accountID) && match(f.RegionID, regionID) &&
 		match(f.ZoneID, zoneID) && match(f.InstanceType, instanceType)
 }
@@ -81,4 +84,18 @@ type Check struct {
 	TasksRunning   int `json:"tasks_running"`
 	TasksSucceeded int `json:"tasks_succeeded"`
 	TasksFailed    int `json:"tasks_failed"`
+}
+
+// StockView is the stock of one zone × instance type as the cloud sees it now.
+type StockView struct {
+	ZoneID       string `json:"zone_id"`
+	InstanceType string `json:"instance_type"`
+	Capacity     int    `json:"capacity"` // -1: unlimited
+	InUse        int    `json:"in_use"`
+	Source       string `json:"source"` // catalog | override
+}
+
+// Quotas lists the names of every emulated quota.
+func Quotas() []string {
+	return []string{QuotaECSInstancesPerRegion, QuotaECSVCPUsPerRegion, QuotaENSInstances, QuotaWorkersPerCluster}
 }

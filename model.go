@@ -16,7 +16,7 @@ type Cluster struct {
 	AccountID string
 	Spec      ClusterSpec
 	Profile   Profile
-	State     string
+	State     ClusterState
 	// PasswordHash is a bcrypt hash of the creation login_password, or "".
 	PasswordHash string
 	// APIServer is the endpoint of its kube-apiserver, "" in --kube=off mode.
@@ -42,8 +42,8 @@ type Worker struct {
 	InstanceType  string
 	ImageID       string
 	ChargeType    string
-	State         string // NodeInitial, NodeStarting, NodeRunning, NodeRemoving, NodeFailed
-	NodeStatus    string // Ready | NotReady | Unknown
+	State         NodeState
+	NodeStatus    NodeStatus
 	ErrorMessage  string
 	Labels        map[string]string
 	Taints        []Taint
@@ -59,9 +59,9 @@ type Task struct {
 	ID           string
 	AccountID    string
 	ClusterID    string
-	Type         string // TaskScaleOut, …
-	State        string // TaskRunning, TaskSuccess, TaskFailed
-	CurrentStage string
+	Type         TaskType
+	State        TaskState
+	CurrentStage Stage
 	Params       TaskParams
 	ErrorCode    string
 	ErrorMessage string
@@ -81,21 +81,21 @@ type TaskParams struct {
 
 // TaskStage is one step of a task as DescribeTaskInfo shows it.
 type TaskStage struct {
-	Name    string    `json:"name"`
-	State   string    `json:"state"` // running | success | failed | skipped
-	Start   time.Time `json:"start_time"`
-	End     time.Time `json:"end_time,omitzero"`
-	Message string    `json:"message,omitempty"`
+	Name    Stage      `json:"name"`
+	State   StageState `json:"state"`
+	Start   time.Time  `json:"start_time"`
+	End     time.Time  `json:"end_time,omitzero"`
+	Message string     `json:"message,omitempty"`
 }
 
 // TaskEvent is one event of a task.
 type TaskEvent struct {
-	Action    string    `json:"action"`
-	Level     string    `json:"level"` // Normal | Warning
-	Reason    string    `json:"reason"`
-	Message   string    `json:"message"`
-	Source    string    `json:"source"`
-	Timestamp time.Time `json:"timestamp"`
+	Action    Stage       `json:"action"` // the stage it happened in
+	Level     EventLevel  `json:"level"`
+	Reason    EventReason `json:"reason"`
+	Message   string      `json:"message"`
+	Source    string      `json:"source"`
+	Timestamp time.Time   `json:"timestamp"`
 }
 
 // Instance is an instance of the emulated cloud.
@@ -109,15 +109,8 @@ type Instance struct {
 	IP           string
 	InstanceType string
 	ImageID      string
-	Status       string // Pending | Running | Released
+	Status       InstanceStatus
 	ReadyAt      time.Time
 	Created      time.Time
 	Released     time.Time
 }
-
-// Instance statuses.
-const (
-	InstancePending  = "Pending"
-	InstanceRunning  = "Running"
-	InstanceReleased = "Released"
-)

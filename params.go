@@ -1,35 +1,135 @@
 package ackscale
 
-// ClusterListParams filter a cluster listing.
+import "time"
+
+// AccountCreateParams is a new account and its access key secret.
+type AccountCreateParams struct {
+	Account Account
+	Secret  string
+}
+
+// NonceUseParams is a signature nonce to remember until Expires.
+type NonceUseParams struct {
+	AccessKeyID string
+	Nonce       string
+	Expires     time.Time
+}
+
+// ClusterCreateParams is a new cluster and its create task.
+type ClusterCreateParams struct {
+	Cluster Cluster
+	Task    Task
+}
+
+// ClusterGetParams names one cluster.
+type ClusterGetParams struct {
+	ID string
+	// AccountID is the caller's account; "" finds the cluster whatever its
+	// account (task workers).
+	AccountID string
+	// WithDeleted finds a deleted cluster too.
+	WithDeleted bool
+}
+
+// ClusterListParams filter a cluster listing (deleted clusters are never
+// listed).
 type ClusterListParams struct {
-	AccountID   string
-	ClusterID   string
-	Name        string
-	ClusterType string
-	Profile     string // "" | Default | Edge
-	RegionID    string
-	Offset      int
-	Limit       int // 0 = all
+	AccountID     string // "" = every account
+	ClusterID     string
+	Name          string
+	ClusterType   string
+	Profile       string // "" | Default | Edge
+	RegionID      string
+	WithAPIServer bool // only clusters that have a kube-apiserver
+	Offset        int
+	Limit         int // 0 = all
 }
 
-// WorkerListParams filter a worker listing.
-type WorkerListParams struct {
-	ClusterID   string
-	State       string   // "" or "all" = every state
-	InstanceIDs []string // empty = all
-	NodeNames   []string // empty = all
-	Offset      int
-	Limit       int // 0 = all
+// ClusterSetAPIServerParams records the endpoint of a cluster's kube-apiserver.
+type ClusterSetAPIServerParams struct {
+	ID       string
+	Endpoint string
 }
 
-// TaskStartParams describe a task that moves its cluster from one state to another.
+// TaskStartParams describe a task that moves its cluster from one state to
+// another, accepted in one transaction with its job.
 type TaskStartParams struct {
-	Task      Task
-	FromState string // the cluster must be in this state
-	ToState   string // and moves to this one
-	// Removing lists workers (by node name) marked "removing" in the same
-	// transaction, so two scale-ins never pick the same worker.
+	Task Task
+	From ClusterState // the cluster must be in this state
+	To   ClusterState // and moves to this one (From.CanMoveTo(To))
+	// Removing lists workers (by client token) marked NodeRemoving in the
+	// same transaction, so two removals never pick the same worker.
 	Removing []string
+}
+
+// TaskGetParams names one task.
+type TaskGetParams struct {
+	ID        string
+	AccountID string // "" = whatever its account (task workers)
+}
+
+// TaskFinishParams is an ended task and the state its cluster moves to.
+type TaskFinishParams struct {
+	Task         Task
+	ClusterState ClusterState // "" leaves the cluster as it is
+}
+
+// TaskCountParams filter a task count.
+type TaskCountParams struct {
+	State TaskState // "" = every state
+}
+
+// WorkerListParams filter a worker listing. Workers come oldest first, in
+// plan order within a task.
+type WorkerListParams struct {
+	ClusterID    string
+	TaskID       string      // "" = every task
+	States       []NodeState // empty = every state
+	InstanceIDs  []string    // empty = all
+	NodeNames    []string    // empty = all
+	ClientTokens []string    // empty = all
+	Offset       int
+	Limit        int // 0 = all
+}
+
+// InstanceCreateParams is a new instance of the emulated cloud.
+type InstanceCreateParams struct {
+	Instance Instance
+	// CheckFunc decides, inside the store's transaction, whether the
+	// instance may be created given the stock its zone × type has now;
+	// an error from it is returned and nothing is written. Nil: no check.
+	CheckFunc func(StockUsage) error
+}
+
+// StockUsage is the stock of one zone × instance type as a store has it
+// at one moment.
+type StockUsage struct {
+	ZoneID       string
+	InstanceType string
+	Override     int  // the capacity set at run time,
+	HasOverride  bool // when there is one
+	Live         int  // instances of the zone × type not released
+}
+
+// InstanceGetParams names one instance, by id or by the client token
+// that created it.
+type InstanceGetParams struct {
+	ID          string
+	ClientToken string
+}
+
+// InstanceUpdateParams change an instance.
+type InstanceUpdateParams struct {
+	ID      string
+	Status  InstanceStatus // "" leaves it; InstanceReleased frees its IP
+	ReadyAt time.Time      // zero leaves it
+	Detach  bool           // it left its cluster without being released
+}
+
+// InstanceListParams filter an instance listing (oldest first).
+type InstanceListParams struct {
+	AccountID string // "" = every account
+	LiveOnly  bool   // not released
 }
 
 // InstanceRequest asks the cloud for one instance (RunInstances, Amount 1).

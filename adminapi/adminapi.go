@@ -1,56 +1,43 @@
 // Package adminapi is ackscale's run-time control of the emulated cloud:
 // stock, quotas and faults, read and changed while the server runs, and the
 // invariant check the crash tests use. It is served under /admin/ and
-// authenticated with a bearer token.
+// authenticated with a bearer token; every operation is the operations
+// layer's.
 package adminapi
 
 import (
 	"context"
 	"crypto/subtle"
 	"encoding/json"
-	"errors"
 	"io"
 	"log/slog"
 	"net/http"
 	"strings"
 
 	"github.com/ackscale/ackscale"
-	"github.com/ackscale/ackscale/cloud"
+	"github.com/ackscale/ackscale/ops"
 )
-
-// Cloud is the control surface of the emulated cloud.
-type Cloud interface {
-	SetStock(ctx context.Context, o ackscale.StockOverride) error
-	Stock(ctx context.Context) ([]cloud.StockView, error)
-	SetQuota(ctx context.Context, q ackscale.QuotaOverride) error
-	Quotas(ctx context.Context, accountID string) (map[string]int, error)
-	QuotaOverrides(ctx context.Context) ([]ackscale.QuotaOverride, error)
-	AddFault(ctx context.Context, f ackscale.Fault) (ackscale.Fault, error)
-	Faults(ctx context.Context) ([]ackscale.Fault, error)
-	DeleteFault(ctx context.Context, id string) error
-	Instances(ctx context.Context) ([]ackscale.Instance, error)
-}
-
-// Store answers the invariant check.
-type Store interface {
-	Check(ctx context.Context) (ackscale.Check, error)
-}
 
 // Prefix is where the admin interface is served.
 const Prefix = "/admin/"
 
+// maxBody bounds an admin request body.
+const maxBody = 1 << 20
+
 // Handler serves the admin interface.
 type Handler struct {
-	Cloud  Cloud
-	Store  Store
-	Token  string
-	Logger *slog.Logger
-	mux    *http.ServeMux
+	ops   *ops.Service
+	token string
+	log   *slog.Logger
+	mux   *http.ServeMux
 }
 
-// New returns the admin handler.
-func New(c Cloud, s Store, token string, log *slog.Logger) *Handler {
-	h := &Handler{Cloud: c, Store: s, Token: token, Logger: log, mux: http.NewServeMux()}
+// New returns the admin handler. An empty token refuses every request.
+func New(o *ops.Service, token string, log *slog.Logger) *Handler {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	h := &Handler{ops: o, token: token, log: log, mux: http.NewServeMux()}
 	h.mux.HandleFunc("GET /admin/v1/stock", h.getStock)
 	h.mux.HandleFunc("PUT /admin/v1/stock", h.putStock)
 	h.mux.HandleFunc("GET /admin/v1/quotas", h.getQuotas)
@@ -64,13 +51,45 @@ func New(c Cloud, s Store, token string, log *slog.Logger) *Handler {
 	return h
 }
 
+// ServeHTTP checks the bearer token, then routes.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	got := strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")
-	if h.Token == "" || subtle.ConstantTimeCompare([]byte(got), []byte(h.Token)) != 1 {
-		writeErr(w, http.StatusUnauthorized, ackscale.Errorf(ackscale.CodeMissingAuthorization, "the admin interface needs Authorization: Bearer <admin token>"))
+	if !h.authorized(r.Header.Get("Authorization")) {
+		h.fail(w, ackscale.Errorf(ackscale.CodeMissingAuthorization, "the admin interface needs Authorization: Bearer <admin token>"))
+		return
+	}
+	if _, pattern := h.mux.Handler(r); pattern == "" {
+		h.fail(w, h.routeError(w, r))
 		return
 	}
 	h.mux.ServeHTTP(w, r)
+}
+
+// routeError is the JSON error of a request no route takes: 405 with an
+// Allow header when the path exists with other methods, else 404.
+func (h *Handler) routeError(w http.ResponseWriter, r *http.Request) error {
+	var allow []string
+	for _, m := range []string{http.MethodGet, http.MethodPut, http.MethodPost, http.MethodDelete} {
+		other := r.Clone(r.Context())
+		other.Method = m
+		if _, pattern := h.mux.Handler(other); pattern != "" {
+			allow = append(allow, m)
+		}
+	}
+	if len(allow) == 0 {
+		return ackscale.Errorf(ackscale.CodeRouteNotFound, "no admin operation at %s %s", r.Method, r.URL.Path)
+	}
+	w.Header().Set("Allow", strings.Join(allow, ", "))
+	return ackscale.Errorf(ackscale.CodeMethodNotAllowed, "%s is not allowed on %s (allowed: %s)", r.Method, r.URL.Path, strings.Join(allow, ", "))
+}
+
+// authorized reports whether the header is "Bearer <token>"; the scheme's
+// case does not matter (RFC 7235), a bare token is refused.
+func (h *Handler) authorized(header string) bool {
+	scheme, tok, ok := strings.Cut(header, " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") || h.token == "" {
+		return false
+	}
+	return subtle.ConstantTimeCompare([]byte(strings.TrimSpace(tok)), []byte(h.token)) == 1
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
@@ -79,22 +98,17 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	_ = json.NewEncoder(w).Encode(v)
 }
 
-func writeErr(w http.ResponseWriter, status int, err error) {
-	writeJSON(w, status, map[string]string{"code": ackscale.ErrorCode(err), "message": ackscale.ErrorMessage(err)})
-}
-
+// fail answers err with the status of its kind (the table the CS API
+// uses too); internal errors are logged and answered generically.
 func (h *Handler) fail(w http.ResponseWriter, err error) {
-	var e *ackscale.Error
-	if errors.As(err, &e) {
-		writeErr(w, http.StatusBadRequest, err)
-		return
+	if ackscale.KindOf(err) == ackscale.KindInternal {
+		h.log.Error("admin", "err", err)
 	}
-	h.Logger.Error("admin", "err", err)
-	writeErr(w, http.StatusInternalServerError, err)
+	writeJSON(w, ackscale.HTTPStatus(err), map[string]string{"code": ackscale.ErrorCode(err), "message": ackscale.ErrorMessage(err)})
 }
 
 func decode(r *http.Request, v any) error {
-	dec := json.NewDecoder(io.LimitReader(r.Body, 1<<20))
+	dec := json.NewDecoder(io.LimitReader(r.Body, maxBody))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
 		return ackscale.Errorf(ackscale.CodeMalformedBody, "body: %v", err)
@@ -102,8 +116,8 @@ func decode(r *http.Request, v any) error {
 	return nil
 }
 
-func (h *Handler) getStock(w http.ResponseWriter, r *http.Request) {
-	v, err := h.Cloud.Stock(r.Context())
+// answer writes v (200) or the error.
+func (h *Handler) answer(w http.ResponseWriter, v any, err error) {
 	if err != nil {
 		h.fail(w, err)
 		return
@@ -111,77 +125,52 @@ func (h *Handler) getStock(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, v)
 }
 
+// write decodes the body into in, runs op on it and answers its result.
+func write[T, R any](h *Handler, w http.ResponseWriter, r *http.Request, status int, op func(context.Context, T) (R, error)) {
+	var in T
+	if err := decode(r, &in); err != nil {
+		h.fail(w, err)
+		return
+	}
+	out, err := op(r.Context(), in)
+	if err != nil {
+		h.fail(w, err)
+		return
+	}
+	writeJSON(w, status, out)
+}
+
+func (h *Handler) getStock(w http.ResponseWriter, r *http.Request) {
+	v, err := h.ops.Stock(r.Context())
+	h.answer(w, v, err)
+}
+
 func (h *Handler) putStock(w http.ResponseWriter, r *http.Request) {
-	var o ackscale.StockOverride
-	if err := decode(r, &o); err != nil {
-		h.fail(w, err)
-		return
-	}
-	if err := h.Cloud.SetStock(r.Context(), o); err != nil {
-		h.fail(w, err)
-		return
-	}
-	h.Logger.Info("stock set", "zone", o.ZoneID, "instance_type", o.InstanceType, "capacity", o.Capacity)
-	writeJSON(w, http.StatusOK, o)
+	write(h, w, r, http.StatusOK, func(ctx context.Context, o ackscale.StockOverride) (ackscale.StockOverride, error) {
+		return o, h.ops.SetStock(ctx, o)
+	})
 }
 
 func (h *Handler) getQuotas(w http.ResponseWriter, r *http.Request) {
-	overrides, err := h.Cloud.QuotaOverrides(r.Context())
-	if err != nil {
-		h.fail(w, err)
-		return
-	}
-	body := map[string]any{"overrides": overrides}
-	if acc := r.URL.Query().Get("account_id"); acc != "" {
-		eff, err := h.Cloud.Quotas(r.Context(), acc)
-		if err != nil {
-			h.fail(w, err)
-			return
-		}
-		body["effective"] = eff
-	}
-	writeJSON(w, http.StatusOK, body)
+	v, err := h.ops.Quotas(r.Context(), r.URL.Query().Get("account_id"))
+	h.answer(w, v, err)
 }
 
 func (h *Handler) putQuota(w http.ResponseWriter, r *http.Request) {
-	var q ackscale.QuotaOverride
-	if err := decode(r, &q); err != nil {
-		h.fail(w, err)
-		return
-	}
-	if err := h.Cloud.SetQuota(r.Context(), q); err != nil {
-		h.fail(w, err)
-		return
-	}
-	h.Logger.Info("quota set", "account_id", q.AccountID, "name", q.Name, "value", q.Value)
-	writeJSON(w, http.StatusOK, q)
+	write(h, w, r, http.StatusOK, h.ops.SetQuota)
 }
 
 func (h *Handler) getFaults(w http.ResponseWriter, r *http.Request) {
-	fs, err := h.Cloud.Faults(r.Context())
-	if err != nil {
-		h.fail(w, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, fs)
+	v, err := h.ops.Faults(r.Context())
+	h.answer(w, v, err)
 }
 
 func (h *Handler) postFault(w http.ResponseWriter, r *http.Request) {
-	var f ackscale.Fault
-	if err := decode(r, &f); err != nil {
-		h.fail(w, err)
-		return
-	}
-	f, err := h.Cloud.AddFault(r.Context(), f)
-	if err != nil {
-		h.fail(w, err)
-		return
-	}
-	writeJSON(w, http.StatusCreated, f)
+	write(h, w, r, http.StatusCreated, h.ops.AddFault)
 }
 
 func (h *Handler) deleteFaults(w http.ResponseWriter, r *http.Request) {
-	if err := h.Cloud.DeleteFault(r.Context(), r.PathValue("id")); err != nil {
+	if err := h.ops.DeleteFault(r.Context(), r.PathValue("id")); err != nil {
 		h.fail(w, err)
 		return
 	}
@@ -189,19 +178,11 @@ func (h *Handler) deleteFaults(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) getInstances(w http.ResponseWriter, r *http.Request) {
-	in, err := h.Cloud.Instances(r.Context())
-	if err != nil {
-		h.fail(w, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, in)
+	v, err := h.ops.Instances(r.Context())
+	h.answer(w, v, err)
 }
 
 func (h *Handler) getCheck(w http.ResponseWriter, r *http.Request) {
-	c, err := h.Store.Check(r.Context())
-	if err != nil {
-		h.fail(w, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, c)
+	v, err := h.ops.Check(r.Context())
+	h.answer(w, v, err)
 }

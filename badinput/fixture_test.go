@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"os"
 	"testing"
 	"time"
 
@@ -15,6 +16,9 @@ import (
 	"github.com/ackscale/ackscale/internal/acsclient"
 	"github.com/ackscale/ackscale/internal/testserver"
 )
+
+// TestMain removes the ackscale binary testserver built once the tests end.
+func TestMain(m *testing.M) { os.Exit(testserver.Main(m)) }
 
 // fixture is one running server with one running cluster of each profile.
 type fixture struct {
@@ -28,7 +32,7 @@ type fixture struct {
 // their create tasks.
 func setup(t *testing.T) *fixture {
 	t.Helper()
-	srv := testserver.Start(t, "--boot-latency", "0", "--rate-limit", "0")
+	srv := testserver.Start(t, testserver.Options{Args: []string{"--boot-latency", "0", "--rate-limit", "0"}})
 	f := &fixture{srv: srv, client: srv.Client(), clusters: map[ackscale.Profile]string{},
 		http: &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 16}}}
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
@@ -105,7 +109,7 @@ func (f *fixture) send(ctx context.Context, r request) (answer, error) {
 	if r.contentType != "" {
 		req.Header.Set("content-type", r.contentType)
 	}
-	acsclient.Sign(req, r.body, f.srv.Key, f.srv.Secret)
+	acsclient.Sign(req, r.body, f.srv.AccessKeyID, f.srv.AccessKeySecret)
 	resp, err := f.http.Do(req)
 	if err != nil {
 		return answer{}, err

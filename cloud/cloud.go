@@ -17,33 +17,10 @@ import (
 	"github.com/ackscale/ackscale/catalog"
 )
 
-// Store keeps the cloud's instances. Declared here, implemented by the stores.
+// Store keeps the cloud's state: instances, stock and quota overrides,
+// faults. Declared here for the cloud; every store implements it.
 type Store interface {
-	// InstanceCreate inserts in unless an instance with its client token
-	// exists, which it then returns with created false.
-	// capacity is the catalog's stock of the zone × type (negative: none);
-	// a zone × type at capacity gets OperationDenied.NoStock.
-	InstanceCreate(ctx context.Context, in ackscale.Instance, capacity int) (out ackscale.Instance, created bool, err error)
-	// InstanceGet returns an instance; InvalidInstanceId.NotFound if none.
-	InstanceGet(ctx context.Context, id string) (ackscale.Instance, error)
-	// InstanceByToken returns the instance a client token created.
-	InstanceByToken(ctx context.Context, clientToken string) (ackscale.Instance, error)
-	InstanceSetStatus(ctx context.Context, id, status string) error
-	InstanceSetReadyAt(ctx context.Context, id string, readyAt time.Time) error
-	InstanceDetach(ctx context.Context, clientToken string) error
-	// InstanceUsedIPs returns the IPs of the pool held by unreleased instances.
-	InstanceUsedIPs(ctx context.Context, pool string) (map[string]bool, error)
-	InstanceUsage(ctx context.Context, accountID string) ([]ackscale.InstanceUsage, error)
-	InstanceList(ctx context.Context) ([]ackscale.Instance, error)
-	StockSet(ctx context.Context, o ackscale.StockOverride) error
-	StockList(ctx context.Context) ([]ackscale.StockOverride, error)
-	QuotaSet(ctx context.Context, q ackscale.QuotaOverride) error
-	QuotaList(ctx context.Context) ([]ackscale.QuotaOverride, error)
-	FaultAdd(ctx context.Context, f ackscale.Fault) error
-	FaultList(ctx context.Context) ([]ackscale.Fault, error)
-	FaultDelete(ctx context.Context, id string) error
-	// FaultFire counts a firing; false when the fault has none left.
-	FaultFire(ctx context.Context, id string) (bool, error)
+	ackscale.CloudStore
 }
 
 // Config configures a Cloud.
@@ -74,7 +51,7 @@ func New(cfg Config) (*Cloud, error) {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
 	if cfg.Now == nil {
-		cfg.Now = func() time.Time { return time.Now().UTC() }
+		cfg.Now = ackscale.NowUTC
 	}
 	if cfg.TimeScale <= 0 {
 		cfg.TimeScale = 1
@@ -89,14 +66,14 @@ func (c *Cloud) Catalog() *catalog.Catalog { return c.cfg.Catalog }
 // is idempotent by client token. The first candidate type with stock in the
 // zone is used; when none has, the answer is OperationDenied.NoStock.
 func (c *Cloud) RunInstance(ctx context.Context, p ackscale.InstanceRequest) (ackscale.Instance, error) {
-	if prev, err := c.cfg.Store.InstanceByToken(ctx, p.ClientToken); err == nil {
+	if prev, err := c.cfg.Store.InstanceGet(ctx, ackscale.InstanceGetParams{ClientToken: p.ClientToken}); err == nil {
 		return prev, nil
 	}
 	pool, prefix, err := c.ipPool(p)
 	if err != nil {
 		return ackscale.Instance{}, err
 	}
-	var lastErr error = ackscale.Errorf(ackscale.CodeInstanceTypeNotFound, "none of the instance types %v exists", p.InstanceTypes)
+	var lastErr error = ackscale.CloudErrorf(ackscale.CodeInstanceTypeNotFound, "none of the instance types %v exists", p.InstanceTypes)
 	for _, name := range p.InstanceTypes {
 		it, ok := c.cfg.Catalog.InstanceType(name)
 		if !ok {
@@ -106,7 +83,7 @@ func (c *Cloud) RunInstance(ctx context.Context, p ackscale.InstanceRequest) (ac
 			return ackscale.Instance{}, err
 		}
 		in, err := c.create(ctx, p, it, pool, prefix)
-		if ackscale.ErrorCode(err) == ackscale.CodeNoStock {
+		if ackscale.IsNoStock(err) {
 			lastErr = err
 			continue
 		}
@@ -127,43 +104,62 @@ func (c *Cloud) create(ctx context.Context, p ackscale.InstanceRequest, it catal
 		ZoneID: p.ZoneID, IPPool: pool, InstanceType: it.Name, ImageID: image,
 		Status: ackscale.InstancePending, ReadyAt: now.Add(c.bootTime(it)), Created: now,
 	}
-	capacity := -1
-	if n, limited := c.cfg.Catalog.Stock(p.ZoneID, it.Name); limited {
-		capacity = n
-	}
 	var err error
-	for attempt := 0; attempt < 5; attempt++ {
+	for attempt := 0; attempt < maxIPAttempts; attempt++ {
 		if in.IP, err = c.freeIP(ctx, pool, prefix); err != nil {
 			return ackscale.Instance{}, err
 		}
-		out, created, err := c.cfg.Store.InstanceCreate(ctx, in, capacity)
+		var out ackscale.Instance
+		var created bool
+		out, created, err = c.cfg.Store.InstanceCreate(ctx, ackscale.InstanceCreateParams{Instance: in, CheckFunc: c.stockCheck(it.Name)})
 		if err == nil {
 			if created {
 				c.log.InfoContext(ctx, "instance created", "instance_id", out.ID, "ip", out.IP, "zone", out.ZoneID, "instance_type", out.InstanceType)
 			}
 			return out, nil
 		}
-		var e *ackscale.Error
-		if errors.As(err, &e) {
+		if !ackscale.IsRetryable(err) {
 			return ackscale.Instance{}, err
 		}
-		c.log.WarnContext(ctx, "create instance: retrying", "err", err)
+		c.log.DebugContext(ctx, "create instance: retrying", "attempt", attempt+1, "err", err)
 	}
-	return ackscale.Instance{}, fmt.Errorf("create instance in %s: %w", pool, err)
+	return ackscale.Instance{}, fmt.Errorf("create instance in %s after %d attempts: %w", pool, maxIPAttempts, err)
+}
+
+// maxIPAttempts bounds how often a create retries when another call took
+// the free IP it picked first.
+const maxIPAttempts = 5
+
+// stockCheck returns the stock decision of a zone × type, made inside the
+// store's transaction: the capacity is the run-time override when there is
+// one, else the catalog's (unlimited when the catalog sets none); at
+// capacity the answer is OperationDenied.NoStock.
+func (c *Cloud) stockCheck(instanceType string) func(ackscale.StockUsage) error {
+	return func(u ackscale.StockUsage) error {
+		capacity, limited := c.cfg.Catalog.Stock(u.ZoneID, instanceType)
+		if u.HasOverride {
+			capacity, limited = u.Override, true
+		}
+		if limited && u.Live >= capacity {
+			return ackscale.CloudErrorf(ackscale.CodeNoStock, "the requested resource %s is sold out in zone %s (stock %d)",
+				instanceType, u.ZoneID, capacity)
+		}
+		return nil
+	}
 }
 
 func (c *Cloud) ipPool(p ackscale.InstanceRequest) (pool string, prefix netip.Prefix, err error) {
 	if p.VSwitchID == "" {
 		ens, ok := c.cfg.Catalog.ENSRegion(p.RegionID)
 		if !ok {
-			return "", prefix, ackscale.Errorf(ackscale.CodeENSRegionNotFound, "ENS region %s does not exist", p.RegionID)
+			return "", prefix, ackscale.CloudErrorf(ackscale.CodeENSRegionNotFound, "ENS region %s does not exist", p.RegionID)
 		}
 		prefix, err = netip.ParsePrefix(ens.CIDR)
 		return ens.ID, prefix, err
 	}
 	vsw, ok := c.cfg.Catalog.VSwitch(p.VSwitchID)
 	if !ok {
-		return "", prefix, ackscale.Errorf(ackscale.CodeVSwitchNotFound, "vSwitch %s does not exist", p.VSwitchID)
+		return "", prefix, ackscale.CloudErrorf(ackscale.CodeVSwitchNotFound, "vSwitch %s does not exist", p.VSwitchID)
 	}
 	prefix, err = netip.ParsePrefix(vsw.CIDR)
 	return vsw.ID, prefix, err
@@ -186,7 +182,7 @@ func (c *Cloud) freeIP(ctx context.Context, pool string, prefix netip.Prefix) (s
 			return addr.String(), nil
 		}
 	}
-	return "", ackscale.Errorf(ackscale.CodeIPExhausted, "no free private IP left in %s (%s)", pool, prefix)
+	return "", ackscale.CloudErrorf(ackscale.CodeIPExhausted, "no free private IP left in %s (%s)", pool, prefix)
 }
 
 func (c *Cloud) bootTime(it catalog.InstanceType) time.Duration {
@@ -203,7 +199,7 @@ func (c *Cloud) bootTime(it catalog.InstanceType) time.Duration {
 // makes the boot fail (the instance stays Pending and the error is
 // returned), NeverRunning keeps it Pending, Latency delays it.
 func (c *Cloud) DescribeInstance(ctx context.Context, id string) (ackscale.Instance, error) {
-	in, err := c.cfg.Store.InstanceGet(ctx, id)
+	in, err := c.cfg.Store.InstanceGet(ctx, ackscale.InstanceGetParams{ID: id})
 	if err != nil || in.Status != ackscale.InstancePending || c.cfg.Now().Before(in.ReadyAt) {
 		return in, err
 	}
@@ -221,7 +217,7 @@ func (c *Cloud) DescribeInstance(ctx context.Context, id string) (ackscale.Insta
 			return in, c.delayBoot(ctx, &in, f.Latency)
 		}
 	}
-	if err := c.cfg.Store.InstanceSetStatus(ctx, id, ackscale.InstanceRunning); err != nil {
+	if err := c.cfg.Store.InstanceUpdate(ctx, ackscale.InstanceUpdateParams{ID: id, Status: ackscale.InstanceRunning}); err != nil {
 		return in, err
 	}
 	in.Status = ackscale.InstanceRunning
@@ -231,8 +227,8 @@ func (c *Cloud) DescribeInstance(ctx context.Context, id string) (ackscale.Insta
 // ReleaseInstance releases an instance and frees its IP. Releasing a
 // released or unknown instance is not an error (the call is idempotent).
 func (c *Cloud) ReleaseInstance(ctx context.Context, id string) error {
-	in, err := c.cfg.Store.InstanceGet(ctx, id)
-	if ackscale.ErrorCode(err) == ackscale.CodeInstanceNotFound {
+	in, err := c.cfg.Store.InstanceGet(ctx, ackscale.InstanceGetParams{ID: id})
+	if ackscale.IsNotFound(err) {
 		return nil
 	}
 	if err != nil {
@@ -244,7 +240,7 @@ func (c *Cloud) ReleaseInstance(ctx context.Context, id string) error {
 	if err := c.inject(ctx, ackscale.FaultRelease, in.AccountID, in.RegionID, in.ZoneID, in.InstanceType); err != nil {
 		return err
 	}
-	if err := c.cfg.Store.InstanceSetStatus(ctx, id, ackscale.InstanceReleased); err != nil {
+	if err := c.cfg.Store.InstanceUpdate(ctx, ackscale.InstanceUpdateParams{ID: id, Status: ackscale.InstanceReleased}); err != nil {
 		return fmt.Errorf("release instance: %w", err)
 	}
 	c.log.InfoContext(ctx, "instance released", "instance_id", id)
@@ -254,8 +250,8 @@ func (c *Cloud) ReleaseInstance(ctx context.Context, id string) error {
 // ReleaseByToken releases the instance a client token created, if any: a
 // task rolling back after a crash may not have recorded the instance id.
 func (c *Cloud) ReleaseByToken(ctx context.Context, clientToken string) error {
-	in, err := c.cfg.Store.InstanceByToken(ctx, clientToken)
-	if ackscale.ErrorCode(err) == ackscale.CodeInstanceNotFound {
+	in, err := c.cfg.Store.InstanceGet(ctx, ackscale.InstanceGetParams{ClientToken: clientToken})
+	if ackscale.IsNotFound(err) {
 		return nil
 	}
 	if err != nil {
@@ -267,5 +263,12 @@ func (c *Cloud) ReleaseByToken(ctx context.Context, clientToken string) error {
 // DetachByToken records that the instance a client token created left its
 // cluster without being released: it stays, the account's.
 func (c *Cloud) DetachByToken(ctx context.Context, clientToken string) error {
-	return c.cfg.Store.InstanceDetach(ctx, clientToken)
+	in, err := c.cfg.Store.InstanceGet(ctx, ackscale.InstanceGetParams{ClientToken: clientToken})
+	if ackscale.IsNotFound(err) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("detach instance: %w", err)
+	}
+	return c.cfg.Store.InstanceUpdate(ctx, ackscale.InstanceUpdateParams{ID: in.ID, Detach: true})
 }

@@ -8,40 +8,25 @@ import (
 )
 
 // SetStock overrides the capacity of a zone × instance type (negative:
-// back to the catalog's).
+// back to the catalog's). The operations layer has checked both exist.
 func (c *Cloud) SetStock(ctx context.Context, o ackscale.StockOverride) error {
-	if _, ok := c.cfg.Catalog.InstanceType(o.InstanceType); !ok {
-		return ackscale.FieldErrorf(ackscale.CodeInstanceTypeNotFound, "instance_type", "instance_type: %s does not exist", o.InstanceType)
-	}
-	if _, ok := c.cfg.Catalog.ZoneRegion(o.ZoneID); !ok && !c.ENSRegionExists(o.ZoneID) {
-		return ackscale.FieldErrorf(ackscale.CodeInvalidParameter, "zone_id", "zone_id: %s is neither a zone nor an ENS region", o.ZoneID)
-	}
 	return c.cfg.Store.StockSet(ctx, o)
 }
 
-// StockView is the stock of one zone × type as the cloud sees it now.
-type StockView struct {
-	ZoneID       string `json:"zone_id"`
-	InstanceType string `json:"instance_type"`
-	Capacity     int    `json:"capacity"` // -1: unlimited
-	InUse        int    `json:"in_use"`
-	Source       string `json:"source"` // catalog | override
-}
-
 // Stock lists every limited zone × type (catalog limits and overrides).
-func (c *Cloud) Stock(ctx context.Context) ([]StockView, error) {
+func (c *Cloud) Stock(ctx context.Context) ([]ackscale.StockView, error) {
 	overrides, err := c.cfg.Store.StockList(ctx)
 	if err != nil {
 		return nil, err
 	}
-	views := map[[2]string]*StockView{}
+	views := map[[2]string]*ackscale.StockView{}
 	var order [][2]string
 	add := func(zone, typ string, capacity int, src string) {
 		k := [2]string{zone, typ}
 		if _, ok := views[k]; !ok {
 			order = append(order, k)
 		}
-		views[k] = &StockView{ZoneID: zone, InstanceType: typ, Capacity: capacity, Source: src}
+		views[k] = &ackscale.StockView{ZoneID: zone, InstanceType: typ, Capacity: capacity, Source: src}
 	}
 	for _, l := range c.cfg.Catalog.StockLimits() {
 		add(l.ZoneID, l.InstanceType, l.Count, "catalog")
@@ -49,31 +34,25 @@ func (c *Cloud) Stock(ctx context.Context) ([]StockView, error) {
 	for _, o := range overrides {
 		add(o.ZoneID, o.InstanceType, o.Capacity, "override")
 	}
-	all, err := c.cfg.Store.InstanceList(ctx)
+	live, err := c.cfg.Store.InstanceList(ctx, ackscale.InstanceListParams{LiveOnly: true})
 	if err != nil {
 		return nil, err
 	}
-	for _, in := range all {
-		if v, ok := views[[2]string{in.ZoneID, in.InstanceType}]; ok && in.Status != ackscale.InstanceReleased {
+	for _, in := range live {
+		if v, ok := views[[2]string{in.ZoneID, in.InstanceType}]; ok {
 			v.InUse++
 		}
 	}
-	out := make([]StockView, 0, len(order))
+	out := make([]ackscale.StockView, 0, len(order))
 	for _, k := range order {
 		out = append(out, *views[k])
 	}
 	return out, nil
 }
 
-// SetQuota overrides a quota of an account ("*": every account).
+// SetQuota overrides a quota of an account ("*": every account). The
+// operations layer has checked the name.
 func (c *Cloud) SetQuota(ctx context.Context, q ackscale.QuotaOverride) error {
-	if _, ok := c.defaultQuotas()[q.Name]; !ok {
-		return ackscale.FieldErrorf(ackscale.CodeNotInEnum, "name", "name: %q is not a quota (%s, %s, %s, %s)", q.Name,
-			ackscale.QuotaECSInstancesPerRegion, ackscale.QuotaECSVCPUsPerRegion, ackscale.QuotaENSInstances, ackscale.QuotaWorkersPerCluster)
-	}
-	if q.AccountID == "" {
-		q.AccountID = "*"
-	}
 	return c.cfg.Store.QuotaSet(ctx, q)
 }
 
@@ -129,14 +108,14 @@ func (c *Cloud) CheckQuota(ctx context.Context, accountID, regionID, instanceTyp
 	var ens, inRegion, vcpus int
 	for _, u := range usage {
 		uit, _ := c.cfg.Catalog.InstanceType(u.InstanceType)
-		if uit.Kind == "ens" {
+		if ackscale.InstanceKind(uit.Kind) == ackscale.KindENS {
 			ens += u.Count
 		} else if u.RegionID == regionID {
 			inRegion += u.Count
 			vcpus += u.Count * uit.VCPU
 		}
 	}
-	if it.Kind == "ens" {
+	if ackscale.InstanceKind(it.Kind) == ackscale.KindENS {
 		return over(ackscale.QuotaENSInstances, q, ens, count, "ENS instances of the account")
 	}
 	if err := over(ackscale.QuotaECSInstancesPerRegion, q, inRegion, count, "instances in "+regionID); err != nil {
@@ -155,7 +134,7 @@ func over(name string, q map[string]int, used, more int, what string) error {
 
 // Instances lists every instance the cloud has had (released ones included).
 func (c *Cloud) Instances(ctx context.Context) ([]ackscale.Instance, error) {
-	all, err := c.cfg.Store.InstanceList(ctx)
+	all, err := c.cfg.Store.InstanceList(ctx, ackscale.InstanceListParams{})
 	if err != nil {
 		return nil, fmt.Errorf("list instances: %w", err)
 	}

@@ -9,46 +9,15 @@ import (
 	"github.com/ackscale/ackscale"
 )
 
-// AddFault records a fault; it fires on the next matching calls.
+// AddFault records a fault; it fires on the next matching calls. The
+// operations layer has validated it.
 func (c *Cloud) AddFault(ctx context.Context, f ackscale.Fault) (ackscale.Fault, error) {
-	if err := validateFault(f); err != nil {
-		return f, err
-	}
 	f.ID, f.Created, f.Fired = "f-"+ackscale.NewTaskID()[2:], c.cfg.Now(), 0
 	if err := c.cfg.Store.FaultAdd(ctx, f); err != nil {
 		return f, err
 	}
 	c.log.InfoContext(ctx, "fault added", "fault_id", f.ID, "operation", f.Operation, "code", f.Code)
 	return f, nil
-}
-
-var faultOps = []string{ackscale.FaultCreate, ackscale.FaultStart, ackscale.FaultRelease, ackscale.FaultNode}
-
-func validateFault(f ackscale.Fault) error {
-	switch {
-	case !contains(faultOps, f.Operation):
-		return ackscale.FieldErrorf(ackscale.CodeNotInEnum, "operation", "operation: %q is not one of %v", f.Operation, faultOps)
-	case f.Probability < 0 || f.Probability > 1:
-		return ackscale.FieldErrorf(ackscale.CodeOutOfRange, "probability", "probability: %g is not in [0, 1]", f.Probability)
-	case f.Count < 0:
-		return ackscale.FieldErrorf(ackscale.CodeOutOfRange, "count", "count: %d is negative", f.Count)
-	case f.Latency < 0:
-		return ackscale.FieldErrorf(ackscale.CodeOutOfRange, "latency", "latency: %s is negative", f.Latency)
-	case f.Code == "" && f.Latency == 0 && !f.NeverRunning:
-		return ackscale.FieldErrorf(ackscale.CodeMissingParameter, "code", "a fault needs a code, a latency or never_running")
-	case f.NeverRunning && f.Operation != ackscale.FaultStart && f.Operation != ackscale.FaultNode:
-		return ackscale.FieldErrorf(ackscale.CodeConflict, "never_running", "never_running applies to the start and node operations only")
-	}
-	return nil
-}
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }
 
 // Faults lists the faults that can still fire.
@@ -63,7 +32,7 @@ func (c *Cloud) DeleteFault(ctx context.Context, id string) error {
 
 // fire finds the first matching fault that fires now (by its probability
 // and remaining count) and counts the firing.
-func (c *Cloud) fire(ctx context.Context, op, accountID, regionID, zoneID, instanceType string) (ackscale.Fault, bool, error) {
+func (c *Cloud) fire(ctx context.Context, op ackscale.FaultOp, accountID, regionID, zoneID, instanceType string) (ackscale.Fault, bool, error) {
 	faults, err := c.cfg.Store.FaultList(ctx)
 	if err != nil {
 		return ackscale.Fault{}, false, err
@@ -89,7 +58,7 @@ func (c *Cloud) fire(ctx context.Context, op, accountID, regionID, zoneID, insta
 
 // inject applies a matching create or release fault: its latency, then its
 // error.
-func (c *Cloud) inject(ctx context.Context, op, accountID, regionID, zoneID, instanceType string) error {
+func (c *Cloud) inject(ctx context.Context, op ackscale.FaultOp, accountID, regionID, zoneID, instanceType string) error {
 	f, fired, err := c.fire(ctx, op, accountID, regionID, zoneID, instanceType)
 	if err != nil || !fired {
 		return err
@@ -114,12 +83,12 @@ func faultError(f ackscale.Fault) error {
 	if msg == "" {
 		msg = fmt.Sprintf("injected fault %s on %s", f.ID, f.Operation)
 	}
-	return ackscale.Errorf(f.Code, "%s", msg)
+	return ackscale.CloudErrorf(f.Code, "%s", msg)
 }
 
 func (c *Cloud) delayBoot(ctx context.Context, in *ackscale.Instance, d time.Duration) error {
 	in.ReadyAt = c.cfg.Now().Add(time.Duration(float64(d) / c.cfg.TimeScale))
-	return c.cfg.Store.InstanceSetReadyAt(ctx, in.ID, in.ReadyAt)
+	return c.cfg.Store.InstanceUpdate(ctx, ackscale.InstanceUpdateParams{ID: in.ID, ReadyAt: in.ReadyAt})
 }
 
 // NodeFault reports whether a node fault fires for a worker about to

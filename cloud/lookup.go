@@ -1,14 +1,18 @@
 package cloud
 
-import "slices"
+import (
+	"slices"
+
+	"github.com/ackscale/ackscale"
+)
 
 // The lookups below answer what the cloud has, for request validation
 // (rules.Cloud) and placement (task.Cloud). They read the catalog only.
 
-// InstanceTypeKind returns "ecs", "ens" or "ebm" for a known instance type.
-func (c *Cloud) InstanceTypeKind(name string) (string, bool) {
+// InstanceTypeKind returns the kind of a known instance type.
+func (c *Cloud) InstanceTypeKind(name string) (ackscale.InstanceKind, bool) {
 	it, ok := c.cfg.Catalog.InstanceType(name)
-	return it.Kind, ok
+	return ackscale.InstanceKind(it.Kind), ok
 }
 
 // ImageSizeGiB returns the size of a known image.
@@ -67,4 +71,16 @@ func (c *Cloud) DefaultKubernetesVersion() string { return c.cfg.Catalog.Default
 func (c *Cloud) DefaultRuntimeVersion(name string) string {
 	rt, _ := c.cfg.Catalog.Runtime(name)
 	return rt.DefaultVersion
+}
+
+// InstanceTypeExists reports whether the catalog has an instance type.
+func (c *Cloud) InstanceTypeExists(name string) bool {
+	_, ok := c.cfg.Catalog.InstanceType(name)
+	return ok
+}
+
+// ZoneExists reports whether id is a zone of an ECS region or an ENS region.
+func (c *Cloud) ZoneExists(id string) bool {
+	_, ok := c.cfg.Catalog.ZoneRegion(id)
+	return ok || c.ENSRegionExists(id)
 }

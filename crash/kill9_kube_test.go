@@ -29,7 +29,7 @@ func TestKill9Kube(t *testing.T) {
 		}
 		t.Skipf("no kube-apiserver in %s: run make kube", bin)
 	}
-	h := &harness{t: t, srv: testserver.Start(t, "--time-scale", "25", "--kube=on", "--kube-bin", bin)}
+	h := &harness{t: t, srv: testserver.Start(t, testserver.Options{Args: []string{"--time-scale", "25", "--kube=on", "--kube-bin", bin}})}
 	ctx, cancel := context.WithTimeout(context.Background(), 8*time.Minute)
 	defer cancel()
 	ids := h.createClusters(ctx)[:3]
@@ -56,7 +56,7 @@ func TestKill9Kube(t *testing.T) {
 		h.mu.Lock()
 		h.srv.Kill()
 		h.kills.Add(1)
-		h.srv.Restart()
+		h.srv = h.srv.Restart(true)
 		h.mu.Unlock()
 	}
 	wg.Wait()

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net/http"
+	"os"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -23,6 +24,9 @@ const (
 	minScaleOuts = 50
 	minKills     = 20
 )
+
+// TestMain removes the ackscale binary testserver built once the tests end.
+func TestMain(m *testing.M) { os.Exit(testserver.Main(m)) }
 
 // harness drives clusters while a killer restarts the server.
 type harness struct {
@@ -46,7 +50,7 @@ func (h *harness) client() *acsclient.Client {
 // server at least 20 times at random moments, and checks the invariants.
 func TestKill9(t *testing.T) {
 	// ECS types boot in tens of seconds; at 25x that is one to two seconds.
-	h := &harness{t: t, srv: testserver.Start(t, "--time-scale", "25")}
+	h := &harness{t: t, srv: testserver.Start(t, testserver.Options{Args: []string{"--time-scale", "25"}})}
 	ctx, cancel := context.WithTimeout(context.Background(), 8*time.Minute)
 	defer cancel()
 	ids := h.createClusters(ctx)
@@ -108,7 +112,7 @@ func (h *harness) killLoop(stop chan struct{}) {
 		h.mu.Lock()
 		h.srv.Kill()
 		h.kills.Add(1)
-		h.srv.Restart()
+		h.srv = h.srv.Restart(true)
 		h.mu.Unlock()
 	}
 }
@@ -136,7 +140,7 @@ func (h *harness) drive(ctx context.Context, clusterID string) {
 // waitIdle waits until the cluster is running again (its task ended).
 func (h *harness) waitIdle(ctx context.Context, clusterID string) bool {
 	for ctx.Err() == nil {
-		var c struct{ State string }
+		var c struct{ State ackscale.ClusterState }
 		if err := h.client().Do(ctx, "GET", "/clusters/"+clusterID, nil, &c); err == nil && c.State == ackscale.ClusterRunning {
 			return true
 		}
@@ -187,21 +191,24 @@ func (h *harness) settle(ctx context.Context) ackscale.Check {
 func (h *harness) checkClusters(ctx context.Context, ids []string) {
 	for _, id := range ids {
 		var c struct {
-			State string
+			State ackscale.ClusterState
 			Size  int
 		}
 		require.NoError(h.t, h.client().Do(ctx, "GET", "/clusters/"+id, nil, &c))
 		require.Equal(h.t, ackscale.ClusterRunning, c.State, id)
 		var nodes struct {
-			Nodes []struct{ State, NodeName string } `json:"nodes"`
-			Page  struct {
+			Nodes []struct {
+				State    ackscale.NodeState
+				NodeName string
+			} `json:"nodes"`
+			Page struct {
 				TotalCount int `json:"total_count"`
 			} `json:"page"`
 		}
 		require.NoError(h.t, h.client().Do(ctx, "GET", "/clusters/"+id+"/nodes?pageSize=100", nil, &nodes))
 		require.Equal(h.t, c.Size, nodes.Page.TotalCount)
 		for _, n := range nodes.Nodes {
-			require.Contains(h.t, []string{ackscale.NodeRunning, ackscale.NodeFailed}, n.State, n.NodeName)
+			require.Contains(h.t, []ackscale.NodeState{ackscale.NodeRunning, ackscale.NodeFailed}, n.State, n.NodeName)
 		}
 	}
 }

@@ -11,6 +11,8 @@ import (
 	"github.com/denverdino/aliyungo/common"
 	aliyungo "github.com/denverdino/aliyungo/cs"
 	"github.com/stretchr/testify/require"
+
+	"github.com/ackscale/ackscale/internal/testserver"
 )
 
 // createDedicatedHangzhou is a dedicated (legacy) cluster with seed 000's
@@ -22,7 +24,7 @@ const createDedicatedHangzhou = `{"name":"e2e-legacy","region_id":"cn-hangzhou",
 
 // newAliyungo is aliyungo's CS client (2019 snapshot, ROA HMAC-SHA1 with
 // x-acs-signature-nonce and no x-acs-action) pointed at the server.
-func newAliyungo(srv *server, accessKeyID, secret string) *aliyungo.Client {
+func newAliyungo(srv *testserver.Server, accessKeyID, secret string) *aliyungo.Client {
 	c := aliyungo.NewClient(accessKeyID, secret)
 	c.SetEndpoint(srv.URL)
 	return c
@@ -39,7 +41,7 @@ func resizeArgs(n int64, password string) *aliyungo.KubernetesClusterResizeArgs 
 // to 8, and seed 000's example body verbatim; then the errors.
 func TestAliyungoLegacyScale(t *testing.T) {
 	t.Parallel()
-	srv := startServer(t, serverOptions{})
+	srv := startServer(t, testserver.Options{})
 	sdk := sdkClientOf(t, srv)
 	id := sdk.createCluster(t, createDedicatedHangzhou)
 	ag := newAliyungo(srv, srv.AccessKeyID, srv.AccessKeySecret)
@@ -127,7 +129,7 @@ func TestAliyungoLegacyScale(t *testing.T) {
 // a managed cluster, with an error aliyungo reads.
 func TestAliyungoManagedClusterRefused(t *testing.T) {
 	t.Parallel()
-	srv := startServer(t, serverOptions{})
+	srv := startServer(t, testserver.Options{})
 	sdk := sdkClientOf(t, srv)
 	id := sdk.createCluster(t, fmt.Sprintf(createStandardHangzhou, "e2e-managed-put"))
 	ag := newAliyungo(srv, srv.AccessKeyID, srv.AccessKeySecret)
@@ -199,7 +201,7 @@ func aliyungoError(t testing.TB, err error) *common.Error {
 // MasterAutoRenew) as "true"/"false" strings.
 func TestAliyungoDescribeKubernetesCluster(t *testing.T) {
 	t.Parallel()
-	srv := startServer(t, serverOptions{})
+	srv := startServer(t, testserver.Options{})
 	id := sdkClientOf(t, srv).createCluster(t, createDedicatedHangzhou)
 	ag := newAliyungo(srv, srv.AccessKeyID, srv.AccessKeySecret)
 

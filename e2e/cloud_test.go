@@ -1,11 +1,9 @@
 package e2e
 
 import (
-	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
-	"io"
-	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -13,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/ackscale/ackscale"
+	"github.com/ackscale/ackscale/internal/testserver"
 )
 
 // The emulated cloud misbehaving (issue 4): each fault, quota and stock case
@@ -21,31 +20,15 @@ import (
 
 const adminToken = "e2e-admin-token"
 
-// admin calls the server's admin interface.
-func admin(t testing.TB, srv *server, method, path string, in, out any) {
+// admin calls the server's admin interface and fails t on an error or a
+// status of 300 or more.
+func admin(t testing.TB, srv *testserver.Server, method, path string, in, out any) {
 	t.Helper()
-	var body io.Reader
-	if in != nil {
-		b, err := json.Marshal(in)
-		require.NoError(t, err)
-		body = bytes.NewReader(b)
-	}
-	req, err := http.NewRequest(method, srv.URL+"/admin/v1/"+path, body)
-	require.NoError(t, err)
-	req.Header.Set("Authorization", "Bearer "+adminToken)
-	resp, err := http.DefaultClient.Do(req)
-	require.NoError(t, err)
-	defer resp.Body.Close()
-	raw, err := io.ReadAll(resp.Body)
-	require.NoError(t, err)
-	require.Less(t, resp.StatusCode, 300, "admin %s %s: %s", method, path, raw)
-	if out != nil {
-		require.NoError(t, json.Unmarshal(raw, out))
-	}
+	require.NoError(t, srv.Admin(context.Background(), method, path, in, out))
 }
 
 // liveInstances lists the cloud's unreleased instances.
-func liveInstances(t testing.TB, srv *server) []ackscale.Instance {
+func liveInstances(t testing.TB, srv *testserver.Server) []ackscale.Instance {
 	var all []ackscale.Instance
 	admin(t, srv, "GET", "instances", nil, &all)
 	var live []ackscale.Instance
@@ -78,7 +61,7 @@ func taskEnd(t testing.TB, c *sdkClient, taskID string) (state, code string) {
 
 type cloudCase struct {
 	name     string
-	setup    func(t *testing.T, srv *server, accountID string)
+	setup    func(t *testing.T, srv *testserver.Server, accountID string)
 	count    int
 	vswitch  string // "" = the cluster's (every zone)
 	rollback bool   // disable_rollback false
@@ -94,18 +77,18 @@ type cloudCase struct {
 
 const hzZoneG, hzVSwitchG = "cn-hangzhou-g", "vsw-bp1ackscaledefaultg01"
 
-func fault(f ackscale.Fault) func(*testing.T, *server, string) {
-	return func(t *testing.T, srv *server, _ string) { admin(t, srv, "POST", "faults", f, nil) }
+func fault(f ackscale.Fault) func(*testing.T, *testserver.Server, string) {
+	return func(t *testing.T, srv *testserver.Server, _ string) { admin(t, srv, "POST", "faults", f, nil) }
 }
 
-func stock(zone string, capacity int) func(*testing.T, *server, string) {
-	return func(t *testing.T, srv *server, _ string) {
+func stock(zone string, capacity int) func(*testing.T, *testserver.Server, string) {
+	return func(t *testing.T, srv *testserver.Server, _ string) {
 		admin(t, srv, "PUT", "stock", ackscale.StockOverride{ZoneID: zone, InstanceType: "ecs.c5.xlarge", Capacity: capacity}, nil)
 	}
 }
 
-func quota(name string, value int) func(*testing.T, *server, string) {
-	return func(t *testing.T, srv *server, accountID string) {
+func quota(name string, value int) func(*testing.T, *testserver.Server, string) {
+	return func(t *testing.T, srv *testserver.Server, accountID string) {
 		admin(t, srv, "PUT", "quotas", ackscale.QuotaOverride{AccountID: accountID, Name: name, Value: value}, nil)
 	}
 }
@@ -132,7 +115,7 @@ var cloudCases = []cloudCase{
 	{name: "never running times out, rollback", setup: fault(ackscale.Fault{Operation: ackscale.FaultStart, NeverRunning: true}),
 		count: 2, timeout: 1, rollback: true, state: "failed", code: ackscale.CodeTaskTimeout, workers: 0, live: 0},
 	{name: "release errors are retried during rollback",
-		setup: func(t *testing.T, srv *server, a string) {
+		setup: func(t *testing.T, srv *testserver.Server, a string) {
 			fault(ackscale.Fault{Operation: ackscale.FaultRelease, Code: "IncorrectInstanceStatus", Count: 2})(t, srv, a)
 			fault(ackscale.Fault{Operation: ackscale.FaultStart, Code: "InstanceStartFailed", Count: 1})(t, srv, a)
 		},
@@ -148,7 +131,7 @@ func TestCloudFaultsQuotasStock(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			// 60x: timeout_mins 1 is one second; boot times are instant.
-			srv := startServer(t, serverOptions{Args: []string{"--time-scale", "60"}, Env: []string{"ACKSCALE_ADMIN_TOKEN=" + adminToken}})
+			srv := startServer(t, testserver.Options{Args: []string{"--time-scale", "60"}, AdminToken: adminToken})
 			c := sdkClientOf(t, srv)
 			id := c.createCluster(t, fmt.Sprintf(createStandardHangzhou, "cloud-case"))
 			tc.setup(t, srv, "5000000000000001")

@@ -10,6 +10,8 @@ import (
 
 	"github.com/aliyun/alibaba-cloud-sdk-go/services/cs"
 	"github.com/stretchr/testify/require"
+
+	"github.com/ackscale/ackscale/internal/testserver"
 )
 
 // Create bodies of each cluster kind the Go SDK creates.
@@ -58,7 +60,7 @@ var scaleCases = []scaleCase{
 // nodes through the SDK's response structs.
 func TestGoSDKScaleOut(t *testing.T) {
 	t.Parallel()
-	srv := startServer(t, serverOptions{})
+	srv := startServer(t, testserver.Options{})
 	for _, tc := range scaleCases {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -143,7 +145,7 @@ func instanceIDs(nodes []cs.Node) []string {
 // *errors.ServerError: validation, not found, signature, other account.
 func TestGoSDKErrors(t *testing.T) {
 	t.Parallel()
-	srv := startServer(t, serverOptions{})
+	srv := startServer(t, testserver.Options{})
 	c := sdkClientOf(t, srv)
 	id := c.createCluster(t, fmt.Sprintf(createStandardHangzhou, "e2e-errors"))
 
@@ -234,7 +236,7 @@ func TestGoSDKErrors(t *testing.T) {
 // deletes it, all through the old Go SDK.
 func TestGoSDKClusterLifecycle(t *testing.T) {
 	t.Parallel()
-	srv := startServer(t, serverOptions{})
+	srv := startServer(t, testserver.Options{})
 	c := sdkClientOf(t, srv)
 	id := c.createCluster(t, fmt.Sprintf(createStandardHangzhou, "e2e-lifecycle"))
 
@@ -283,7 +285,7 @@ func TestGoSDKClusterLifecycle(t *testing.T) {
 // when the request named none.
 func TestGoSDKNodeImage(t *testing.T) {
 	t.Parallel()
-	srv := startServer(t, serverOptions{})
+	srv := startServer(t, testserver.Options{})
 	for _, tc := range []struct {
 		name, image string
 	}{

@@ -13,6 +13,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 
 	"github.com/ackscale/ackscale"
+	"github.com/ackscale/ackscale/internal/testserver"
 )
 
 // kubeBin is the folder make kube fills; under CI=true a missing build fails.
@@ -63,7 +64,7 @@ func nodeReady(n corev1.Node) bool {
 // restarts ackscale and checks the Nodes are still there.
 func TestKubeNodes(t *testing.T) {
 	bin := kubeBin(t)
-	srv := startServer(t, serverOptions{Args: []string{"--kube=on", "--kube-bin", bin}})
+	srv := startServer(t, testserver.Options{Args: []string{"--kube=on", "--kube-bin", bin}})
 	c := sdkClientOf(t, srv)
 	type kind struct {
 		scaleCase
@@ -131,7 +132,7 @@ func TestKubeNodes(t *testing.T) {
 	std := ids["standard/seed002"]
 
 	// Restart ackscale: every cluster's API server comes back with its Nodes.
-	srv = srv.Restart(t, true)
+	srv = srv.Restart(true)
 	c = sdkClientOf(t, srv)
 	for _, k := range kinds {
 		require.Len(t, kubectlNodes(t, c, bin, ids[k.name]), k.count-1, k.name)
@@ -150,8 +151,8 @@ func TestKubeNodes(t *testing.T) {
 // out and rollback removes the Node.
 func TestKubeNodeFault(t *testing.T) {
 	bin := kubeBin(t)
-	srv := startServer(t, serverOptions{Args: []string{"--kube=on", "--kube-bin", bin, "--time-scale", "60"},
-		Env: []string{"ACKSCALE_ADMIN_TOKEN=" + adminToken}})
+	srv := startServer(t, testserver.Options{Args: []string{"--kube=on", "--kube-bin", bin, "--time-scale", "60"},
+		AdminToken: adminToken})
 	c := sdkClientOf(t, srv)
 	id := c.createCluster(t, fmt.Sprintf(createStandardHangzhou, "node-fault"))
 

@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/ackscale/ackscale/internal/testserver"
 )
 
 // nodeDir holds package.json, package-lock.json and scenario.mjs.
@@ -104,7 +106,7 @@ type npmError struct {
 func TestNPMClient(t *testing.T) {
 	t.Parallel()
 	requireNodeModules(t)
-	srv := startServer(t, serverOptions{})
+	srv := startServer(t, testserver.Options{})
 
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()

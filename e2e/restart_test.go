@@ -5,6 +5,8 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/ackscale/ackscale/internal/testserver"
 )
 
 // TestServerRestart checks that state survives a restart of the process on
@@ -12,7 +14,7 @@ import (
 // right after a scale-out was accepted: the task still ends, exactly once.
 func TestServerRestart(t *testing.T) {
 	t.Parallel()
-	srv := startServer(t, serverOptions{})
+	srv := startServer(t, testserver.Options{})
 	c := sdkClientOf(t, srv)
 	id := c.createCluster(t, fmt.Sprintf(createStandardHangzhou, "e2e-restart"))
 	so, err := c.ScaleOut(id, `{"count":2,"key_pair":"secrity-key","worker_instance_types":["ecs.g6.large"]}`)
@@ -21,7 +23,7 @@ func TestServerRestart(t *testing.T) {
 	before := instanceIDs(requireNodes(t, c, id, 2, "ecs.g6.large", "cn-hangzhou"))
 
 	// Graceful stop: a clean exit, then the same cluster, nodes and key.
-	srv2 := srv.Restart(t, false)
+	srv2 := srv.Restart(false)
 	require.NoError(t, srv.ExitErr(), "ackscale serve exits cleanly on SIGTERM")
 	require.Equal(t, srv.Addr, srv2.Addr)
 	c = sdkClientOf(t, srv2)
@@ -38,7 +40,7 @@ func TestServerRestart(t *testing.T) {
 	// done by then, after the restart it finishes with exactly 3 more.
 	so, err = c.ScaleOut(id, `{"count":3,"key_pair":"secrity-key","worker_instance_types":["ecs.g6.large"]}`)
 	require.NoError(t, err)
-	srv3 := srv2.Restart(t, true)
+	srv3 := srv2.Restart(true)
 	c = sdkClientOf(t, srv3)
 	task = c.waitTask(t, so.TaskId)
 	require.Len(t, task.TaskResult.Task, 3, "task_result: %s", task.GetHttpContentString())

@@ -11,6 +11,8 @@ import (
 	"github.com/aliyun/alibaba-cloud-sdk-go/sdk/requests"
 	"github.com/aliyun/alibaba-cloud-sdk-go/services/cs"
 	"github.com/stretchr/testify/require"
+
+	"github.com/ackscale/ackscale/internal/testserver"
 )
 
 // sdkClient is the old Go SDK (alibaba-cloud-sdk-go/services/cs
@@ -26,7 +28,7 @@ type sdkClient struct {
 // parallel tests otherwise).
 var newClientMu sync.Mutex
 
-func newSDKClient(t testing.TB, srv *server, accessKeyID, secret string) *sdkClient {
+func newSDKClient(t testing.TB, srv *testserver.Server, accessKeyID, secret string) *sdkClient {
 	t.Helper()
 	newClientMu.Lock()
 	c, err := cs.NewClientWithAccessKey("cn-hangzhou", accessKeyID, secret)
@@ -38,7 +40,7 @@ func newSDKClient(t testing.TB, srv *server, accessKeyID, secret string) *sdkCli
 }
 
 // sdkClientOf is the client of the server's default account.
-func sdkClientOf(t testing.TB, srv *server) *sdkClient {
+func sdkClientOf(t testing.TB, srv *testserver.Server) *sdkClient {
 	return newSDKClient(t, srv, srv.AccessKeyID, srv.AccessKeySecret)
 }
 

@@ -301,7 +301,7 @@ func otherCases() []tamperCase {
 		}, http.StatusUnauthorized, ackscale.CodeMissingAuthorization},
 		{"Bearer token", func(f *fixture) []*wireReq {
 			w := f.acs3(f.a, "GET", list, nil)
-			w.set("Authorization", "Bearer "+f.srv.Token)
+			w.set("Authorization", "Bearer "+f.srv.AdminToken)
 			return one(w)
 		}, bad, ackscale.CodeIncompleteSignature},
 	}

@@ -2,10 +2,9 @@ package hostile
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"net/http"
-	"os/exec"
+	"os"
 	"regexp"
 	"strings"
 	"testing"
@@ -17,6 +16,9 @@ import (
 	"github.com/ackscale/ackscale/internal/acsclient"
 	"github.com/ackscale/ackscale/internal/testserver"
 )
+
+// TestMain removes the ackscale binary testserver built once the tests end.
+func TestMain(m *testing.M) { os.Exit(testserver.Main(m)) }
 
 // fixture is one running server with two accounts: a owns two clusters, one
 // scaled out by a node; b owns nothing and is the intruder.
@@ -31,8 +33,8 @@ type fixture struct {
 
 func setup(t *testing.T) *fixture {
 	t.Helper()
-	srv := testserver.Start(t, "--boot-latency", "0", "--log-level", "debug")
-	f := &fixture{srv: srv, a: account{srv.Key, srv.Secret}, b: createAccount(t, srv), leaks: &leakSet{}}
+	srv := testserver.Start(t, testserver.Options{Args: []string{"--boot-latency", "0", "--log-level", "debug"}})
+	f := &fixture{srv: srv, a: account{srv.AccessKeyID, srv.AccessKeySecret}, b: createAccount(t, srv), leaks: &leakSet{}}
 	f.leaks.add(f.a.secret, f.b.secret)
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
@@ -56,13 +58,7 @@ func setup(t *testing.T) *fixture {
 // server's data directory.
 func createAccount(t *testing.T, srv *testserver.Server) account {
 	t.Helper()
-	out, err := exec.Command(testserver.Binary(t), "account", "create", "--data", srv.Dir).Output()
-	require.NoError(t, err)
-	var k struct {
-		AccessKeyID     string `json:"access_key_id"`
-		AccessKeySecret string `json:"access_key_secret"`
-	}
-	require.NoError(t, json.Unmarshal(out, &k), "%s", out)
+	k := srv.CreateAccount(t)
 	require.NotEmpty(t, k.AccessKeyID)
 	require.NotEmpty(t, k.AccessKeySecret)
 	return account{k.AccessKeyID, k.AccessKeySecret}
@@ -235,7 +231,7 @@ func (f *fixture) requireUntouched(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	for _, id := range []string{f.cluster1, f.cluster2} {
-		var c struct{ State string }
+		var c struct{ State ackscale.ClusterState }
 		require.NoError(t, f.clientOf(f.a).Do(ctx, "GET", "/clusters/"+id, nil, &c))
 		require.Equal(t, ackscale.ClusterRunning, c.State, id)
 	}

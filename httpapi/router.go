@@ -1,89 +1,79 @@
 package httpapi
 
 import (
+	"context"
 	"net/http"
-	"strings"
 
 	"github.com/ackscale/ackscale"
 )
 
-// route is one operation: a method and a path pattern whose {name}
-// segments are parameters.
-type route struct {
-	method  string
-	pattern []string
-	action  string
-	handle  handlerFunc
+// operation is one route of the CS API: its ACK name and its handler.
+type operation struct {
+	name   string
+	handle handlerFunc
 }
 
-func (s *Server) routeTable() []route {
-	table := []struct {
-		method, path, action string
-		h                    handlerFunc
+// routes maps each operation's method and path to it, with Go's ServeMux
+// patterns. The mux only routes: its handler records the operation, and
+// ServeHTTP runs it after the signature and throttling checks. Path values
+// ({id}) match one escaped segment, so /clusters/X%2Fnodes is cluster
+// "X/nodes", not DescribeClusterNodes.
+func (s *Server) routes() *http.ServeMux {
+	mux := http.NewServeMux()
+	for _, rt := range []struct {
+		pattern string
+		op      operation
 	}{
-		{http.MethodPost, "/clusters", "CreateCluster", s.createCluster},
-		{http.MethodGet, "/clusters", "DescribeClusters", s.describeClusters},
-		{http.MethodGet, "/api/v1/clusters", "DescribeClustersV1", s.describeClustersV1},
-		{http.MethodGet, "/clusters/{id}", "DescribeClusterDetail", s.describeCluster},
-		{http.MethodDelete, "/clusters/{id}", "DeleteCluster", s.deleteCluster},
-		{http.MethodPut, "/clusters/{id}", "ScaleCluster", s.scaleCluster},
-		{http.MethodPost, "/api/v2/clusters/{id}", "ScaleOutCluster", s.scaleOutCluster},
-		{http.MethodGet, "/clusters/{id}/nodes", "DescribeClusterNodes", s.describeClusterNodes},
-		{http.MethodPost, "/clusters/{id}/nodes", "DeleteClusterNodes", s.removeNodes},
-		{http.MethodPost, "/api/v2/clusters/{id}/nodes/remove", "RemoveClusterNodes", s.removeNodes},
-		{http.MethodGet, "/tasks/{id}", "DescribeTaskInfo", s.describeTaskInfo},
-		{http.MethodGet, "/k8s/{id}/user_config", "DescribeClusterUserKubeconfig", s.describeKubeconfig},
-		{http.MethodGet, "/api/v2/k8s/{id}/user_config", "DescribeClusterV2UserKubeconfig", s.describeKubeconfig},
+		{"POST /clusters", operation{"CreateCluster", s.createCluster}},
+		{"GET /clusters", operation{"DescribeClusters", s.describeClusters}},
+		{"GET /api/v1/clusters", operation{"DescribeClustersV1", s.describeClustersV1}},
+		{"GET /clusters/{id}", operation{"DescribeClusterDetail", s.describeCluster}},
+		{"DELETE /clusters/{id}", operation{"DeleteCluster", s.deleteCluster}},
+		{"PUT /clusters/{id}", operation{"ScaleCluster", s.scaleCluster}},
+		{"POST /api/v2/clusters/{id}", operation{"ScaleOutCluster", s.scaleOutCluster}},
+		{"GET /clusters/{id}/nodes", operation{"DescribeClusterNodes", s.describeClusterNodes}},
+		{"POST /clusters/{id}/nodes", operation{"DeleteClusterNodes", s.removeNodes}},
+		{"POST /api/v2/clusters/{id}/nodes/remove", operation{"RemoveClusterNodes", s.removeNodes}},
+		{"GET /tasks/{id}", operation{"DescribeTaskInfo", s.describeTaskInfo}},
+		{"GET /k8s/{id}/user_config", operation{"DescribeClusterUserKubeconfig", s.describeKubeconfig}},
+		{"GET /api/v2/k8s/{id}/user_config", operation{"DescribeClusterV2UserKubeconfig", s.describeKubeconfig}},
+	} {
+		mux.Handle(rt.pattern, rt.op)
 	}
-	routes := make([]route, len(table))
-	for i, t := range table {
-		routes[i] = route{method: t.method, pattern: splitPath(t.path), action: t.action, handle: t.h}
-	}
-	return routes
+	return mux
 }
 
-func splitPath(p string) []string {
-	return strings.Split(strings.Trim(p, "/"), "/")
+// ServeHTTP records the matched operation in the routing recorder.
+func (op operation) ServeHTTP(w http.ResponseWriter, _ *http.Request) {
+	if rec, ok := w.(*routing); ok {
+		rec.op = &op
+	}
 }
 
-// match finds the handler of method and path. A path that exists with
-// another method is 405, none is 404.
-func (s *Server) match(method, path string) (handlerFunc, map[string]string, error) {
-	segs := splitPath(path)
-	pathFound := false
-	for _, rt := range s.routes {
-		params, ok := matchPattern(rt.pattern, segs)
-		if !ok {
-			continue
-		}
-		if rt.method == method {
-			return rt.handle, params, nil
-		}
-		pathFound = true
+// route finds r's operation and sets r's path values. A path that exists
+// with another method is 405; any other miss (unknown or unclean paths) is 404.
+func (s *Server) route(r *http.Request) (operation, error) {
+	rec := &routing{header: http.Header{}}
+	s.mux.ServeHTTP(rec, r)
+	switch {
+	case rec.op != nil:
+		return *rec.op, nil
+	case rec.status == http.StatusMethodNotAllowed:
+		return operation{}, ackscale.Errorf(ackscale.CodeMethodNotAllowed, "%s is not allowed on %s", r.Method, r.URL.Path)
 	}
-	if pathFound {
-		return nil, nil, ackscale.Errorf(codeMethodNotAllowed, "%s is not allowed on %s", method, path)
-	}
-	return nil, nil, ackscale.Errorf(ackscale.CodeRouteNotFound, "no operation at %s %s", method, path)
+	return operation{}, ackscale.Errorf(ackscale.CodeRouteNotFound, "no operation at %s %s", r.Method, r.URL.Path)
 }
 
-func matchPattern(pattern, segs []string) (map[string]string, bool) {
-	if len(pattern) != len(segs) {
-		return nil, false
-	}
-	var params map[string]string
-	for i, p := range pattern {
-		if strings.HasPrefix(p, "{") {
-			if segs[i] == "" {
-				return nil, false
-			}
-			if params == nil {
-				params = map[string]string{}
-			}
-			params[strings.Trim(p, "{}")] = segs[i]
-		} else if p != segs[i] {
-			return nil, false
-		}
-	}
-	return params, true
+// routing is the ResponseWriter the mux routes into: it keeps the
+// operation matched, or the status of the mux's own 404/405 answer.
+type routing struct {
+	header http.Header
+	op     *operation
+	status int
 }
+
+func (w *routing) Header() http.Header         { return w.header }
+func (w *routing) Write(b []byte) (int, error) { return len(b), nil }
+func (w *routing) WriteHeader(status int)      { w.status = status }
+
+type handlerFunc func(ctx context.Context, r *request) (response, error)

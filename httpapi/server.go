@@ -15,58 +15,28 @@ import (
 	"unicode/utf8"
 
 	"github.com/ackscale/ackscale"
-	"github.com/ackscale/ackscale/rules"
+	"github.com/ackscale/ackscale/ops"
 	"github.com/ackscale/ackscale/sign"
 )
 
-// Store is what the API reads and writes. Declared here, implemented by the stores.
-type Store interface {
-	AccountByKey(ctx context.Context, accessKeyID string) (ackscale.Account, string, error)
-	UseNonce(ctx context.Context, accessKeyID, nonce string, expires time.Time) (bool, error)
-	ClusterCreate(ctx context.Context, c ackscale.Cluster, t ackscale.Task) error
-	ClusterGet(ctx context.Context, accountID, id string) (ackscale.Cluster, error)
-	ClusterList(ctx context.Context, p ackscale.ClusterListParams) ([]ackscale.Cluster, int, error)
-	TaskStart(ctx context.Context, p ackscale.TaskStartParams) error
-	TaskGet(ctx context.Context, accountID, id string) (ackscale.Task, error)
-	WorkersByCluster(ctx context.Context, p ackscale.WorkerListParams) ([]ackscale.Worker, int, error)
-	WorkersByTask(ctx context.Context, taskID string) ([]ackscale.Worker, error)
-	WorkersCount(ctx context.Context, clusterID string) (int, error)
-}
-
-// Cloud is what the API asks the emulated cloud: what exists (for
-// validation) and the account's quotas.
-type Cloud interface {
-	rules.Cloud
-	// Quotas returns the quotas in force for an account, by name.
-	Quotas(ctx context.Context, accountID string) (map[string]int, error)
-	// CheckQuota refuses count more instances of a type that would pass an
-	// instance or vCPU quota (QuotaExceeded, naming the quota).
-	CheckQuota(ctx context.Context, accountID, regionID, instanceType string, count int) error
-	// DefaultRuntimeVersion is the version of a runtime asked without one.
-	DefaultRuntimeVersion(name string) string
-}
-
-// Kubeconfigs returns a cluster's kubeconfig. Nil in --kube=off mode.
-type Kubeconfigs interface {
-	Kubeconfig(clusterID string) ([]byte, error)
+// Accounts is what the API reads to authenticate a request: the key's
+// account and secret, and the signature nonces seen.
+type Accounts interface {
+	AccountGetByKey(ctx context.Context, accessKeyID string) (ackscale.Account, string, error)
+	NonceUse(ctx context.Context, p ackscale.NonceUseParams) (fresh bool, err error)
 }
 
 // Config configures a Server.
 type Config struct {
-	Store       Store
-	Cloud       Cloud
-	Kube        Kubeconfigs // nil: clusters have no API server
+	Accounts    Accounts
+	Ops         *ops.Service
 	Logger      *slog.Logger
 	Now         func() time.Time
 	MaxBodySize int64 // default 1 MiB
-	// BcryptCost is the cost of login password hashes (default bcrypt's).
-	BcryptCost int
 	// RateLimit is each account's sustained requests per second (0: no
 	// limit), Burst how many it may send at once.
 	RateLimit float64
 	Burst     int
-	// TimeScale runs emulated time (timeout_mins) N times faster, like the cloud's boot times.
-	TimeScale float64
 }
 
 // Server is the CS API server.
@@ -74,30 +44,27 @@ type Server struct {
 	cfg      Config
 	log      *slog.Logger
 	verify   *sign.Verifier
-	routes   []route
+	mux      *http.ServeMux
 	throttle *throttle
 }
 
 // New returns a Server.
 func New(cfg Config) (*Server, error) {
-	if cfg.Store == nil || cfg.Cloud == nil {
-		return nil, errors.New("httpapi: Store and Cloud are required")
+	if cfg.Accounts == nil || cfg.Ops == nil {
+		return nil, errors.New("httpapi: Accounts and Ops are required")
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
 	if cfg.Now == nil {
-		cfg.Now = func() time.Time { return time.Now().UTC() }
-	}
-	if cfg.TimeScale <= 0 {
-		cfg.TimeScale = 1
+		cfg.Now = ackscale.NowUTC
 	}
 	if cfg.MaxBodySize <= 0 {
 		cfg.MaxBodySize = 1 << 20
 	}
 	s := &Server{cfg: cfg, log: cfg.Logger}
-	s.verify = &sign.Verifier{Nonces: cfg.Store, Now: cfg.Now, MaxSkew: 15 * time.Minute}
-	s.routes = s.routeTable()
+	s.verify = &sign.Verifier{Nonces: nonces{cfg.Accounts}, Now: cfg.Now, MaxSkew: 15 * time.Minute}
+	s.mux = s.routes()
 	s.throttle = newThrottle(cfg.RateLimit, cfg.Burst)
 	return s, nil
 }
@@ -110,9 +77,9 @@ func (s *Server) authenticate(ctx context.Context, r *http.Request, body []byte)
 	var lookupErr error
 	v := *s.verify // per request: the lookup keeps what it read
 	v.SecretFunc = func(accessKeyID string) (string, bool) {
-		a, secret, err := s.cfg.Store.AccountByKey(ctx, accessKeyID)
+		a, secret, err := s.cfg.Accounts.AccountGetByKey(ctx, accessKeyID)
 		if err != nil {
-			if ackscale.ErrorCode(err) != ackscale.CodeAccessKeyNotFound {
+			if !ackscale.IsNotFound(err) {
 				lookupErr = err
 			}
 			return "", false
@@ -129,23 +96,31 @@ func (s *Server) authenticate(ctx context.Context, r *http.Request, body []byte)
 	return account, nil
 }
 
+// nonces adapts the account store to the Verifier's nonce check.
+type nonces struct{ a Accounts }
+
+func (n nonces) UseNonce(ctx context.Context, accessKeyID, nonce string, expires time.Time) (bool, error) {
+	return n.a.NonceUse(ctx, ackscale.NonceUseParams{AccessKeyID: accessKeyID, Nonce: nonce, Expires: expires})
+}
+
 // request is what a handler gets: the request, its body, the caller.
 type request struct {
 	*http.Request
 	id      string
 	body    []byte
 	account ackscale.Account
-	params  map[string]string
+	op      string // the operation's name, once routed
 	log     *slog.Logger
 }
+
+// caller is who asks, for the operations layer.
+func (r *request) caller() ops.Caller { return ops.Caller{AccountID: r.account.ID, RequestID: r.id} }
 
 // response is what a handler returns on success.
 type response struct {
 	status int
 	body   any
 }
-
-type handlerFunc func(ctx context.Context, r *request) (response, error)
 
 // ServeHTTP answers one request: request id, body limit, signature, route,
 // handler, envelope. Every answer carries the request id.
@@ -160,7 +135,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, hr *http.Request) {
 	} else {
 		write(w, hr, resp.status, resp.body)
 	}
-	r.log.Info("request", "method", hr.Method, "path", hr.URL.Path, "action", hr.Header.Get("x-acs-action"),
+	r.log.Info("request", "method", hr.Method, "path", hr.URL.Path, "operation", r.op,
 		"account_id", r.account.ID, "code", ackscale.ErrorCode(err), "duration_ms", s.cfg.Now().Sub(start).Milliseconds())
 }
 
@@ -188,12 +163,12 @@ func (s *Server) serve(ctx context.Context, w http.ResponseWriter, r *request) (
 	if ok, wait := s.throttle.allow(account.ID, s.cfg.Now()); !ok {
 		return resp, throttled(w, wait)
 	}
-	h, params, err := s.match(r.Method, r.URL.Path)
+	op, err := s.route(r.Request)
 	if err != nil {
 		return resp, err
 	}
-	r.params = params
-	return h(ctx, r)
+	r.op = op.name
+	return op.handle(ctx, r)
 }
 
 // readBody reads at most limit bytes; a larger body is refused with 413
@@ -225,7 +200,7 @@ func (s *Server) writeError(w http.ResponseWriter, r *request, err error) {
 	if code == ackscale.CodeInternal {
 		r.log.Error("internal error", "err", err)
 	}
-	status := httpStatus(code)
+	status := ackscale.HTTPStatus(err)
 	write(w, r.Request, status, newErrorBody(code, clip(ackscale.ErrorMessage(err)), r.id, hostOf(r.Request), status))
 }
 

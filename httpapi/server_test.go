@@ -3,6 +3,7 @@ package httpapi_test
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"encoding/json"
 	"encoding/xml"
 	"io"
@@ -13,6 +14,7 @@ import (
 	"time"
 
 	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver/riversqlite"
 	"github.com/stretchr/testify/require"
 
 	"github.com/ackscale/ackscale"
@@ -20,6 +22,7 @@ import (
 	"github.com/ackscale/ackscale/cloud"
 	"github.com/ackscale/ackscale/httpapi"
 	"github.com/ackscale/ackscale/internal/acsclient"
+	"github.com/ackscale/ackscale/ops"
 	"github.com/ackscale/ackscale/sqlite"
 	"github.com/ackscale/ackscale/task"
 )
@@ -29,7 +32,7 @@ type key struct{ id, secret string }
 type testBundle struct {
 	t     *testing.T
 	srv   *httptest.Server
-	store *sqlite.Store
+	db    *sql.DB
 	alice key
 	bob   key
 }
@@ -44,29 +47,41 @@ func setup(t *testing.T) *testBundle {
 func setupWith(t *testing.T, configure func(*httpapi.Config)) *testBundle {
 	t.Helper()
 	ctx := context.Background()
+	db, err := sqlite.Open(ctx, sqlite.Config{Dir: t.TempDir()})
+	require.NoError(t, err)
 	workers := river.NewWorkers()
-	store, err := sqlite.Open(ctx, sqlite.Config{Dir: t.TempDir(), Workers: workers, PollInterval: 20 * time.Millisecond})
+	rc, err := river.NewClient(riversqlite.New(db.SQL()), task.RiverConfig{Workers: workers, PollInterval: 20 * time.Millisecond}.Config())
 	require.NoError(t, err)
+	st := db.Stores(rc)
 	zero := time.Duration(0)
-	cl, err := cloud.New(cloud.Config{Store: store, Catalog: catalog.Default(), BootLatency: &zero})
+	cl, err := cloud.New(cloud.Config{Store: st.Cloud, Catalog: catalog.Default(), BootLatency: &zero})
 	require.NoError(t, err)
-	require.NoError(t, task.Register(workers, task.Config{Store: store, Cloud: cl}))
-	b := &testBundle{t: t, store: store, alice: key{"LTAIalice", "alice-secret"}, bob: key{"LTAIbob", "bob-secret"}}
-	_, err = store.AccountEnsure(ctx, "5000000000000001", b.alice.id, b.alice.secret)
+	require.NoError(t, task.Register(workers, task.Config{Store: taskStore{st.Clusters, st.Workers}, Cloud: cl}))
+	b := &testBundle{t: t, db: db.SQL(), alice: key{"LTAIalice", "alice-secret"}, bob: key{"LTAIbob", "bob-secret"}}
+	for id, k := range map[string]key{"5000000000000001": b.alice, "5000000000000002": b.bob} {
+		_, err = st.Accounts.AccountEnsure(ctx, ackscale.AccountCreateParams{Account: ackscale.Account{ID: id, AccessKeyID: k.id}, Secret: k.secret})
+		require.NoError(t, err)
+	}
+	svc, err := ops.New(ops.Config{Clusters: st.Clusters, Workers: st.Workers, Cloud: cl, BcryptCost: 4})
 	require.NoError(t, err)
-	_, err = store.AccountEnsure(ctx, "5000000000000002", b.bob.id, b.bob.secret)
-	require.NoError(t, err)
-	cfg := httpapi.Config{Store: store, Cloud: cl, BcryptCost: 4}
+	cfg := httpapi.Config{Accounts: st.Accounts, Ops: svc}
 	configure(&cfg)
 	api, err := httpapi.New(cfg)
 	require.NoError(t, err)
-	require.NoError(t, store.StartJobs(ctx))
+	require.NoError(t, rc.Start(ctx))
 	b.srv = httptest.NewServer(api)
 	t.Cleanup(func() {
 		b.srv.Close()
-		require.NoError(t, store.Close(context.Background()))
+		require.NoError(t, rc.Stop(context.Background()))
+		require.NoError(t, db.Close())
 	})
 	return b
+}
+
+// taskStore is the clusters and workers stores as the task runner uses them.
+type taskStore struct {
+	*sqlite.ClusterStore
+	*sqlite.WorkerStore
 }
 
 type reply struct {
@@ -117,7 +132,7 @@ func (b *testBundle) waitTask(k key, taskID string) map[string]any {
 	for time.Now().Before(deadline) {
 		r := b.call(k, "GET", "/tasks/"+taskID, nil)
 		require.Equal(b.t, 200, r.status, string(r.raw))
-		if r.body["state"] != ackscale.TaskRunning {
+		if r.body["state"] != string(ackscale.TaskRunning) {
 			return r.body
 		}
 		time.Sleep(20 * time.Millisecond)
@@ -139,7 +154,7 @@ func standardCluster(name string) map[string]any {
 }
 
 func (b *testBundle) counts() (tasks, jobs, instances int) {
-	db := b.store.DB()
+	db := b.db
 	require.NoError(b.t, db.QueryRow(`SELECT count(*) FROM tasks`).Scan(&tasks))
 	require.NoError(b.t, db.QueryRow(`SELECT count(*) FROM river_job`).Scan(&jobs))
 	require.NoError(b.t, db.QueryRow(`SELECT count(*) FROM cloud_instances`).Scan(&instances))
@@ -250,7 +265,7 @@ func TestOneOperationPerCluster(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
 	id := b.createCluster(b.alice, standardCluster("busy"))
-	_, err := b.store.DB().Exec(`UPDATE clusters SET state = 'scaling' WHERE id = ?`, id)
+	_, err := b.db.Exec(`UPDATE clusters SET state = 'scaling' WHERE id = ?`, id)
 	require.NoError(t, err)
 	_, jobs, _ := b.counts()
 	r := b.call(b.alice, "POST", "/api/v2/clusters/"+id, map[string]any{"count": 1, "key_pair": "secrity-key",

@@ -32,14 +32,11 @@ type eventView struct {
 }
 
 func (s *Server) describeTaskInfo(ctx context.Context, r *request) (response, error) {
-	t, err := s.cfg.Store.TaskGet(ctx, r.account.ID, r.params["id"])
+	info, err := s.cfg.Ops.DescribeTask(ctx, r.caller(), r.PathValue("id"))
 	if err != nil {
 		return response{}, err
 	}
-	ws, err := s.cfg.Store.WorkersByTask(ctx, t.ID)
-	if err != nil {
-		return response{}, err
-	}
+	t, ws := info.Task, info.Workers
 	body := map[string]any{
 		"task_id": t.ID, "cluster_id": t.ClusterID, "task_type": t.Type, "state": t.State,
 		"created": fmtTime(t.Created), "updated": fmtTime(t.Updated), "current_stage": t.CurrentStage,
@@ -122,7 +119,7 @@ func taskParameters(t ackscale.Task) map[string]any {
 func stageViews(st []ackscale.TaskStage) []stageView {
 	out := make([]stageView, 0, len(st))
 	for _, s := range st {
-		out = append(out, stageView{Name: s.Name, State: s.State, StartTime: fmtTime(s.Start), EndTime: fmtTime(s.End),
+		out = append(out, stageView{Name: string(s.Name), State: string(s.State), StartTime: fmtTime(s.Start), EndTime: fmtTime(s.End),
 			Message: s.Message, Outputs: map[string]string{}})
 	}
 	return out
@@ -131,7 +128,7 @@ func stageViews(st []ackscale.TaskStage) []stageView {
 func eventViews(ev []ackscale.TaskEvent) []eventView {
 	out := make([]eventView, 0, len(ev))
 	for _, e := range ev {
-		out = append(out, eventView{Action: e.Action, Level: e.Level, Message: e.Message, Reason: e.Reason,
+		out = append(out, eventView{Action: string(e.Action), Level: string(e.Level), Message: e.Message, Reason: string(e.Reason),
 			Source: e.Source, Timestamp: fmtTime(e.Timestamp)})
 	}
 	return out

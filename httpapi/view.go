@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/ackscale/ackscale"
+	"github.com/ackscale/ackscale/ops"
 )
 
 // ackTime is the time layout ACK answers with (2019-11-25T15:50:20+08:00).
@@ -59,10 +60,19 @@ type clusterView struct {
 	DataDiskSize     int    `json:"data_disk_size,omitempty"`
 }
 
-func newClusterView(c ackscale.Cluster, size int) clusterView {
+func clusterViews(cs []ops.ClusterInfo) []clusterView {
+	views := make([]clusterView, 0, len(cs))
+	for _, c := range cs {
+		views = append(views, newClusterView(c))
+	}
+	return views
+}
+
+func newClusterView(info ops.ClusterInfo) clusterView {
+	c, size := info.Cluster, info.Size
 	spec := c.Spec
 	v := clusterView{
-		ClusterID: c.ID, Name: spec.Name, RegionID: spec.RegionID, State: c.State, ClusterType: spec.ClusterType,
+		ClusterID: c.ID, Name: spec.Name, RegionID: spec.RegionID, State: string(c.State), ClusterType: spec.ClusterType,
 		ClusterSpec: spec.ClusterSpec, Profile: cmpStr(spec.Profile, "Default"), CurrentVersion: spec.KubernetesVersion,
 		InitVersion: spec.KubernetesVersion, Size: size, Created: fmtTime(c.Created), Updated: fmtTime(c.Updated),
 		VPCID: spec.VPCID, VSwitchID: strings.Join(spec.VSwitchIDs, ","), VSwitchIDs: spec.VSwitchIDs,
@@ -147,7 +157,7 @@ type nodeView struct {
 	VSwitchID          string   `json:"vswitch_id,omitempty"`
 }
 
-var instanceStatusOf = map[string]string{
+var instanceStatusOf = map[ackscale.NodeState]string{
 	ackscale.NodeInitial: "Pending", ackscale.NodeStarting: "Starting", ackscale.NodeRunning: "Running",
 	ackscale.NodeRemoving: "Stopping", ackscale.NodeFailed: "",
 }
@@ -161,14 +171,11 @@ func newNodeView(w ackscale.Worker) nodeView {
 	if i := strings.LastIndex(family, "."); i > 0 {
 		family = family[:i]
 	}
-	status := w.NodeStatus
-	if status == "" {
-		status = "Unknown"
-	}
+	status := cmpStr(string(w.NodeStatus), string(ackscale.NodeUnknown))
 	return nodeView{
 		InstanceID: w.InstanceID, InstanceName: "worker-k8s-for-cs-" + w.ClusterID, NodeName: w.NodeName,
 		HostName: w.Hostname, IPAddress: ips, InstanceRole: "Worker", InstanceStatus: instanceStatusOf[w.State],
-		NodeStatus: status, State: w.State, InstanceType: w.InstanceType, InstanceTypeFamily: family,
+		NodeStatus: status, State: string(w.State), InstanceType: w.InstanceType, InstanceTypeFamily: family,
 		InstanceChargeType: cmpStr(chargeTypeOf(w.ChargeType), "PostPaid"), ImageID: w.ImageID,
 		CreationTime: fmtTime(w.Created), ErrorMessage: w.ErrorMessage, IsAliyunNode: true, Source: "ess_attach",
 		SpotStrategy: "NoSpot", ZoneID: w.ZoneID, VSwitchID: w.VSwitchID,

@@ -17,14 +17,16 @@ import (
 	"path/filepath"
 	"strconv"
 	"sync"
-	"syscall"
 	"time"
 
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
+	"k8s.io/client-go/tools/clientcmd"
+	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
 
 	"github.com/ackscale/ackscale"
 	"github.com/ackscale/ackscale/catalog"
+	"github.com/ackscale/ackscale/internal/dirlock"
 )
 
 // Config configures a Manager.
@@ -57,7 +59,7 @@ type Manager struct {
 	mu       sync.Mutex
 	clusters map[string]*apiserver
 	done     chan struct{}
-	lock     *os.File // DIR/kube/lock, held while the Manager runs
+	unlock   func() error // releases DIR/kube/lock, held while the Manager runs
 }
 
 // apiserver is one cluster's API server.
@@ -124,15 +126,11 @@ func (m *Manager) Start(ctx context.Context) error {
 // the same clusters' API servers on the same ports. The kernel drops the
 // lock when the process dies, even by SIGKILL.
 func (m *Manager) takeLock() error {
-	f, err := os.OpenFile(filepath.Join(m.dir, "lock"), os.O_CREATE|os.O_RDWR, 0o600)
+	unlock, err := dirlock.Lock(filepath.Join(m.dir, "lock"), m.cfg.DataDir)
 	if err != nil {
 		return err
 	}
-	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
-		f.Close()
-		return fmt.Errorf("%s is in use by another ackscale (%w)", m.cfg.DataDir, err)
-	}
-	m.lock = f
+	m.unlock = unlock
 	return nil
 }
 
@@ -294,25 +292,19 @@ func (m *Manager) Kubeconfig(clusterID string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	name := "ackscale-" + clusterID
-	return []byte(fmt.Sprintf(`apiVersion: v1
-kind: Config
-clusters:
-- name: %[1]s
-  cluster:
-    server: %[2]s
-    certificate-authority-data: %[3]s
-users:
-- name: %[1]s-admin
-  user:
-    token: %[4]s
-contexts:
-- name: %[1]s
-  context:
-    cluster: %[1]s
-    user: %[1]s-admin
-current-context: %[1]s
-`, name, rc.Host, base64.StdEncoding.EncodeToString(rc.CAData), rc.BearerToken)), nil
+	return kubeconfig("ackscale-"+clusterID, rc.Host, rc.CAData, rc.BearerToken)
+}
+
+// kubeconfig is a kubeconfig with one cluster and one context, both called
+// name, whose user name-admin authenticates with token.
+func kubeconfig(name, host string, ca []byte, token string) ([]byte, error) {
+	user := name + "-admin"
+	cfg := clientcmdapi.NewConfig()
+	cfg.Clusters[name] = &clientcmdapi.Cluster{Server: host, CertificateAuthorityData: ca}
+	cfg.AuthInfos[user] = &clientcmdapi.AuthInfo{Token: token}
+	cfg.Contexts[name] = &clientcmdapi.Context{Cluster: name, AuthInfo: user}
+	cfg.CurrentContext = name
+	return clientcmd.Write(*cfg)
 }
 
 // DeleteCluster stops the cluster's API server and removes its files and
@@ -379,8 +371,8 @@ func (m *Manager) Close() error {
 	if m.etcd != nil {
 		m.etcd.stop(10 * time.Second)
 	}
-	if m.lock != nil {
-		m.lock.Close() // releases the flock
+	if m.unlock != nil {
+		_ = m.unlock() // releases the flock
 	}
 	return nil
 }

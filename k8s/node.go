@@ -5,9 +5,10 @@ import (
 	"fmt"
 	"maps"
 	"strings"
-	"sync"
+	"sync/atomic"
 	"time"
 
+	"golang.org/x/sync/errgroup"
 	coordinationv1 "k8s.io/api/coordination/v1"
 	corev1 "k8s.io/api/core/v1"
 	policyv1 "k8s.io/api/policy/v1"
@@ -293,36 +294,36 @@ func (m *Manager) renewLeases(a *apiserver) {
 }
 
 // renewAll sets RenewTime of every lease in kube-node-lease to now, with
-// a few updates in flight at once.
+// 16 updates in flight at once. A conflict (someone else updated the lease)
+// is skipped; any other failure does not stop the remaining renewals. It
+// returns how many leases it renewed and the first error other than a
+// conflict.
 func renewAll(ctx context.Context, cs kubernetes.Interface) (int, error) {
 	leases, err := cs.CoordinationV1().Leases(nodeLeaseNamespace).List(ctx, metav1.ListOptions{})
 	if err != nil {
 		return 0, err
 	}
-	const inFlight = 16
-	sem := make(chan struct{}, inFlight)
-	var mu sync.Mutex
-	var n int
-	var firstErr error
-	var wg sync.WaitGroup
+	// A plain Group, not WithContext: one failed update must not cancel
+	// the others. Wait returns the first non-nil error a task returned.
+	var g errgroup.Group
+	g.SetLimit(16)
+	var n atomic.Int64
 	for i := range leases.Items {
 		l := &leases.Items[i]
-		sem <- struct{}{}
-		wg.Add(1)
-		go func() {
-			defer func() { <-sem; wg.Done() }()
+		g.Go(func() error {
 			now := metav1.NewMicroTime(time.Now())
 			l.Spec.RenewTime = &now
 			_, err := cs.CoordinationV1().Leases(nodeLeaseNamespace).Update(ctx, l, metav1.UpdateOptions{})
-			mu.Lock()
-			defer mu.Unlock()
-			if err != nil && !apierrors.IsConflict(err) && firstErr == nil {
-				firstErr = err
-			} else if err == nil {
-				n++
+			if apierrors.IsConflict(err) {
+				return nil
 			}
-		}()
+			if err != nil {
+				return fmt.Errorf("lease %s: %w", l.Name, err)
+			}
+			n.Add(1)
+			return nil
+		})
 	}
-	wg.Wait()
-	return n, firstErr
+	err = g.Wait()
+	return int(n.Load()), err
 }

@@ -46,9 +46,12 @@ func (r *recorder) wait(t *testing.T, taskID string) {
 	r.do(t, "GET", "/tasks/"+taskID, nil)
 }
 
+// TestMain removes the ackscale binary testserver built once the tests end.
+func TestMain(m *testing.M) { os.Exit(testserver.Main(m)) }
+
 func TestNoSecretsAnywhere(t *testing.T) {
 	passwords := []string{"Leak@Pass1234", "Other#Pass987", "Wrong$Pass555"}
-	srv := testserver.Start(t, "--boot-latency", "0", "--log-level", "debug")
+	srv := testserver.Start(t, testserver.Options{Args: []string{"--boot-latency", "0", "--log-level", "debug"}})
 	r := &recorder{c: srv.Client()}
 
 	// A dedicated cluster created with a password, scaled with it (PUT) and
@@ -80,12 +83,12 @@ func TestNoSecretsAnywhere(t *testing.T) {
 	}
 	srv.Stop() // flush the WAL into the files we scan
 
-	secrets := append([]string{srv.Secret}, passwords...)
+	secrets := append([]string{srv.AccessKeySecret}, passwords...)
 	places := map[string][]byte{"server log": []byte(srv.Logs())}
 	for i, a := range r.answers {
 		places[fmt.Sprintf("answer %d", i)] = a
 	}
-	files, err := filepath.Glob(filepath.Join(srv.Dir, "ackscale.db*"))
+	files, err := filepath.Glob(filepath.Join(srv.DataDir, "ackscale.db*"))
 	require.NoError(t, err)
 	require.NotEmpty(t, files)
 	for _, f := range files {

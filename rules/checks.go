@@ -188,7 +188,7 @@ func vswitchCheck(src string) Check {
 }
 
 // kindCheck is ruling 16: instance types exist and are of the profile's kind.
-func kindCheck(kind func(*state) string, src string, fields ...string) Check {
+func kindCheck(kind func(*state) ackscale.InstanceKind, src string, fields ...string) Check {
 	return Check{
 		Name: "instance-type-kind", Rule: "each instance type exists and is of the kind the cluster takes (ecs, ens or ebm)", Cloud: true,
 		Fields: fields, Codes: []string{ackscale.CodeInstanceTypeNotFound}, Source: src,
@@ -203,7 +203,7 @@ func kindCheck(kind func(*state) string, src string, fields ...string) Check {
 	}
 }
 
-func checkKinds(s *state, field, want, src string) error {
+func checkKinds(s *state, field string, want ackscale.InstanceKind, src string) error {
 	for i, name := range s.v.names(field) {
 		path := field
 		if _, isList := s.v[field].([]string); isList {
@@ -220,7 +220,9 @@ func checkKinds(s *state, field, want, src string) error {
 	return nil
 }
 
-func kindOf(k string) func(*state) string { return func(*state) string { return k } }
+func kindOf(k ackscale.InstanceKind) func(*state) ackscale.InstanceKind {
+	return func(*state) ackscale.InstanceKind { return k }
+}
 
 // imageCheck is rulings 5 and 16: the image exists and the system disk
 // (when sent) is at least its size and at least floor. With fallback the

@@ -136,11 +136,11 @@ func createChecks() []Check {
 	}
 }
 
-func createKind(s *state) string {
+func createKind(s *state) ackscale.InstanceKind {
 	if s.v.obj("runtime").str("name") == ackscale.RuntimeSandboxed {
-		return "ebm"
+		return ackscale.KindEBM
 	}
-	return "ecs"
+	return ackscale.KindECS
 }
 
 func workerCount(v values) int {

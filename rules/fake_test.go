@@ -33,9 +33,9 @@ var fakeVSwitches = map[string][2]string{
 	"vsw-hangzhou":              {"cn-hangzhou", "vpc-hz"},
 }
 
-func (fakeCloud) InstanceTypeKind(name string) (string, bool) {
+func (fakeCloud) InstanceTypeKind(name string) (ackscale.InstanceKind, bool) {
 	k, ok := fakeKinds[name]
-	return k, ok
+	return ackscale.InstanceKind(k), ok
 }
 
 func (fakeCloud) ImageSizeGiB(id string) (int, bool) {
@@ -109,9 +109,9 @@ type kindOverride struct {
 	name, kind string
 }
 
-func (k kindOverride) InstanceTypeKind(name string) (string, bool) {
+func (k kindOverride) InstanceTypeKind(name string) (ackscale.InstanceKind, bool) {
 	if name == k.name {
-		return k.kind, k.kind != ""
+		return ackscale.InstanceKind(k.kind), k.kind != ""
 	}
 	return k.fakeCloud.InstanceTypeKind(name)
 }

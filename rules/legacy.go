@@ -41,7 +41,7 @@ func legacyTable() Table {
 			noChangeCheck("ruling 10"),
 			legacyQuotaCheck("ruling 9"),
 			legacyTypeCheck("R1"),
-			kindCheck(kindOf("ecs"), "ruling 16, R19", "worker_instance_type"),
+			kindCheck(kindOf(ackscale.KindECS), "ruling 16, R19", "worker_instance_type"),
 			imageCheck("", "worker_system_disk_size", 0, true, "rulings 5, 16, R6"),
 			keyPairCheck(false, "rulings 4, 16"),
 		},

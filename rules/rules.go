@@ -28,8 +28,8 @@ import (
 // Cloud is what validation asks the emulated cloud (ruling 16). The
 // cloud's lookups implement it.
 type Cloud interface {
-	// InstanceTypeKind returns "ecs", "ens" or "ebm" for a known instance type.
-	InstanceTypeKind(name string) (kind string, ok bool)
+	// InstanceTypeKind returns the kind of a known instance type.
+	InstanceTypeKind(name string) (kind ackscale.InstanceKind, ok bool)
 	// ImageSizeGiB returns the size of a known image.
 	ImageSizeGiB(id string) (size int, ok bool)
 	// VSwitchVPC returns the region and VPC of a known vSwitch.

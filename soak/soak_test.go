@@ -2,12 +2,10 @@ package soak
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"math/rand/v2"
 	"os"
-	"os/exec"
 	"sort"
 	"strings"
 	"sync"
@@ -57,6 +55,9 @@ func (s *stats) record(err error) {
 	}
 }
 
+// TestMain removes the ackscale binary testserver built once the tests end.
+func TestMain(m *testing.M) { os.Exit(testserver.Main(m)) }
+
 type soak struct {
 	t       *testing.T
 	srv     *testserver.Server
@@ -77,7 +78,7 @@ func (s *soak) call(c *acsclient.Client, method, path string, body, out any) err
 
 func TestSoak(t *testing.T) {
 	d := duration(t)
-	s := &soak{t: t, srv: testserver.Start(t, "--time-scale", "25", "--rate-limit", "0"), st: &stats{byCode: map[string]int{}}}
+	s := &soak{t: t, srv: testserver.Start(t, testserver.Options{Args: []string{"--time-scale", "25", "--rate-limit", "0"}}), st: &stats{byCode: map[string]int{}}}
 	s.clients = []*acsclient.Client{s.srv.Client(), s.account(), s.account()}
 	clusters := s.createClusters()
 	s.injectFaults()
@@ -92,7 +93,7 @@ func TestSoak(t *testing.T) {
 		if !killed && time.Since(start) > d/2 {
 			s.mu.Lock()
 			s.srv.Kill()
-			s.srv.Restart()
+			s.srv = s.srv.Restart(true)
 			s.mu.Unlock()
 			killed = true
 		}
@@ -124,13 +125,7 @@ func TestSoak(t *testing.T) {
 
 // account creates another account with the CLI and returns its client.
 func (s *soak) account() *acsclient.Client {
-	out, err := exec.Command(testserver.Binary(s.t), "account", "create", "--data", s.srv.Dir).Output()
-	require.NoError(s.t, err)
-	var k struct {
-		AccessKeyID     string `json:"access_key_id"`
-		AccessKeySecret string `json:"access_key_secret"`
-	}
-	require.NoError(s.t, json.Unmarshal(out, &k))
+	k := s.srv.CreateAccount(s.t)
 	c := s.srv.Client()
 	c.AccessKeyID, c.Secret = k.AccessKeyID, k.AccessKeySecret
 	return c

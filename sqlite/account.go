@@ -10,39 +10,64 @@ import (
 	"github.com/ackscale/ackscale"
 )
 
-// AccountCreate adds an account with its key pair.
-func (s *Store) AccountCreate(ctx context.Context, a ackscale.Account, secret string) error {
-	_, err := s.db.ExecContext(ctx, `INSERT INTO accounts (id, access_key_id, access_key_secret, created_at) VALUES (?, ?, ?, ?)`,
-		a.ID, a.AccessKeyID, s.box.seal(secret), ms(a.Created))
-	if err != nil {
-		return fmt.Errorf("insert account: %w", err)
-	}
-	return nil
+// AccountStore keeps accounts, their access keys (secrets sealed at rest)
+// and the signature nonces seen.
+type AccountStore struct{ db *DB }
+
+var _ ackscale.AccountStore = (*AccountStore)(nil)
+
+// NewAccountStore returns the account store of db.
+func NewAccountStore(db *DB) *AccountStore { return &AccountStore{db: db} }
+
+// AccountCreate adds an account with its key; a taken id or key id is a
+// conflict.
+func (s *AccountStore) AccountCreate(ctx context.Context, p ackscale.AccountCreateParams) error {
+	a := s.withCreated(p.Account)
+	_, err := s.db.db.ExecContext(ctx, `INSERT INTO accounts (id, access_key_id, access_key_secret, created_at) VALUES (?, ?, ?, ?)`,
+		a.ID, a.AccessKeyID, s.db.box.seal(p.Secret), ms(a.Created))
+	return insertError(err, fmt.Sprintf("account %s or access key %s", a.ID, a.AccessKeyID))
 }
 
-// AccountEnsure makes sure an account with this key exists (with this
-// secret) and returns it; the default account is ensured at every start.
-func (s *Store) AccountEnsure(ctx context.Context, id, accessKeyID, secret string) (ackscale.Account, error) {
-	a := ackscale.Account{ID: id, AccessKeyID: accessKeyID, Created: s.now()}
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
+// AccountEnsure adds the account or replaces its key and secret, and
+// returns it as stored; the default account is ensured at every start. A
+// key id held by another account is a conflict.
+func (s *AccountStore) AccountEnsure(ctx context.Context, p ackscale.AccountCreateParams) (ackscale.Account, error) {
+	a := s.withCreated(p.Account)
+	err := s.db.inTx(ctx, func(tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO accounts (id, access_key_id, access_key_secret, created_at) VALUES (?, ?, ?, ?)
 			ON CONFLICT (id) DO UPDATE SET access_key_id = excluded.access_key_id, access_key_secret = excluded.access_key_secret`,
-			a.ID, a.AccessKeyID, s.box.seal(secret), ms(a.Created))
-		return err
+			a.ID, a.AccessKeyID, s.db.box.seal(p.Secret), ms(a.Created))
+		if err != nil {
+			return insertError(err, "access key "+a.AccessKeyID)
+		}
+		var created int64
+		if err := tx.QueryRowContext(ctx, `SELECT created_at FROM accounts WHERE id = ?`, a.ID).Scan(&created); err != nil {
+			return fmt.Errorf("read account: %w", err)
+		}
+		a.Created = fromMS(created)
+		return nil
 	})
 	if err != nil {
-		return a, fmt.Errorf("ensure account: %w", err)
+		return ackscale.Account{}, err
 	}
 	return a, nil
 }
 
-// AccountByKey returns the account owning accessKeyID and its secret.
-func (s *Store) AccountByKey(ctx context.Context, accessKeyID string) (ackscale.Account, string, error) {
+func (s *AccountStore) withCreated(a ackscale.Account) ackscale.Account {
+	if a.Created.IsZero() {
+		a.Created = s.db.now()
+	}
+	return a
+}
+
+// AccountGetByKey returns the account owning an access key id and the
+// key's secret; CodeAccessKeyNotFound when there is none.
+func (s *AccountStore) AccountGetByKey(ctx context.Context, accessKeyID string) (ackscale.Account, string, error) {
 	var a ackscale.Account
-	var secret string
+	var sealed string
 	var created int64
-	err := s.db.QueryRowContext(ctx, `SELECT id, access_key_id, access_key_secret, created_at FROM accounts WHERE access_key_id = ?`,
-		accessKeyID).Scan(&a.ID, &a.AccessKeyID, &secret, &created)
+	err := s.db.db.QueryRowContext(ctx, `SELECT id, access_key_id, access_key_secret, created_at FROM accounts WHERE access_key_id = ?`,
+		accessKeyID).Scan(&a.ID, &a.AccessKeyID, &sealed, &created)
 	if errors.Is(err, sql.ErrNoRows) {
 		return a, "", ackscale.Errorf(ackscale.CodeAccessKeyNotFound, "access key id %q does not exist", accessKeyID)
 	}
@@ -50,23 +75,25 @@ func (s *Store) AccountByKey(ctx context.Context, accessKeyID string) (ackscale.
 		return a, "", fmt.Errorf("get account: %w", err)
 	}
 	a.Created = fromMS(created)
-	if secret, err = s.box.open(secret); err != nil {
+	secret, err := s.db.box.open(sealed)
+	if err != nil {
 		return a, "", err
 	}
 	return a, secret, nil
 }
 
-// UseNonce records a signature nonce; fresh is false when it was seen before
-// and has not expired.
-func (s *Store) UseNonce(ctx context.Context, accessKeyID, nonce string, expires time.Time) (bool, error) {
-	now := ms(s.now())
+// NonceUse records a nonce of an access key until it expires; fresh is
+// false when it was recorded before and has not expired.
+func (s *AccountStore) NonceUse(ctx context.Context, p ackscale.NonceUseParams) (bool, error) {
+	now := ms(s.db.now())
 	var fresh bool
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, `DELETE FROM nonces WHERE access_key_id = ? AND nonce = ? AND expires_at < ?`, accessKeyID, nonce, now); err != nil {
+	err := s.db.inTx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM nonces WHERE access_key_id = ? AND nonce = ? AND expires_at < ?`,
+			p.AccessKeyID, p.Nonce, now); err != nil {
 			return err
 		}
 		res, err := tx.ExecContext(ctx, `INSERT INTO nonces (access_key_id, nonce, expires_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`,
-			accessKeyID, nonce, ms(expires))
+			p.AccessKeyID, p.Nonce, ms(p.Expires))
 		if err != nil {
 			return err
 		}
@@ -80,10 +107,15 @@ func (s *Store) UseNonce(ctx context.Context, accessKeyID, nonce string, expires
 	return fresh, nil
 }
 
-// NoncesPrune deletes expired nonces.
-func (s *Store) NoncesPrune(ctx context.Context) error {
-	if _, err := s.db.ExecContext(ctx, `DELETE FROM nonces WHERE expires_at < ?`, ms(s.now())); err != nil {
-		return fmt.Errorf("prune nonces: %w", err)
+// NoncePrune forgets nonces that expired before t, and says how many.
+func (s *AccountStore) NoncePrune(ctx context.Context, t time.Time) (int, error) {
+	res, err := s.db.db.ExecContext(ctx, `DELETE FROM nonces WHERE expires_at < ?`, ms(t))
+	if err != nil {
+		return 0, fmt.Errorf("prune nonces: %w", err)
 	}
-	return nil
+	n, err := res.RowsAffected()
+	if err != nil {
+		return 0, fmt.Errorf("prune nonces: %w", err)
+	}
+	return int(n), nil
 }

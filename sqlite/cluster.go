@@ -6,24 +6,61 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strings"
+
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
 
 	"github.com/ackscale/ackscale"
 )
 
+// JobInserter inserts a job in the caller's transaction. A
+// *river.Client[*sql.Tx] on riversqlite.New(db.SQL()) is one; the store
+// needs no more of River than this.
+type JobInserter interface {
+	InsertTx(ctx context.Context, tx *sql.Tx, args river.JobArgs, opts *river.InsertOpts) (*rivertype.JobInsertResult, error)
+}
+
+var _ JobInserter = (*river.Client[*sql.Tx])(nil)
+
+// ClusterStore keeps clusters and their tasks, and inserts each task's job
+// (ackscale.TaskJob) in the task's transaction.
+type ClusterStore struct {
+	db   *DB
+	jobs JobInserter
+}
+
+var _ ackscale.ClusterStore = (*ClusterStore)(nil)
+
+// NewClusterStore returns the cluster store of db, inserting jobs with
+// jobs.
+func NewClusterStore(db *DB, jobs JobInserter) *ClusterStore {
+	return &ClusterStore{db: db, jobs: jobs}
+}
+
 const clusterColumns = `id, account_id, spec, profile, state, password_hash, api_server, created_at, updated_at`
 
-// ClusterCreate inserts a cluster, its create task and the task's job in one
-// transaction. A cluster name already used by the account is refused.
-func (s *Store) ClusterCreate(ctx context.Context, c ackscale.Cluster, t ackscale.Task) error {
+// ClusterCreate inserts a cluster (state ClusterInitial; "" means it), its
+// create task and the task's job, in one transaction.
+// CodeClusterNameExists when the account has a cluster of that name that
+// is not deleted; a taken cluster id is a conflict.
+func (s *ClusterStore) ClusterCreate(ctx context.Context, p ackscale.ClusterCreateParams) error {
+	c := p.Cluster
+	if c.State == "" {
+		c.State = ackscale.ClusterInitial
+	}
+	if c.State != ackscale.ClusterInitial { // a cluster is born initial
+		return &ackscale.TransitionError{What: "cluster", ID: c.ID, To: string(c.State)}
+	}
+	now := s.db.now()
+	c.Created, c.Updated = orNow(c.Created, now), orNow(c.Updated, now)
 	spec, err := json.Marshal(c.Spec)
 	if err != nil {
 		return fmt.Errorf("encode spec: %w", err)
 	}
-	return s.inTx(ctx, func(tx *sql.Tx) error {
+	return s.db.inTx(ctx, func(tx *sql.Tx) error {
 		var n int
 		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM clusters WHERE account_id = ? AND name = ? AND state <> ?`,
-			c.AccountID, c.Spec.Name, ackscale.ClusterDeleted).Scan(&n); err != nil {
+			c.AccountID, c.Spec.Name, string(ackscale.ClusterDeleted)).Scan(&n); err != nil {
 			return fmt.Errorf("check name: %w", err)
 		}
 		if n > 0 {
@@ -31,31 +68,28 @@ func (s *Store) ClusterCreate(ctx context.Context, c ackscale.Cluster, t ackscal
 		}
 		_, err := tx.ExecContext(ctx, `INSERT INTO clusters (id, account_id, name, region_id, cluster_type, profile, state, spec, password_hash, api_server, created_at, updated_at)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			c.ID, c.AccountID, c.Spec.Name, c.Spec.RegionID, c.Spec.ClusterType, string(c.Profile), c.State, string(spec),
+			c.ID, c.AccountID, c.Spec.Name, c.Spec.RegionID, c.Spec.ClusterType, string(c.Profile), string(c.State), string(spec),
 			c.PasswordHash, c.APIServer, ms(c.Created), ms(c.Updated))
 		if err != nil {
-			return fmt.Errorf("insert cluster: %w", err)
+			return insertError(err, "cluster "+c.ID)
 		}
-		return s.insertTask(ctx, tx, t)
+		return s.insertTask(ctx, tx, p.Task)
 	})
 }
 
-// ClusterGet returns the account's cluster, or ErrorClusterNotFound.
-func (s *Store) ClusterGet(ctx context.Context, accountID, id string) (ackscale.Cluster, error) {
-	row := s.db.QueryRowContext(ctx, `SELECT `+clusterColumns+` FROM clusters WHERE id = ? AND account_id = ? AND state <> ?`,
-		id, accountID, ackscale.ClusterDeleted)
-	c, err := scanCluster(row)
-	if errors.Is(err, sql.ErrNoRows) {
-		return c, clusterNotFound(id)
+// ClusterGet returns one cluster; CodeClusterNotFound when it does not
+// exist in the account (AccountID "": in any account), or is deleted
+// (unless WithDeleted).
+func (s *ClusterStore) ClusterGet(ctx context.Context, p ackscale.ClusterGetParams) (ackscale.Cluster, error) {
+	f := filter{}
+	f.add("id = ?", p.ID)
+	f.eq("account_id", p.AccountID)
+	if !p.WithDeleted {
+		f.add("state <> ?", string(ackscale.ClusterDeleted))
 	}
-	return c, err
-}
-
-// ClusterByID returns a cluster whatever its account (for task workers).
-func (s *Store) ClusterByID(ctx context.Context, id string) (ackscale.Cluster, error) {
-	c, err := scanCluster(s.db.QueryRowContext(ctx, `SELECT `+clusterColumns+` FROM clusters WHERE id = ?`, id))
+	c, err := scanCluster(s.db.db.QueryRowContext(ctx, `SELECT `+clusterColumns+` FROM clusters`+f.sql(), f.args...))
 	if errors.Is(err, sql.ErrNoRows) {
-		return c, clusterNotFound(id)
+		return c, clusterNotFound(p.ID)
 	}
 	return c, err
 }
@@ -64,33 +98,26 @@ func clusterNotFound(id string) error {
 	return ackscale.Errorf(ackscale.CodeClusterNotFound, "cluster %s not found", id)
 }
 
-// ClusterList returns the account's clusters, newest first, and the total
+// ClusterList returns clusters that are not deleted, newest first, and the
 // count before paging.
-func (s *Store) ClusterList(ctx context.Context, p ackscale.ClusterListParams) ([]ackscale.Cluster, int, error) {
-	where := []string{"account_id = ?", "state <> ?"}
-	args := []any{p.AccountID, ackscale.ClusterDeleted}
-	add := func(col, v string) {
-		if v != "" {
-			where = append(where, col+" = ?")
-			args = append(args, v)
-		}
+func (s *ClusterStore) ClusterList(ctx context.Context, p ackscale.ClusterListParams) ([]ackscale.Cluster, int, error) {
+	f := filter{}
+	f.add("state <> ?", string(ackscale.ClusterDeleted))
+	f.eq("account_id", p.AccountID)
+	f.eq("id", p.ClusterID)
+	f.eq("name", p.Name)
+	f.eq("cluster_type", p.ClusterType)
+	f.eq("region_id", p.RegionID)
+	f.eq("json_extract(spec, '$.profile')", p.Profile)
+	if p.WithAPIServer {
+		f.add("api_server <> ''")
 	}
-	add("id", p.ClusterID)
-	add("name", p.Name)
-	add("cluster_type", p.ClusterType)
-	add("region_id", p.RegionID)
-	add("json_extract(spec, '$.profile')", p.Profile)
-	cond := strings.Join(where, " AND ")
 	var total int
-	if err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM clusters WHERE `+cond, args...).Scan(&total); err != nil {
+	if err := s.db.db.QueryRowContext(ctx, `SELECT count(*) FROM clusters`+f.sql(), f.args...).Scan(&total); err != nil {
 		return nil, 0, fmt.Errorf("count clusters: %w", err)
 	}
-	limit := p.Limit
-	if limit <= 0 {
-		limit = -1
-	}
-	rows, err := s.db.QueryContext(ctx, `SELECT `+clusterColumns+` FROM clusters WHERE `+cond+` ORDER BY created_at DESC, id LIMIT ? OFFSET ?`,
-		append(args, limit, p.Offset)...)
+	rows, err := s.db.db.QueryContext(ctx, `SELECT `+clusterColumns+` FROM clusters`+f.sql()+` ORDER BY created_at DESC, id LIMIT ? OFFSET ?`,
+		append(f.args, page(p.Offset, p.Limit)...)...)
 	if err != nil {
 		return nil, 0, fmt.Errorf("list clusters: %w", err)
 	}
@@ -103,25 +130,52 @@ func (s *Store) ClusterList(ctx context.Context, p ackscale.ClusterListParams) (
 		}
 		out = append(out, c)
 	}
-	return out, total, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, 0, fmt.Errorf("list clusters: %w", err)
+	}
+	return out, total, nil
 }
 
-// ClusterSetAPIServer records the endpoint of the cluster's kube-apiserver.
-func (s *Store) ClusterSetAPIServer(ctx context.Context, id, endpoint string) error {
-	_, err := s.db.ExecContext(ctx, `UPDATE clusters SET api_server = ?, updated_at = ? WHERE id = ?`, endpoint, ms(s.now()), id)
+// ClusterSetAPIServer records the endpoint of the cluster's kube-apiserver
+// ("" forgets it), whatever the cluster's state; CodeClusterNotFound when
+// there is no such cluster.
+func (s *ClusterStore) ClusterSetAPIServer(ctx context.Context, p ackscale.ClusterSetAPIServerParams) error {
+	res, err := s.db.db.ExecContext(ctx, `UPDATE clusters SET api_server = ?, updated_at = ? WHERE id = ?`, p.Endpoint, ms(s.db.now()), p.ID)
 	if err != nil {
 		return fmt.Errorf("set api server: %w", err)
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return fmt.Errorf("set api server: %w", err)
+	} else if n == 0 {
+		return clusterNotFound(p.ID)
 	}
 	return nil
 }
 
-type scanner interface{ Scan(dest ...any) error }
+// moveCluster moves a cluster to state to, from any state the table
+// allows, when it also meets the conditions of f. It reports whether the
+// row changed.
+func (s *ClusterStore) moveCluster(ctx context.Context, tx *sql.Tx, id string, to ackscale.ClusterState, f filter) (bool, error) {
+	f.add("id = ?", id)
+	cond, args := in("state", to.Before())
+	f.add(cond, args...)
+	res, err := tx.ExecContext(ctx, `UPDATE clusters SET state = ?, updated_at = ?`+f.sql(),
+		append([]any{string(to), ms(s.db.now())}, f.args...)...)
+	if err != nil {
+		return false, fmt.Errorf("move cluster %s to %s: %w", id, to, err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return false, fmt.Errorf("move cluster %s to %s: %w", id, to, err)
+	}
+	return n == 1, nil
+}
 
 func scanCluster(r scanner) (ackscale.Cluster, error) {
 	var c ackscale.Cluster
-	var spec, profile string
+	var spec, profile, state string
 	var created, updated int64
-	if err := r.Scan(&c.ID, &c.AccountID, &spec, &profile, &c.State, &c.PasswordHash, &c.APIServer, &created, &updated); err != nil {
+	if err := r.Scan(&c.ID, &c.AccountID, &spec, &profile, &state, &c.PasswordHash, &c.APIServer, &created, &updated); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
 			return c, err
 		}
@@ -130,26 +184,7 @@ func scanCluster(r scanner) (ackscale.Cluster, error) {
 	if err := json.Unmarshal([]byte(spec), &c.Spec); err != nil {
 		return c, fmt.Errorf("decode cluster spec: %w", err)
 	}
-	c.Profile = ackscale.Profile(profile)
+	c.Profile, c.State = ackscale.Profile(profile), ackscale.ClusterState(state)
 	c.Created, c.Updated = fromMS(created), fromMS(updated)
 	return c, nil
-}
-
-// ClustersWithAPIServer returns the ids of live clusters that have a
-// kube-apiserver, to bring them back at start.
-func (s *Store) ClustersWithAPIServer(ctx context.Context) ([]string, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT id FROM clusters WHERE api_server <> '' AND state <> ? ORDER BY created_at`, ackscale.ClusterDeleted)
-	if err != nil {
-		return nil, fmt.Errorf("clusters with api server: %w", err)
-	}
-	defer rows.Close()
-	var ids []string
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		ids = append(ids, id)
-	}
-	return ids, rows.Err()
 }

@@ -12,34 +12,43 @@ import (
 
 const taskColumns = `id, account_id, cluster_id, type, state, current_stage, params, error_code, error_message, stages, events, created_at, updated_at`
 
-// TaskStart atomically moves the cluster from FromState to ToState, inserts
-// the task and queues its job. A cluster in another state gets
-// ErrorClusterState and nothing is written.
-func (s *Store) TaskStart(ctx context.Context, p ackscale.TaskStartParams) error {
+// TaskStart moves the cluster From → To, marks the Removing workers (by
+// client token) NodeRemoving, inserts the task and its job, in one
+// transaction. From must be able to move to To (else a *TransitionError,
+// before any write). CodeClusterState when the cluster is not in From;
+// CodeClusterNotFound when it is not the task's account's or is deleted;
+// CodeNodeNotFound when a removed worker is not the cluster's, and a
+// *TransitionError when it may not be removed.
+func (s *ClusterStore) TaskStart(ctx context.Context, p ackscale.TaskStartParams) error {
 	t := p.Task
-	return s.inTx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE clusters SET state = ?, updated_at = ? WHERE id = ? AND account_id = ? AND state = ?`,
-			p.ToState, ms(t.Created), t.ClusterID, t.AccountID, p.FromState)
+	if !p.From.CanMoveTo(p.To) {
+		return &ackscale.TransitionError{What: "cluster", ID: t.ClusterID, From: string(p.From), To: string(p.To)}
+	}
+	return s.db.inTx(ctx, func(tx *sql.Tx) error {
+		only := filter{}
+		only.add("account_id = ?", t.AccountID)
+		only.add("state = ?", string(p.From))
+		moved, err := s.moveCluster(ctx, tx, t.ClusterID, p.To, only)
 		if err != nil {
-			return fmt.Errorf("move cluster state: %w", err)
+			return err
 		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return s.stateError(ctx, tx, t.AccountID, t.ClusterID, p.FromState)
+		if !moved {
+			return stateError(ctx, tx, t.AccountID, t.ClusterID, p.From)
 		}
-		for _, name := range p.Removing {
-			if _, err := tx.ExecContext(ctx, `UPDATE workers SET state = ?, updated_at = ? WHERE cluster_id = ? AND node_name = ?`,
-				ackscale.NodeRemoving, ms(t.Created), t.ClusterID, name); err != nil {
-				return fmt.Errorf("mark worker removing: %w", err)
+		for _, token := range p.Removing {
+			if err := s.markRemoving(ctx, tx, t.ClusterID, token); err != nil {
+				return err
 			}
 		}
 		return s.insertTask(ctx, tx, t)
 	})
 }
 
-func (s *Store) stateError(ctx context.Context, tx *sql.Tx, accountID, clusterID, want string) error {
+// stateError explains why a cluster did not move from state want.
+func stateError(ctx context.Context, tx *sql.Tx, accountID, clusterID string, want ackscale.ClusterState) error {
 	var state string
 	err := tx.QueryRowContext(ctx, `SELECT state FROM clusters WHERE id = ? AND account_id = ? AND state <> ?`,
-		clusterID, accountID, ackscale.ClusterDeleted).Scan(&state)
+		clusterID, accountID, string(ackscale.ClusterDeleted)).Scan(&state)
 	if errors.Is(err, sql.ErrNoRows) {
 		return clusterNotFound(clusterID)
 	}
@@ -49,18 +58,58 @@ func (s *Store) stateError(ctx context.Context, tx *sql.Tx, accountID, clusterID
 	return ackscale.Errorf(ackscale.CodeClusterState, "cluster %s is %s; this operation needs it %s", clusterID, state, want)
 }
 
-func (s *Store) insertTask(ctx context.Context, tx *sql.Tx, t ackscale.Task) error {
+// markRemoving moves one worker of the cluster to NodeRemoving.
+func (s *ClusterStore) markRemoving(ctx context.Context, tx *sql.Tx, clusterID, token string) error {
+	cond, args := in("state", ackscale.NodeRemoving.Before())
+	res, err := tx.ExecContext(ctx, `UPDATE workers SET state = ?, updated_at = ? WHERE cluster_id = ? AND client_token = ? AND `+cond,
+		append([]any{string(ackscale.NodeRemoving), ms(s.db.now()), clusterID, token}, args...)...)
+	if err != nil {
+		return fmt.Errorf("mark worker %s removing: %w", token, err)
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return fmt.Errorf("mark worker %s removing: %w", token, err)
+	} else if n == 1 {
+		return nil
+	}
+	var other string
+	err = tx.QueryRowContext(ctx, `SELECT cluster_id FROM workers WHERE client_token = ?`, token).Scan(&other)
+	if errors.Is(err, sql.ErrNoRows) || err == nil && other != clusterID {
+		return workerNotFound(token)
+	}
+	if err != nil {
+		return fmt.Errorf("read worker %s: %w", token, err)
+	}
+	return workerRows.unchanged(ctx, tx, token, string(ackscale.NodeRemoving), workerNotFound(token))
+}
+
+// insertTask inserts a new task (state TaskRunning; "" means it) and its
+// job in tx.
+func (s *ClusterStore) insertTask(ctx context.Context, tx *sql.Tx, t ackscale.Task) error {
+	if t.State == "" {
+		t.State = ackscale.TaskRunning
+	}
+	if t.State != ackscale.TaskRunning { // a task is born running
+		return &ackscale.TransitionError{What: "task", ID: t.ID, To: string(t.State)}
+	}
+	if s.jobs == nil {
+		return fmt.Errorf("insert task %s: the cluster store has no job inserter", t.ID)
+	}
+	now := s.db.now()
+	t.Created, t.Updated = orNow(t.Created, now), orNow(t.Updated, now)
 	params, stages, events, err := encodeTask(t)
 	if err != nil {
 		return err
 	}
 	_, err = tx.ExecContext(ctx, `INSERT INTO tasks (`+taskColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		t.ID, t.AccountID, t.ClusterID, t.Type, t.State, t.CurrentStage, params, t.ErrorCode, t.ErrorMessage,
+		t.ID, t.AccountID, t.ClusterID, string(t.Type), string(t.State), string(t.CurrentStage), params, t.ErrorCode, t.ErrorMessage,
 		stages, events, ms(t.Created), ms(t.Updated))
 	if err != nil {
-		return fmt.Errorf("insert task: %w", err)
+		return insertError(err, "task "+t.ID)
 	}
-	return s.enqueue(ctx, tx, t.ID)
+	if _, err := s.jobs.InsertTx(ctx, tx, ackscale.TaskJob{TaskID: t.ID}, nil); err != nil {
+		return fmt.Errorf("insert job of task %s: %w", t.ID, err)
+	}
+	return nil
 }
 
 func encodeTask(t ackscale.Task) (params, stages, events string, err error) {
@@ -80,73 +129,91 @@ func nonNil[T any](s []T) []T {
 	return s
 }
 
-// TaskGet returns the account's task, or ErrorTaskNotFound.
-func (s *Store) TaskGet(ctx context.Context, accountID, id string) (ackscale.Task, error) {
-	t, err := scanTask(s.db.QueryRowContext(ctx, `SELECT `+taskColumns+` FROM tasks WHERE id = ? AND account_id = ?`, id, accountID))
+// TaskGet returns one task; CodeTaskNotFound when it does not exist in the
+// account (AccountID "": in any account).
+func (s *ClusterStore) TaskGet(ctx context.Context, p ackscale.TaskGetParams) (ackscale.Task, error) {
+	f := filter{}
+	f.add("id = ?", p.ID)
+	f.eq("account_id", p.AccountID)
+	t, err := scanTask(s.db.db.QueryRowContext(ctx, `SELECT `+taskColumns+` FROM tasks`+f.sql(), f.args...))
 	if errors.Is(err, sql.ErrNoRows) {
-		return t, ackscale.Errorf(ackscale.CodeTaskNotFound, "task %s not found", id)
+		return t, taskNotFound(p.ID)
 	}
 	return t, err
 }
 
-// TaskByID returns a task whatever its account (for task workers).
-func (s *Store) TaskByID(ctx context.Context, id string) (ackscale.Task, error) {
-	t, err := scanTask(s.db.QueryRowContext(ctx, `SELECT `+taskColumns+` FROM tasks WHERE id = ?`, id))
-	if errors.Is(err, sql.ErrNoRows) {
-		return t, ackscale.Errorf(ackscale.CodeTaskNotFound, "task %s not found", id)
-	}
-	return t, err
+func taskNotFound(id string) error {
+	return ackscale.Errorf(ackscale.CodeTaskNotFound, "task %s not found", id)
 }
 
-// TaskSave writes the task's progress: state, stage, stages, events, error.
-func (s *Store) TaskSave(ctx context.Context, t ackscale.Task) error {
-	return s.inTx(ctx, func(tx *sql.Tx) error { return s.saveTask(ctx, tx, t) })
+// TaskSave writes a task's progress (state, stage, stages, events, error,
+// params). CodeTaskNotFound when there is no such task; a
+// *TransitionError when its state may not move to t.State (an ended
+// task is never saved again).
+func (s *ClusterStore) TaskSave(ctx context.Context, t ackscale.Task) error {
+	return s.db.inTx(ctx, func(tx *sql.Tx) error { return s.saveTask(ctx, tx, t) })
 }
 
-func (s *Store) saveTask(ctx context.Context, tx *sql.Tx, t ackscale.Task) error {
+func (s *ClusterStore) saveTask(ctx context.Context, tx *sql.Tx, t ackscale.Task) error {
 	params, stages, events, err := encodeTask(t)
 	if err != nil {
 		return err
 	}
-	_, err = tx.ExecContext(ctx, `UPDATE tasks SET state = ?, current_stage = ?, params = ?, error_code = ?, error_message = ?,
-		stages = ?, events = ?, updated_at = ? WHERE id = ?`,
-		t.State, t.CurrentStage, params, t.ErrorCode, t.ErrorMessage, stages, events, ms(s.now()), t.ID)
+	cond, args := in("state", t.State.Before())
+	res, err := tx.ExecContext(ctx, `UPDATE tasks SET state = ?, current_stage = ?, params = ?, error_code = ?, error_message = ?,
+		stages = ?, events = ?, updated_at = ? WHERE id = ? AND `+cond,
+		append([]any{string(t.State), string(t.CurrentStage), params, t.ErrorCode, t.ErrorMessage, stages, events, ms(s.db.now()), t.ID}, args...)...)
 	if err != nil {
-		return fmt.Errorf("save task: %w", err)
+		return fmt.Errorf("save task %s: %w", t.ID, err)
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return fmt.Errorf("save task %s: %w", t.ID, err)
+	} else if n == 0 {
+		return taskRows.unchanged(ctx, tx, t.ID, string(t.State), taskNotFound(t.ID))
 	}
 	return nil
 }
 
-// TaskFinish saves the ended task and sets its cluster's state, in one
-// transaction. clusterState "" leaves the cluster as it is.
-func (s *Store) TaskFinish(ctx context.Context, t ackscale.Task, clusterState string) error {
-	return s.inTx(ctx, func(tx *sql.Tx) error {
+// TaskFinish saves an ended task and moves its cluster to p.ClusterState
+// ("" leaves it), in one transaction. A task that has not ended is
+// refused; the task's and the cluster's changes follow their transition
+// tables (*TransitionError), and either both are written or neither.
+func (s *ClusterStore) TaskFinish(ctx context.Context, p ackscale.TaskFinishParams) error {
+	t := p.Task
+	if !t.State.Ended() {
+		return fmt.Errorf("finish task %s: state %q is not an end state", t.ID, t.State)
+	}
+	return s.db.inTx(ctx, func(tx *sql.Tx) error {
 		if err := s.saveTask(ctx, tx, t); err != nil {
 			return err
 		}
-		if clusterState == "" {
+		if p.ClusterState == "" {
 			return nil
 		}
-		_, err := tx.ExecContext(ctx, `UPDATE clusters SET state = ?, updated_at = ? WHERE id = ?`, clusterState, ms(s.now()), t.ClusterID)
-		if err != nil {
-			return fmt.Errorf("set cluster state: %w", err)
+		moved, err := s.moveCluster(ctx, tx, t.ClusterID, p.ClusterState, filter{})
+		if err != nil || moved {
+			return err
 		}
-		return nil
+		return clusterRows.unchanged(ctx, tx, t.ClusterID, string(p.ClusterState), clusterNotFound(t.ClusterID))
 	})
 }
 
-// TasksUnfinished counts tasks not yet ended (for tests and the kill -9 harness).
-func (s *Store) TasksUnfinished(ctx context.Context) (int, error) {
+// TaskCount counts tasks (in p.State; "" = in any state).
+func (s *ClusterStore) TaskCount(ctx context.Context, p ackscale.TaskCountParams) (int, error) {
+	f := filter{}
+	f.eq("state", string(p.State))
 	var n int
-	err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM tasks WHERE state = ?`, ackscale.TaskRunning).Scan(&n)
-	return n, err
+	if err := s.db.db.QueryRowContext(ctx, `SELECT count(*) FROM tasks`+f.sql(), f.args...).Scan(&n); err != nil {
+		return 0, fmt.Errorf("count tasks: %w", err)
+	}
+	return n, nil
 }
 
 func scanTask(r scanner) (ackscale.Task, error) {
 	var t ackscale.Task
-	var params, stages, events string
+	var typ, state, stage, params, stages, events string
 	var created, updated int64
-	err := r.Scan(&t.ID, &t.AccountID, &t.ClusterID, &t.Type, &t.State, &t.CurrentStage, &params, &t.ErrorCode, &t.ErrorMessage,
+	err := r.Scan(&t.ID, &t.AccountID, &t.ClusterID, &typ, &state, &stage, &params, &t.ErrorCode, &t.ErrorMessage,
 		&stages, &events, &created, &updated)
 	if err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
@@ -159,6 +226,7 @@ func scanTask(r scanner) (ackscale.Task, error) {
 	if err != nil {
 		return t, fmt.Errorf("decode task: %w", err)
 	}
+	t.Type, t.State, t.CurrentStage = ackscale.TaskType(typ), ackscale.TaskState(state), ackscale.Stage(stage)
 	t.Created, t.Updated = fromMS(created), fromMS(updated)
 	return t, nil
 }

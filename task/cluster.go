@@ -11,7 +11,7 @@ import (
 // adds its first workers, if the create body asked for some.
 func (r *run) createCluster(ctx context.Context) error {
 	if r.cfg.Kube != nil && r.c.APIServer == "" {
-		if err := r.stage(ctx, "create_apiserver"); err != nil {
+		if err := r.stage(ctx, ackscale.StageCreateAPIServer); err != nil {
 			return err
 		}
 		if err := r.ensureAPIServer(ctx); err != nil {
@@ -21,18 +21,22 @@ func (r *run) createCluster(ctx context.Context) error {
 	if r.t.Params.ScaleOut != nil && r.t.Params.ScaleOut.Count > 0 {
 		return r.scaleOut(ctx)
 	}
-	return r.succeed(ctx, ackscale.ClusterRunning)
+	return r.succeed(ctx)
 }
 
 // removeNodes removes the workers marked for removal: drain and delete the
 // Node, release the instance when asked, forget the worker.
 func (r *run) removeNodes(ctx context.Context) error {
 	rm := r.t.Params.Removal
-	ws, _, err := r.cfg.Store.WorkersByCluster(ctx, ackscale.WorkerListParams{ClusterID: r.c.ID, NodeNames: rm.Nodes})
-	if err != nil {
-		return err
+	p := ackscale.WorkerListParams{ClusterID: r.c.ID, ClientTokens: rm.Workers}
+	if len(rm.Workers) == 0 { // a task accepted before removals named workers by client token
+		p = ackscale.WorkerListParams{ClusterID: r.c.ID, NodeNames: rm.Nodes}
 	}
-	if err := r.stage(ctx, "remove_nodes"); err != nil {
+	ws, _, err := r.cfg.Store.WorkerList(ctx, p)
+	if err != nil {
+		return fmt.Errorf("list workers: %w", err)
+	}
+	if err := r.stage(ctx, ackscale.StageRemoveNodes); err != nil {
 		return err
 	}
 	for _, w := range ws {
@@ -40,8 +44,8 @@ func (r *run) removeNodes(ctx context.Context) error {
 			return err
 		}
 	}
-	r.event("Normal", "NodesRemoved", fmt.Sprintf("removed %d workers", len(ws)))
-	return r.succeed(ctx, ackscale.ClusterRunning)
+	r.event(ackscale.EventNormal, ackscale.ReasonNodesRemoved, fmt.Sprintf("removed %d workers", len(ws)))
+	return r.succeed(ctx)
 }
 
 func (r *run) removeWorker(ctx context.Context, w ackscale.Worker, drain, release bool) error {
@@ -63,12 +67,12 @@ func (r *run) removeWorker(ctx context.Context, w ackscale.Worker, drain, releas
 // deleteCluster releases every worker's instance, stops the API server and
 // marks the cluster deleted.
 func (r *run) deleteCluster(ctx context.Context) error {
-	if err := r.stage(ctx, "release_instances"); err != nil {
+	if err := r.stage(ctx, ackscale.StageReleaseInstances); err != nil {
 		return err
 	}
-	ws, _, err := r.cfg.Store.WorkersByCluster(ctx, ackscale.WorkerListParams{ClusterID: r.c.ID})
+	ws, _, err := r.cfg.Store.WorkerList(ctx, ackscale.WorkerListParams{ClusterID: r.c.ID})
 	if err != nil {
-		return err
+		return fmt.Errorf("list workers: %w", err)
 	}
 	for _, w := range ws {
 		if err := r.cfg.Cloud.ReleaseByToken(ctx, w.ClientToken); err != nil {
@@ -79,14 +83,14 @@ func (r *run) deleteCluster(ctx context.Context) error {
 		}
 	}
 	if r.cfg.Kube != nil {
-		if err := r.stage(ctx, "delete_apiserver"); err != nil {
+		if err := r.stage(ctx, ackscale.StageDeleteAPIServer); err != nil {
 			return err
 		}
 		if err := r.cfg.Kube.DeleteCluster(ctx, r.c.ID); err != nil {
 			return fmt.Errorf("delete api server: %w", err)
 		}
 	}
-	return r.succeed(ctx, ackscale.ClusterDeleted)
+	return r.succeed(ctx)
 }
 
 // ensureAPIServer starts the cluster's API server (with Kubernetes on) and
@@ -100,7 +104,7 @@ func (r *run) ensureAPIServer(ctx context.Context) error {
 		return fmt.Errorf("start api server: %w", err)
 	}
 	if endpoint != r.c.APIServer {
-		if err := r.cfg.Store.ClusterSetAPIServer(ctx, r.c.ID, endpoint); err != nil {
+		if err := r.cfg.Store.ClusterSetAPIServer(ctx, ackscale.ClusterSetAPIServerParams{ID: r.c.ID, Endpoint: endpoint}); err != nil {
 			return err
 		}
 		r.c.APIServer = endpoint

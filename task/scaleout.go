@@ -2,7 +2,6 @@ package task
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -30,33 +29,31 @@ func (r *run) scaleOut(ctx context.Context) error {
 		return r.failScaleOut(ctx, ws, ackscale.CodeTaskTimeout,
 			fmt.Sprintf("the task did not finish within timeout_mins=%d", r.t.Params.ScaleOut.TimeoutMins))
 	}
-	if err := r.stage(ctx, "create_instances"); err != nil {
+	if err := r.stage(ctx, ackscale.StageCreateInstances); err != nil {
 		return err
 	}
 	for i := range ws {
 		if err := r.createInstance(ctx, &ws[i]); err != nil {
-			var cloudErr *ackscale.Error
-			if !errors.As(err, &cloudErr) {
+			if !ackscale.IsCloudRefusal(err) {
 				return err // a store or programming error: retry the job
 			}
-			return r.failScaleOut(ctx, ws, cloudErr.Code, cloudErr.Message)
+			return r.failScaleOut(ctx, ws, ackscale.ErrorCode(err), ackscale.ErrorMessage(err))
 		}
 	}
-	if err := r.stage(ctx, "wait_running"); err != nil {
+	if err := r.stage(ctx, ackscale.StageWaitRunning); err != nil {
 		return err
 	}
 	wait, err := r.waitRunning(ctx, ws)
+	if ackscale.IsCloudRefusal(err) { // the cloud says an instance will not boot
+		return r.failScaleOut(ctx, ws, ackscale.ErrorCode(err), ackscale.ErrorMessage(err))
+	}
 	if err != nil {
-		var cloudErr *ackscale.Error
-		if errors.As(err, &cloudErr) {
-			return r.failScaleOut(ctx, ws, cloudErr.Code, cloudErr.Message) // the cloud says an instance will not boot
-		}
 		return err
 	}
 	if wait > 0 {
 		return river.JobSnooze(wait)
 	}
-	if err := r.stage(ctx, "register"); err != nil {
+	if err := r.stage(ctx, ackscale.StageRegister); err != nil {
 		return err
 	}
 	if err := r.ensureAPIServer(ctx); err != nil {
@@ -67,24 +64,33 @@ func (r *run) scaleOut(ctx context.Context) error {
 			return err
 		}
 	}
-	return r.succeed(ctx, ackscale.ClusterRunning)
+	return r.succeed(ctx)
 }
 
 // plan records the workers the task will create, once: a re-run finds them.
 func (r *run) plan(ctx context.Context) ([]ackscale.Worker, error) {
-	ws, err := r.cfg.Store.WorkersByTask(ctx, r.t.ID)
+	ws, err := r.workers(ctx)
 	if err != nil || len(ws) > 0 {
 		return ws, err
 	}
-	if err := r.stage(ctx, "plan"); err != nil {
+	if err := r.stage(ctx, ackscale.StagePlan); err != nil {
 		return nil, err
 	}
 	ws = r.placement()
-	if err := r.cfg.Store.WorkersInsert(ctx, ws); err != nil {
+	if err := r.cfg.Store.WorkerInsert(ctx, ws); err != nil {
 		return nil, fmt.Errorf("plan workers: %w", err)
 	}
-	r.event("Normal", "Planned", fmt.Sprintf("planned %d workers", len(ws)))
-	return r.cfg.Store.WorkersByTask(ctx, r.t.ID)
+	r.event(ackscale.EventNormal, ackscale.ReasonPlanned, fmt.Sprintf("planned %d workers", len(ws)))
+	return r.workers(ctx)
+}
+
+// workers returns the workers the task planned, in plan order.
+func (r *run) workers(ctx context.Context) ([]ackscale.Worker, error) {
+	ws, _, err := r.cfg.Store.WorkerList(ctx, ackscale.WorkerListParams{ClusterID: r.c.ID, TaskID: r.t.ID})
+	if err != nil {
+		return nil, fmt.Errorf("list workers: %w", err)
+	}
+	return ws, nil
 }
 
 // placement spreads the workers evenly over the request's vSwitches (and so
@@ -128,13 +134,12 @@ func (r *run) createInstance(ctx context.Context, w *ackscale.Worker) error {
 		return nil
 	}
 	in, err := r.runInstance(ctx, w)
-	var cloudErr *ackscale.Error
-	if errors.As(err, &cloudErr) {
-		w.State, w.ErrorMessage = ackscale.NodeFailed, cloudErr.Code+": "+cloudErr.Message
-		if serr := r.cfg.Store.WorkerSave(ctx, *w); serr != nil {
+	if ackscale.IsCloudRefusal(err) {
+		w.State, w.ErrorMessage = ackscale.NodeFailed, ackscale.ErrorCode(err)+": "+ackscale.ErrorMessage(err)
+		if serr := r.cfg.Store.WorkerUpdate(ctx, *w); serr != nil {
 			return serr
 		}
-		return cloudErr
+		return err
 	}
 	if err != nil {
 		return fmt.Errorf("create instance for %s: %w", w.ClientToken, err)
@@ -143,7 +148,7 @@ func (r *run) createInstance(ctx context.Context, w *ackscale.Worker) error {
 	w.NodeName = w.RegionID + "." + in.IP
 	w.Hostname = "iZ" + strings.TrimPrefix(in.ID, "i-") + "Z"
 	w.State = ackscale.NodeStarting
-	return r.cfg.Store.WorkerSave(ctx, *w)
+	return r.cfg.Store.WorkerUpdate(ctx, *w)
 }
 
 // runInstance asks for w's instance in its zone, trying the listed types in
@@ -154,7 +159,7 @@ func (r *run) runInstance(ctx context.Context, w *ackscale.Worker) (ackscale.Ins
 	req := ackscale.InstanceRequest{ClientToken: w.ClientToken, AccountID: w.AccountID, RegionID: w.RegionID, ZoneID: w.ZoneID,
 		VSwitchID: w.VSwitchID, InstanceTypes: so.InstanceTypes, ImageID: w.ImageID}
 	in, err := r.cfg.Cloud.RunInstance(ctx, req)
-	if ackscale.ErrorCode(err) != ackscale.CodeNoStock || w.VSwitchID == "" {
+	if !ackscale.IsNoStock(err) || w.VSwitchID == "" {
 		return in, err
 	}
 	start := slices.Index(so.VSwitchIDs, w.VSwitchID)
@@ -166,12 +171,12 @@ func (r *run) runInstance(ctx context.Context, w *ackscale.Worker) (ackscale.Ins
 		}
 		req.VSwitchID, req.ZoneID = vsw, zone
 		in, err2 := r.cfg.Cloud.RunInstance(ctx, req)
-		if ackscale.ErrorCode(err2) == ackscale.CodeNoStock {
+		if ackscale.IsNoStock(err2) {
 			continue
 		}
 		if err2 == nil {
 			w.VSwitchID, w.ZoneID = vsw, zone
-			r.event("Normal", "ZoneFallback", fmt.Sprintf("%s: no stock in the first zone; placed in %s", w.ClientToken, zone))
+			r.event(ackscale.EventNormal, ackscale.ReasonZoneFallback, fmt.Sprintf("%s: no stock in the first zone; placed in %s", w.ClientToken, zone))
 		}
 		return in, err2
 	}
@@ -189,7 +194,7 @@ func (r *run) waitRunning(ctx context.Context, ws []ackscale.Worker) (time.Durat
 			}
 			in, err := r.cfg.Cloud.DescribeInstance(ctx, w.InstanceID)
 			if err != nil {
-				return 0, fmt.Errorf("describe instance: %w", err)
+				return 0, fmt.Errorf("describe instance %s: %w", w.InstanceID, err)
 			}
 			if in.Status != ackscale.InstanceRunning && in.ReadyAt.After(latest) {
 				latest = in.ReadyAt
@@ -227,7 +232,7 @@ func (r *run) register(ctx context.Context, w *ackscale.Worker) error {
 	if w.State == ackscale.NodeRunning {
 		return nil
 	}
-	w.State, w.NodeStatus = ackscale.NodeRunning, "Ready"
+	w.State, w.NodeStatus = ackscale.NodeRunning, ackscale.NodeReady
 	if r.cfg.Kube != nil {
 		if err := r.notReadyFault(ctx, w); err != nil {
 			return err
@@ -236,7 +241,7 @@ func (r *run) register(ctx context.Context, w *ackscale.Worker) error {
 			return fmt.Errorf("register node %s: %w", w.NodeName, err)
 		}
 	}
-	return r.cfg.Store.WorkerSave(ctx, *w)
+	return r.cfg.Store.WorkerUpdate(ctx, *w)
 }
 
 // notReadyFault applies a node fault: the Node is registered NotReady and
@@ -248,21 +253,21 @@ func (r *run) notReadyFault(ctx context.Context, w *ackscale.Worker) error {
 		return err
 	}
 	down := *w
-	down.State, down.NodeStatus = ackscale.NodeStarting, "NotReady"
+	down.State, down.NodeStatus = ackscale.NodeStarting, ackscale.NodeNotReady
 	if err := r.cfg.Kube.RegisterNode(ctx, r.c, down); err != nil {
 		return fmt.Errorf("register node %s: %w", w.NodeName, err)
 	}
-	if err := r.cfg.Store.WorkerSave(ctx, down); err != nil {
+	if err := r.cfg.Store.WorkerUpdate(ctx, down); err != nil {
 		return err
 	}
-	r.event("Warning", "NodeNotReady", fmt.Sprintf("node %s is NotReady (fault %s)", w.NodeName, f.ID))
+	r.event(ackscale.EventWarning, ackscale.ReasonNodeNotReady, fmt.Sprintf("node %s is NotReady (fault %s)", w.NodeName, f.ID))
 	if f.Latency == 0 {
 		return river.JobSnooze(time.Second)
 	}
 	if err := sleep(ctx, f.Latency); err != nil {
 		return err
 	}
-	r.event("Normal", "NodeReady", fmt.Sprintf("node %s recovered", w.NodeName))
+	r.event(ackscale.EventNormal, ackscale.ReasonNodeReady, fmt.Sprintf("node %s recovered", w.NodeName))
 	return nil
 }
 
@@ -275,7 +280,7 @@ func (r *run) failScaleOut(ctx context.Context, ws []ackscale.Worker, code, msg 
 		return err
 	}
 	if !r.t.Params.ScaleOut.DisableRollback {
-		if err := r.stage(ctx, "rollback"); err != nil {
+		if err := r.stage(ctx, ackscale.StageRollback); err != nil {
 			return err
 		}
 		if err := r.rollback(ctx, ws); err != nil {
@@ -284,17 +289,7 @@ func (r *run) failScaleOut(ctx context.Context, ws []ackscale.Worker, code, msg 
 	} else if err := r.keepFailed(ctx, ws, msg); err != nil {
 		return err
 	}
-	return r.finishFailed(ctx, r.clusterStateAfterFailure())
-}
-
-func (r *run) clusterStateAfterFailure() string {
-	switch r.t.Type {
-	case ackscale.TaskCreateCluster:
-		return ackscale.ClusterFailed
-	case ackscale.TaskDeleteCluster:
-		return ackscale.ClusterDeleteFailed
-	}
-	return ackscale.ClusterRunning
+	return r.finishFailed(ctx)
 }
 
 func (r *run) rollback(ctx context.Context, ws []ackscale.Worker) error {
@@ -311,7 +306,7 @@ func (r *run) rollback(ctx context.Context, ws []ackscale.Worker) error {
 			return fmt.Errorf("rollback: %w", err)
 		}
 	}
-	r.event("Normal", "RolledBack", fmt.Sprintf("released %d instances", len(ws)))
+	r.event(ackscale.EventNormal, ackscale.ReasonRolledBack, fmt.Sprintf("released %d instances", len(ws)))
 	return nil
 }
 
@@ -321,10 +316,10 @@ func (r *run) keepFailed(ctx context.Context, ws []ackscale.Worker, msg string) 
 			continue
 		}
 		w.State = ackscale.NodeFailed
-		if w.ErrorMessage == "" {
-			w.ErrorMessage = msg
+		if w.ErrorMessage == "" { // as a worker the cloud refused reads: "code: message"
+			w.ErrorMessage = r.t.ErrorCode + ": " + msg
 		}
-		if err := r.cfg.Store.WorkerSave(ctx, w); err != nil {
+		if err := r.cfg.Store.WorkerUpdate(ctx, w); err != nil {
 			return err
 		}
 	}

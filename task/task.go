@@ -18,17 +18,15 @@ import (
 
 // Store is what tasks read and write. Declared here, implemented by the stores.
 type Store interface {
-	TaskByID(ctx context.Context, id string) (ackscale.Task, error)
+	ClusterGet(ctx context.Context, p ackscale.ClusterGetParams) (ackscale.Cluster, error)
+	ClusterSetAPIServer(ctx context.Context, p ackscale.ClusterSetAPIServerParams) error
+	TaskGet(ctx context.Context, p ackscale.TaskGetParams) (ackscale.Task, error)
 	TaskSave(ctx context.Context, t ackscale.Task) error
-	// TaskFinish saves an ended task and sets its cluster's state ("" = unchanged).
-	TaskFinish(ctx context.Context, t ackscale.Task, clusterState string) error
-	ClusterByID(ctx context.Context, id string) (ackscale.Cluster, error)
-	ClusterSetAPIServer(ctx context.Context, id, endpoint string) error
-	WorkersInsert(ctx context.Context, ws []ackscale.Worker) error
-	WorkerSave(ctx context.Context, w ackscale.Worker) error
+	TaskFinish(ctx context.Context, p ackscale.TaskFinishParams) error
+	WorkerInsert(ctx context.Context, ws []ackscale.Worker) error
+	WorkerUpdate(ctx context.Context, w ackscale.Worker) error
 	WorkerDelete(ctx context.Context, clientToken string) error
-	WorkersByTask(ctx context.Context, taskID string) ([]ackscale.Worker, error)
-	WorkersByCluster(ctx context.Context, p ackscale.WorkerListParams) ([]ackscale.Worker, int, error)
+	WorkerList(ctx context.Context, p ackscale.WorkerListParams) ([]ackscale.Worker, int, error)
 }
 
 // Cloud is the (emulated) cloud the tasks create instances in.
@@ -82,7 +80,7 @@ func Register(workers *river.Workers, cfg Config) error {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
 	if cfg.Now == nil {
-		cfg.Now = func() time.Time { return time.Now().UTC() }
+		cfg.Now = ackscale.NowUTC
 	}
 	if cfg.MaxWait <= 0 {
 		cfg.MaxWait = 5 * time.Second
@@ -95,14 +93,14 @@ func (w *Worker) Timeout(*river.Job[ackscale.TaskJob]) time.Duration { return 90
 
 // Work runs (or resumes) one task.
 func (w *Worker) Work(ctx context.Context, job *river.Job[ackscale.TaskJob]) error {
-	t, err := w.cfg.Store.TaskByID(ctx, job.Args.TaskID)
+	t, err := w.cfg.Store.TaskGet(ctx, ackscale.TaskGetParams{ID: job.Args.TaskID})
 	if err != nil {
 		return fmt.Errorf("load task: %w", err)
 	}
-	if t.State != ackscale.TaskRunning {
+	if t.State.Ended() {
 		return nil
 	}
-	c, err := w.cfg.Store.ClusterByID(ctx, t.ClusterID)
+	c, err := w.cfg.Store.ClusterGet(ctx, ackscale.ClusterGetParams{ID: t.ClusterID, WithDeleted: true})
 	if err != nil {
 		return fmt.Errorf("load cluster: %w", err)
 	}
@@ -118,7 +116,7 @@ func (w *Worker) Work(ctx context.Context, job *river.Job[ackscale.TaskJob]) err
 	r.log.ErrorContext(ctx, "task gave up", "err", err)
 	code, msg := errorOf(err)
 	r.setError(code, fmt.Sprintf("gave up after %d attempts: %s", job.Attempt, msg))
-	return r.finishFailed(ctx, r.clusterStateAfterFailure())
+	return r.finishFailed(ctx)
 }
 
 // NextRetry retries a failed run soon: the errors that reach River are
@@ -151,58 +149,73 @@ type run struct {
 
 func (r *run) now() time.Time { return r.cfg.Now() }
 
-// stage makes name the current stage, ending the previous one as a success.
-func (r *run) stage(ctx context.Context, name string) error {
-	if r.t.CurrentStage == name {
+// stage makes name the current stage, ending the previous one as a
+// success. A stage the task has already entered is not entered again: a
+// run that resumes after a snooze, a crash or a retry passes through the
+// stages it has done (whose steps are idempotent) without listing them
+// twice, so DescribeTaskInfo lists each stage once.
+func (r *run) stage(ctx context.Context, name ackscale.Stage) error {
+	if r.entered(name) {
 		return nil
 	}
-	r.endStage(ackscale.TaskSuccess, "")
+	r.endStage(ackscale.StageSuccess, "")
 	r.t.CurrentStage = name
-	r.t.Stages = append(r.t.Stages, ackscale.TaskStage{Name: name, State: ackscale.TaskRunning, Start: r.now()})
+	r.t.Stages = append(r.t.Stages, ackscale.TaskStage{Name: name, State: ackscale.StageRunning, Start: r.now()})
 	r.log.InfoContext(ctx, "task stage", "stage", name)
 	return r.cfg.Store.TaskSave(ctx, r.t)
 }
 
-func (r *run) endStage(state, msg string) {
-	if n := len(r.t.Stages); n > 0 && r.t.Stages[n-1].State == ackscale.TaskRunning {
+// entered reports whether the task has entered stage name before.
+func (r *run) entered(name ackscale.Stage) bool {
+	for _, st := range r.t.Stages {
+		if st.Name == name {
+			return true
+		}
+	}
+	return false
+}
+
+func (r *run) endStage(state ackscale.StageState, msg string) {
+	if n := len(r.t.Stages); n > 0 && r.t.Stages[n-1].State == ackscale.StageRunning {
 		r.t.Stages[n-1].State, r.t.Stages[n-1].End, r.t.Stages[n-1].Message = state, r.now(), msg
 	}
 }
 
-func (r *run) event(level, reason, msg string) {
+func (r *run) event(level ackscale.EventLevel, reason ackscale.EventReason, msg string) {
 	r.t.Events = append(r.t.Events, ackscale.TaskEvent{Action: r.t.CurrentStage, Level: level, Reason: reason,
 		Message: msg, Source: "ackscale", Timestamp: r.now()})
 }
 
-// succeed ends the task and moves the cluster to clusterState.
-func (r *run) succeed(ctx context.Context, clusterState string) error {
-	r.endStage(ackscale.TaskSuccess, "")
-	r.t.State, r.t.CurrentStage = ackscale.TaskSuccess, "done"
-	r.event("Normal", "TaskSucceeded", "task succeeded")
+// succeed ends the task and moves the cluster to the state its type
+// leaves it in after a success.
+func (r *run) succeed(ctx context.Context) error {
+	r.endStage(ackscale.StageSuccess, "")
+	r.t.State, r.t.CurrentStage = ackscale.TaskSuccess, ackscale.StageDone
+	r.event(ackscale.EventNormal, ackscale.ReasonTaskSucceeded, "task succeeded")
 	r.log.InfoContext(ctx, "task succeeded")
-	return r.cfg.Store.TaskFinish(ctx, r.t, clusterState)
+	return r.cfg.Store.TaskFinish(ctx, ackscale.TaskFinishParams{Task: r.t, ClusterState: r.t.Type.ClusterStateAfter(true)})
 }
 
-// finishFailed ends the task as failed with the error already set.
-func (r *run) finishFailed(ctx context.Context, clusterState string) error {
-	r.endStage(ackscale.TaskFailed, r.t.ErrorMessage)
+// finishFailed ends the task as failed with the error already set, and
+// moves the cluster to the state its type leaves it in after a failure.
+func (r *run) finishFailed(ctx context.Context) error {
+	r.endStage(ackscale.StageFailed, r.t.ErrorMessage)
 	r.t.State = ackscale.TaskFailed
 	r.log.WarnContext(ctx, "task failed", "code", r.t.ErrorCode, "err", r.t.ErrorMessage)
-	return r.cfg.Store.TaskFinish(ctx, r.t, clusterState)
+	return r.cfg.Store.TaskFinish(ctx, ackscale.TaskFinishParams{Task: r.t, ClusterState: r.t.Type.ClusterStateAfter(false)})
 }
 
 func (r *run) setError(code, msg string) {
 	if r.t.ErrorCode == "" {
 		r.t.ErrorCode, r.t.ErrorMessage = code, msg
-		r.event("Warning", code, msg)
+		r.event(ackscale.EventWarning, ackscale.EventReason(code), msg)
 	}
 }
 
 // errorOf splits err into an ACK code and a message.
 func errorOf(err error) (code, msg string) {
-	var e *ackscale.Error
-	if errors.As(err, &e) {
-		return e.Code, e.Message
+	if ackscale.KindOf(err) != ackscale.KindInternal {
+		return ackscale.ErrorCode(err), ackscale.ErrorMessage(err)
 	}
 	return ackscale.CodeInternal, err.Error()
 }

@@ -3,12 +3,10 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"os"
 
 	"github.com/spf13/cobra"
-
-	"github.com/ackscale/ackscale"
-	"github.com/ackscale/ackscale/sqlite"
 )
 
 func newAccount() *cobra.Command {
@@ -17,19 +15,21 @@ func newAccount() *cobra.Command {
 	create := &cobra.Command{
 		Use:   "create",
 		Short: "Create an account and print its key pair as one line of JSON",
+		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := os.MkdirAll(dir, 0o700); err != nil {
 				return fmt.Errorf("data dir: %w", err)
 			}
-			store, err := sqlite.Open(cmd.Context(), sqlite.Config{Dir: dir})
+			// The server may be running on dir: this opens the database
+			// beside it (SQLite's WAL takes both), without Kubernetes.
+			a, err := build(cmd.Context(), serveConfig{DataDir: dir, Kube: "off", BootLatency: -1, TimeScale: 1},
+				slog.New(slog.DiscardHandler))
 			if err != nil {
 				return err
 			}
-			defer store.Close(cmd.Context())
-			k := keyFile{AccountID: ackscale.NewAccountID()}
-			k.AccessKeyID, k.AccessKeySecret = ackscale.NewAccessKey()
-			a := ackscale.Account{ID: k.AccountID, AccessKeyID: k.AccessKeyID, Created: ackscale.NowUTC()}
-			if err := store.AccountCreate(cmd.Context(), a, k.AccessKeySecret); err != nil {
+			defer a.close()
+			k, err := a.ops.CreateAccount(cmd.Context())
+			if err != nil {
 				return err
 			}
 			return json.NewEncoder(cmd.OutOrStdout()).Encode(k)

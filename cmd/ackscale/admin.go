@@ -18,24 +18,43 @@ import (
 )
 
 // adminToken returns the admin token: ACKSCALE_ADMIN_TOKEN, else the one
-// kept in DIR/admin-token (created once, mode 0600).
+// kept in DIR/admin-token (created once, mode 0600, written atomically). An
+// empty file (left by an older ackscale killed while writing it) is made
+// again when create is set, and refused otherwise.
 func adminToken(dir string, create bool) (string, error) {
 	if t := os.Getenv("ACKSCALE_ADMIN_TOKEN"); t != "" {
 		return t, nil
 	}
 	path := filepath.Join(dir, "admin-token")
 	b, err := os.ReadFile(path)
-	if err == nil {
-		return strings.TrimSpace(string(b)), nil
-	}
-	if !errors.Is(err, os.ErrNotExist) || !create {
+	tok := strings.TrimSpace(string(b))
+	switch {
+	case err == nil && tok != "":
+		return tok, nil
+	case err == nil && !create:
+		return "", fmt.Errorf("admin token: %s is empty (restart serve to make a new one, or set ACKSCALE_ADMIN_TOKEN)", path)
+	case err != nil && (!errors.Is(err, os.ErrNotExist) || !create):
 		return "", fmt.Errorf("admin token: %w (set ACKSCALE_ADMIN_TOKEN or --data)", err)
 	}
-	_, tok := ackscale.NewAccessKey()
-	if err := os.WriteFile(path, []byte(tok+"\n"), 0o600); err != nil {
+	_, tok = ackscale.NewAccessKey()
+	if err := writeFileAtomic(path, []byte(tok+"\n")); err != nil {
 		return "", fmt.Errorf("write admin token: %w", err)
 	}
 	return tok, nil
+}
+
+// writeFileAtomic writes a file of mode 0600 that is either whole or
+// absent, even if the process is killed while writing it.
+func writeFileAtomic(path string, data []byte) error {
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, data, 0o600); err != nil {
+		return err
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		_ = os.Remove(tmp)
+		return err
+	}
+	return nil
 }
 
 // adminClient calls the admin interface of a running server.
@@ -120,7 +139,7 @@ func faultCmd(a *adminClient) *cobra.Command {
 	add := &cobra.Command{Use: "add", Short: "Add a fault", Args: cobra.NoArgs,
 		RunE: func(*cobra.Command, []string) error { return a.do("POST", "faults", f) }}
 	fl := add.Flags()
-	fl.StringVar(&f.Operation, "op", "create", "create | start | release | node")
+	fl.StringVar((*string)(&f.Operation), "op", "create", "create | start | release | node")
 	fl.StringVar(&f.RegionID, "region", "", "only this region (ECS or ENS)")
 	fl.StringVar(&f.ZoneID, "zone", "", "only this zone")
 	fl.StringVar(&f.InstanceType, "type", "", "only this instance type")

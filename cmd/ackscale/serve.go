@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -10,10 +11,12 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
 
 	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver/riversqlite"
 	"github.com/spf13/cobra"
 
 	"github.com/ackscale/ackscale"
@@ -21,7 +24,9 @@ import (
 	"github.com/ackscale/ackscale/catalog"
 	"github.com/ackscale/ackscale/cloud"
 	"github.com/ackscale/ackscale/httpapi"
+	"github.com/ackscale/ackscale/internal/dirlock"
 	"github.com/ackscale/ackscale/k8s"
+	"github.com/ackscale/ackscale/ops"
 	"github.com/ackscale/ackscale/sqlite"
 	"github.com/ackscale/ackscale/task"
 )
@@ -72,63 +77,148 @@ func serve(ctx context.Context, cfg serveConfig) error {
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return fmt.Errorf("data dir: %w", err)
 	}
-	unlock, err := lockDataDir(cfg.DataDir)
+	// One serve per data dir: at start each requeues the jobs the store
+	// shows running, so two would run them twice.
+	unlock, err := dirlock.Lock(filepath.Join(cfg.DataDir, "serve.lock"), cfg.DataDir)
 	if err != nil {
 		return err
 	}
 	defer unlock()
+	a, err := build(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer a.close()
+	if err := ensureDefaultAccount(ctx, a.stores.Accounts, cfg.DataDir); err != nil {
+		return err
+	}
+	h, err := a.handler(cfg)
+	if err != nil {
+		return err
+	}
+	if err := a.startJobs(ctx); err != nil {
+		return err
+	}
+	return listenAndServe(ctx, cfg.Addr, h, log)
+}
+
+// app is ackscale's parts, wired: the database and its stores, River, the
+// emulated cloud, Kubernetes (nil when off) and the operations layer.
+type app struct {
+	db     *sqlite.DB
+	stores sqlite.Stores
+	river  *river.Client[*sql.Tx]
+	cloud  *cloud.Cloud
+	kube   *k8s.Manager
+	ops    *ops.Service
+	log    *slog.Logger
+}
+
+// build opens the data dir's database and wires every part to it. A nil
+// workers makes River insert-only (commands that do not run tasks).
+func build(ctx context.Context, cfg serveConfig, log *slog.Logger) (*app, error) {
 	cat, err := loadCatalog(cfg.CatalogFile)
 	if err != nil {
-		return err
+		return nil, err
 	}
+	db, err := sqlite.Open(ctx, sqlite.Config{Dir: cfg.DataDir, Logger: log})
+	if err != nil {
+		return nil, err
+	}
+	a := &app{db: db, log: log}
 	workers := river.NewWorkers()
-	store, err := sqlite.Open(ctx, sqlite.Config{Dir: cfg.DataDir, Workers: workers, Logger: log})
+	rcfg := task.RiverConfig{Workers: workers, Logger: log}
+	if a.river, err = river.NewClient(riversqlite.New(db.SQL()), rcfg.Config()); err != nil {
+		a.close()
+		return nil, fmt.Errorf("river client: %w", err)
+	}
+	a.stores = db.Stores(a.river)
+	if err := a.wire(ctx, cfg, cat, workers); err != nil {
+		a.close()
+		return nil, err
+	}
+	return a, nil
+}
+
+func (a *app) wire(ctx context.Context, cfg serveConfig, cat *catalog.Catalog, workers *river.Workers) error {
+	var err error
+	a.cloud, err = cloud.New(cloud.Config{Store: a.stores.Cloud, Catalog: cat, Logger: a.log,
+		BootLatency: bootLatency(cfg.BootLatency), TimeScale: cfg.TimeScale})
 	if err != nil {
 		return err
 	}
-	defer closeStore(store, log)
-	cl, err := cloud.New(cloud.Config{Store: store, Catalog: cat, Logger: log, BootLatency: bootLatency(cfg.BootLatency), TimeScale: cfg.TimeScale})
-	if err != nil {
+	if a.kube, err = startKube(ctx, cfg, cat, a.stores.Clusters, a.log); err != nil {
 		return err
 	}
-	kube, err := startKube(ctx, cfg, cat, store, log)
-	if err != nil {
-		return err
-	}
-	if kube != nil {
-		defer kube.Close()
-	}
-	tcfg := task.Config{Store: store, Cloud: cl, Logger: log}
-	hcfg := httpapi.Config{Store: store, Cloud: cl, Logger: log, RateLimit: cfg.RateLimit, Burst: cfg.Burst, TimeScale: cfg.TimeScale}
-	if kube != nil { // a nil *k8s.Manager in an interface would not be nil
-		tcfg.Kube, hcfg.Kube = kube, kube
+	tcfg := task.Config{Store: taskStore{a.stores.Clusters, a.stores.Workers}, Cloud: a.cloud, Logger: a.log}
+	ocfg := ops.Config{Clusters: a.stores.Clusters, Workers: a.stores.Workers, Accounts: a.stores.Accounts, Checker: a.db,
+		Cloud: a.cloud, Logger: a.log, TimeScale: cfg.TimeScale}
+	if a.kube != nil { // a nil *k8s.Manager in an interface would not be nil
+		tcfg.Kube, ocfg.Kube = a.kube, a.kube
 	}
 	if err := task.Register(workers, tcfg); err != nil {
 		return err
 	}
-	if err := ensureDefaultAccount(ctx, store, cfg.DataDir); err != nil {
-		return err
-	}
-	api, err := httpapi.New(hcfg)
+	a.ops, err = ops.New(ocfg)
+	return err
+}
+
+// taskStore is the clusters and workers stores as the task runner uses them.
+type taskStore struct {
+	*sqlite.ClusterStore
+	*sqlite.WorkerStore
+}
+
+// handler serves the CS API at / and the admin API under /admin/.
+func (a *app) handler(cfg serveConfig) (http.Handler, error) {
+	api, err := httpapi.New(httpapi.Config{Accounts: a.stores.Accounts, Ops: a.ops, Logger: a.log,
+		RateLimit: cfg.RateLimit, Burst: cfg.Burst})
 	if err != nil {
-		return err
+		return nil, err
 	}
 	token, err := adminToken(cfg.DataDir, true)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	mux := http.NewServeMux()
-	mux.Handle(adminapi.Prefix, adminapi.New(cl, store, token, log))
+	mux.Handle(adminapi.Prefix, adminapi.New(a.ops, token, a.log))
 	mux.Handle("/", api)
-	if err := store.StartJobs(ctx); err != nil {
+	return mux, nil
+}
+
+// startJobs starts River. One process owns the SQLite file, so any job a
+// killed process left running is made available again first.
+func (a *app) startJobs(ctx context.Context) error {
+	if err := a.db.RequeueRunningJobs(ctx); err != nil {
 		return err
 	}
-	return listenAndServe(ctx, cfg.Addr, mux, log)
+	if err := a.river.Start(ctx); err != nil {
+		return fmt.Errorf("start river: %w", err)
+	}
+	return nil
+}
+
+// close stops River (letting running jobs finish for a while), the API
+// servers and the database.
+func (a *app) close() {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if a.river != nil {
+		if err := a.river.Stop(ctx); err != nil && !errors.Is(err, context.DeadlineExceeded) && !strings.Contains(err.Error(), "not started") {
+			a.log.Error("stop river", "err", err)
+		}
+	}
+	if a.kube != nil {
+		_ = a.kube.Close()
+	}
+	if err := a.db.Close(); err != nil {
+		a.log.Error("close database", "err", err)
+	}
 }
 
 // startKube starts the per-cluster API servers when --kube asks for them,
 // and brings back those of existing clusters in the background.
-func startKube(ctx context.Context, cfg serveConfig, cat *catalog.Catalog, store *sqlite.Store, log *slog.Logger) (*k8s.Manager, error) {
+func startKube(ctx context.Context, cfg serveConfig, cat *catalog.Catalog, clusters *sqlite.ClusterStore, log *slog.Logger) (*k8s.Manager, error) {
 	switch cfg.Kube {
 	case "off":
 		return nil, nil
@@ -148,33 +238,20 @@ func startKube(ctx context.Context, cfg serveConfig, cat *catalog.Catalog, store
 	if err := m.Start(ctx); err != nil {
 		return nil, err
 	}
-	ids, err := store.ClustersWithAPIServer(ctx)
+	cs, _, err := clusters.ClusterList(ctx, ackscale.ClusterListParams{WithAPIServer: true})
 	if err != nil {
+		_ = m.Close()
 		return nil, err
 	}
-	for _, id := range ids {
+	for _, c := range cs {
 		go func() {
-			if _, err := m.EnsureCluster(context.Background(), ackscale.Cluster{ID: id}); err != nil {
-				log.Error("restart api server", "cluster_id", id, "err", err)
+			if _, err := m.EnsureCluster(context.Background(), ackscale.Cluster{ID: c.ID}); err != nil {
+				log.Error("restart api server", "cluster_id", c.ID, "err", err)
 			}
 		}()
 	}
-	log.Info("kube on", "kube_bin", cfg.KubeBin, "clusters", len(ids))
+	log.Info("kube on", "kube_bin", cfg.KubeBin, "clusters", len(cs))
 	return m, nil
-}
-
-// lockDataDir refuses a second serve on the same data dir: at start each
-// requeues the jobs the store shows running, so two would run them twice.
-func lockDataDir(dir string) (func(), error) {
-	f, err := os.OpenFile(filepath.Join(dir, "serve.lock"), os.O_CREATE|os.O_RDWR, 0o600)
-	if err != nil {
-		return nil, err
-	}
-	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
-		f.Close()
-		return nil, fmt.Errorf("%s is in use by another ackscale serve (%w)", dir, err)
-	}
-	return func() { f.Close() }, nil
 }
 
 func envOr(key, def string) string {
@@ -200,14 +277,6 @@ func loadCatalog(path string) (*catalog.Catalog, error) {
 		return nil, err
 	}
 	return c, nil
-}
-
-func closeStore(s *sqlite.Store, log *slog.Logger) {
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	if err := s.Close(ctx); err != nil {
-		log.Error("close store", "err", err)
-	}
 }
 
 // listenAndServe serves until ctx ends, then shuts down gracefully.
@@ -255,7 +324,7 @@ type keyFile struct {
 // ensureDefaultAccount sets up the default account's key: from
 // ACKSCALE_ACCESS_KEY_ID / ACKSCALE_ACCESS_KEY_SECRET, else one generated
 // once and kept in DIR/default-key.json (mode 0600), printed at start.
-func ensureDefaultAccount(ctx context.Context, store *sqlite.Store, dir string) error {
+func ensureDefaultAccount(ctx context.Context, accounts *sqlite.AccountStore, dir string) error {
 	k := keyFile{AccountID: defaultAccountID, AccessKeyID: os.Getenv("ACKSCALE_ACCESS_KEY_ID"),
 		AccessKeySecret: os.Getenv("ACKSCALE_ACCESS_KEY_SECRET")}
 	if (k.AccessKeyID == "") != (k.AccessKeySecret == "") {
@@ -269,7 +338,8 @@ func ensureDefaultAccount(ctx context.Context, store *sqlite.Store, dir string) 
 		fmt.Printf("default account %s: ACKSCALE_ACCESS_KEY_ID=%s (secret in %s)\n", k.AccountID, k.AccessKeyID,
 			filepath.Join(dir, "default-key.json"))
 	}
-	_, err := store.AccountEnsure(ctx, k.AccountID, k.AccessKeyID, k.AccessKeySecret)
+	a := ackscale.Account{ID: k.AccountID, AccessKeyID: k.AccessKeyID, Created: ackscale.NowUTC()}
+	_, err := accounts.AccountEnsure(ctx, ackscale.AccountCreateParams{Account: a, Secret: k.AccessKeySecret})
 	return err
 }
 
@@ -288,7 +358,7 @@ func loadOrCreateKey(path string) (keyFile, error) {
 	k.AccountID = defaultAccountID
 	k.AccessKeyID, k.AccessKeySecret = ackscale.NewAccessKey()
 	b, _ = json.MarshalIndent(k, "", "  ")
-	if err := os.WriteFile(path, append(b, '\n'), 0o600); err != nil {
+	if err := writeFileAtomic(path, append(b, '\n')); err != nil {
 		return k, fmt.Errorf("write %s: %w", path, err)
 	}
 	return k, nil

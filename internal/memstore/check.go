@@ -1,0 +1,71 @@
+package memstore
+
+import (
+	"context"
+
+	"github.com/ackscale/ackscale"
+)
+
+// Check counts instances, workers and tasks and the ways they can
+// disagree: an instance exists in the cloud if and only if a worker
+// records it (or it was detached from its cluster).
+func (s *Store) Check(_ context.Context) (ackscale.Check, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var c ackscale.Check
+	s.checkInstances(&c)
+	s.checkWorkers(&c)
+	for _, t := range s.tasks {
+		switch t.State {
+		case ackscale.TaskRunning:
+			c.TasksRunning++
+		case ackscale.TaskSuccess:
+			c.TasksSucceeded++
+		case ackscale.TaskFailed:
+			c.TasksFailed++
+		}
+	}
+	return c, nil
+}
+
+// checkInstances counts instances: live, released, detached, leaked and
+// duplicated. The caller holds the lock.
+func (s *Store) checkInstances(c *ackscale.Check) {
+	recorded := map[string]bool{} // client tokens of workers
+	for token := range s.workers {
+		recorded[token] = true
+	}
+	perToken := map[string]int{}
+	for _, in := range s.instances {
+		c.Instances++
+		perToken[in.ClientToken]++
+		switch {
+		case !in.live():
+			c.Released++
+		case in.detached:
+			c.Live++
+			c.Detached++
+		default:
+			c.Live++
+			if !recorded[in.ClientToken] {
+				c.Leaked++
+			}
+		}
+	}
+	for _, n := range perToken {
+		if n > 1 {
+			c.Duplicated++
+		}
+	}
+}
+
+// checkWorkers counts workers, and those whose recorded instance is not
+// live. The caller holds the lock.
+func (s *Store) checkWorkers(c *ackscale.Check) {
+	for _, w := range s.workers {
+		c.Workers++
+		if in, ok := s.instances[w.InstanceID]; w.InstanceID != "" && (!ok || !in.live()) {
+			c.Lost++
+		}
+	}
+}

@@ -1,0 +1,165 @@
+package ops
+
+import (
+	"context"
+	"fmt"
+
+	"golang.org/x/crypto/bcrypt"
+
+	"github.com/ackscale/ackscale"
+	"github.com/ackscale/ackscale/rules"
+)
+
+// CreateCluster validates a CreateCluster body, applies its defaults and
+// accepts the cluster with its create task (which also adds the first
+// workers when the body asks for some).
+func (s *Service) CreateCluster(ctx context.Context, c Caller, body []byte) (Accepted, error) {
+	spec, err := rules.CreateCluster(body, s.cfg.Cloud)
+	if err != nil {
+		return Accepted{}, err
+	}
+	if spec.Runtime.Version == "" {
+		spec.Runtime.Version = s.cfg.Cloud.DefaultRuntimeVersion(spec.Runtime.Name)
+	}
+	now := s.now()
+	cl := ackscale.Cluster{
+		ID: ackscale.NewClusterID(), AccountID: c.AccountID, Spec: spec, State: ackscale.ClusterInitial,
+		Profile: ackscale.ProfileOf(spec.ClusterType, spec.Profile, spec.Runtime.Name), Created: now, Updated: now,
+	}
+	if spec.LoginPassword != "" {
+		hash, err := bcrypt.GenerateFromPassword([]byte(spec.LoginPassword), s.cfg.BcryptCost)
+		if err != nil {
+			return Accepted{}, fmt.Errorf("hash password: %w", err)
+		}
+		cl.PasswordHash, cl.Spec.LoginPassword = string(hash), ""
+	}
+	t := s.newTask(c, cl.ID, ackscale.TaskCreateCluster, spec.TimeoutMins)
+	if spec.NumOfNodes > 0 {
+		t.Params.ScaleOut = initialWorkers(spec)
+	}
+	if err := s.cfg.Clusters.ClusterCreate(ctx, ackscale.ClusterCreateParams{Cluster: cl, Task: t}); err != nil {
+		return Accepted{}, err
+	}
+	s.log.InfoContext(ctx, "cluster created", "request_id", c.RequestID, "cluster_id", cl.ID, "task_id", t.ID, "profile", cl.Profile)
+	return Accepted{ClusterID: cl.ID, TaskID: t.ID}, nil
+}
+
+// initialWorkers is the scale-out a create body's legacy worker fields ask
+// for: the cluster's vSwitches, pay-as-you-go, and failed workers kept
+// rather than rolled back (ACK keeps a created cluster whose workers failed).
+func initialWorkers(spec ackscale.ClusterSpec) *ackscale.ScaleOut {
+	return &ackscale.ScaleOut{
+		Count: spec.NumOfNodes, InstanceTypes: spec.WorkerInstanceTypes, VSwitchIDs: spec.VSwitchIDs,
+		ImageID: spec.WorkerImageID, SystemDiskCategory: spec.WorkerSystemDiskCategory,
+		SystemDiskSizeGiB: spec.WorkerSystemDiskSizeGiB, KeyPair: spec.KeyPair, HasPassword: spec.LoginPassword != "",
+		TimeoutMins: spec.TimeoutMins, DisableRollback: true, ChargeType: "PostPaid",
+	}
+}
+
+// ClusterInfo is a cluster and its size (its workers in any state).
+type ClusterInfo struct {
+	ackscale.Cluster
+	Size int
+}
+
+// DescribeCluster returns the caller's cluster.
+func (s *Service) DescribeCluster(ctx context.Context, c Caller, id string) (ClusterInfo, error) {
+	cl, err := s.cluster(ctx, c, id)
+	if err != nil {
+		return ClusterInfo{}, err
+	}
+	return s.clusterInfo(ctx, cl)
+}
+
+func (s *Service) clusterInfo(ctx context.Context, cl ackscale.Cluster) (ClusterInfo, error) {
+	n, err := s.cfg.Workers.WorkerCount(ctx, cl.ID)
+	if err != nil {
+		return ClusterInfo{}, fmt.Errorf("count workers: %w", err)
+	}
+	return ClusterInfo{Cluster: cl, Size: n}, nil
+}
+
+// ClusterListParams filter the caller's clusters. Page numbers and sizes
+// are as the request sent them ("" for the defaults).
+type ClusterListParams struct {
+	ClusterID   string
+	Name        string
+	ClusterType string
+	Profile     string
+	RegionID    string
+	Page        PageParams
+}
+
+// ClusterList is one page of the caller's clusters.
+type ClusterList struct {
+	Clusters []ClusterInfo
+	Page     Page
+	Total    int
+}
+
+// ListClusters returns one page of the caller's clusters, newest first.
+func (s *Service) ListClusters(ctx context.Context, c Caller, p ClusterListParams) (ClusterList, error) {
+	page, err := p.Page.parse()
+	if err != nil {
+		return ClusterList{}, err
+	}
+	cs, total, err := s.cfg.Clusters.ClusterList(ctx, ackscale.ClusterListParams{
+		AccountID: c.AccountID, ClusterID: p.ClusterID, Name: p.Name, ClusterType: p.ClusterType,
+		Profile: p.Profile, RegionID: p.RegionID, Offset: page.Offset(), Limit: page.Limit()})
+	if err != nil {
+		return ClusterList{}, fmt.Errorf("list clusters: %w", err)
+	}
+	out := ClusterList{Clusters: make([]ClusterInfo, 0, len(cs)), Page: page, Total: total}
+	for _, cl := range cs {
+		info, err := s.clusterInfo(ctx, cl)
+		if err != nil {
+			return ClusterList{}, err
+		}
+		out.Clusters = append(out.Clusters, info)
+	}
+	return out, nil
+}
+
+// DeleteCluster accepts the deletion of the caller's cluster: refused
+// while deletion protection is on, or while the cluster's state cannot
+// move to deleting (a task runs on it).
+func (s *Service) DeleteCluster(ctx context.Context, c Caller, id string) (Accepted, error) {
+	cl, err := s.cluster(ctx, c, id)
+	if err != nil {
+		return Accepted{}, err
+	}
+	if cl.Spec.DeletionProtection {
+		return Accepted{}, ackscale.Errorf(ackscale.CodeClusterState, "cluster %s has deletion_protection on", cl.ID)
+	}
+	if !cl.State.CanMoveTo(ackscale.ClusterDeleting) {
+		return Accepted{}, ackscale.Errorf(ackscale.CodeClusterState, "cluster %s is %s; it can be deleted when %s",
+			cl.ID, cl.State, orList(ackscale.ClusterDeleting.Before()))
+	}
+	t := s.newTask(c, cl.ID, ackscale.TaskDeleteCluster, 0)
+	return s.start(ctx, cl, ackscale.TaskStartParams{Task: t, From: cl.State, To: ackscale.ClusterDeleting})
+}
+
+// start accepts a task that moves the cluster From → To.
+func (s *Service) start(ctx context.Context, cl ackscale.Cluster, p ackscale.TaskStartParams) (Accepted, error) {
+	if err := s.cfg.Clusters.TaskStart(ctx, p); err != nil {
+		return Accepted{}, err
+	}
+	s.log.InfoContext(ctx, "task accepted", "cluster_id", cl.ID, "task_id", p.Task.ID, "task_type", p.Task.Type)
+	return Accepted{ClusterID: cl.ID, TaskID: p.Task.ID}, nil
+}
+
+// orList renders states as "a, b or c".
+func orList[S ~string](states []S) string {
+	out := ""
+	for i, st := range states {
+		switch {
+		case i == 0:
+		case i == len(states)-1:
+			out += " or "
+		default:
+			out += ", "
+		}
+		out += string(st)
+	}
+	return out
+}

@@ -1,0 +1,222 @@
+package ops
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+
+	"golang.org/x/crypto/bcrypt"
+
+	"github.com/ackscale/ackscale"
+	"github.com/ackscale/ackscale/rules"
+)
+
+// target loads the caller's cluster being scaled and what validation
+// needs of it: its profile, network, worker count, quota and password.
+func (s *Service) target(ctx context.Context, c Caller, id string) (ackscale.Cluster, rules.Target, error) {
+	cl, err := s.cluster(ctx, c, id)
+	if err != nil {
+		return cl, rules.Target{}, err
+	}
+	n, err := s.cfg.Workers.WorkerCount(ctx, cl.ID)
+	if err != nil {
+		return cl, rules.Target{}, fmt.Errorf("count workers: %w", err)
+	}
+	q, err := s.cfg.Cloud.Quotas(ctx, c.AccountID)
+	if err != nil {
+		return cl, rules.Target{}, fmt.Errorf("read quotas: %w", err)
+	}
+	t := rules.Target{
+		Profile: cl.Profile, RegionID: cl.Spec.RegionID, VPCID: cl.Spec.VPCID, VSwitchIDs: cl.Spec.VSwitchIDs,
+		Workers: n, MaxWorkers: q[ackscale.QuotaWorkersPerCluster], Defaults: cl.Spec,
+	}
+	if cl.PasswordHash != "" {
+		hash := []byte(cl.PasswordHash)
+		t.PasswordMatches = func(pw string) bool { return bcrypt.CompareHashAndPassword(hash, []byte(pw)) == nil }
+	}
+	return cl, t, nil
+}
+
+// requireRunning refuses an operation on a cluster that is busy or
+// broken, before its body is validated against the cluster.
+func requireRunning(cl ackscale.Cluster) error {
+	if cl.State != ackscale.ClusterRunning {
+		return ackscale.Errorf(ackscale.CodeClusterState, "cluster %s is %s; it must be running to be scaled", cl.ID, cl.State)
+	}
+	return nil
+}
+
+// ScaleOut validates a ScaleOutCluster body against the cluster's profile
+// and accepts the scale-out.
+func (s *Service) ScaleOut(ctx context.Context, c Caller, clusterID string, body []byte) (Accepted, error) {
+	cl, tgt, err := s.target(ctx, c, clusterID)
+	if err != nil {
+		return Accepted{}, err
+	}
+	if err := requireRunning(cl); err != nil {
+		return Accepted{}, err
+	}
+	so, err := rules.ScaleOut(tgt, body, s.cfg.Cloud)
+	if err != nil {
+		return Accepted{}, err
+	}
+	return s.startScaleOut(ctx, c, cl, so, tgt.Workers)
+}
+
+// startScaleOut fills the placement inputs a body left out (the cluster's
+// vSwitches), checks the quotas and accepts the task.
+func (s *Service) startScaleOut(ctx context.Context, c Caller, cl ackscale.Cluster, so ackscale.ScaleOut, prior int) (Accepted, error) {
+	if len(so.VSwitchIDs) == 0 && so.ENSRegionID == "" {
+		so.VSwitchIDs = cl.Spec.VSwitchIDs
+	}
+	region := cl.Spec.RegionID
+	if so.ENSRegionID != "" {
+		region = so.ENSRegionID
+	}
+	if err := s.cfg.Cloud.CheckQuota(ctx, c.AccountID, region, so.InstanceTypes[0], so.Count); err != nil {
+		return Accepted{}, err
+	}
+	t := s.newTask(c, cl.ID, ackscale.TaskScaleOut, so.TimeoutMins)
+	t.Params.ScaleOut, t.Params.PriorWorkers = &so, prior
+	return s.start(ctx, cl, ackscale.TaskStartParams{Task: t, From: ackscale.ClusterRunning, To: ackscale.ClusterScaling})
+}
+
+// Scale is the legacy PUT /clusters/{id}: an absolute num_of_nodes that
+// scales a dedicated cluster out or in.
+func (s *Service) Scale(ctx context.Context, c Caller, clusterID string, body []byte) (Accepted, error) {
+	cl, tgt, err := s.target(ctx, c, clusterID)
+	if err != nil {
+		return Accepted{}, err
+	}
+	if cl.Profile != ackscale.ProfileLegacy {
+		return Accepted{}, ackscale.Errorf(ackscale.CodeInvalidOperation,
+			"PUT /clusters/{id} scales only dedicated clusters (cluster_type Kubernetes); cluster %s is %s: use POST /api/v2/clusters/{id}",
+			cl.ID, cl.Spec.ClusterType)
+	}
+	if err := requireRunning(cl); err != nil {
+		return Accepted{}, err
+	}
+	ls, err := rules.Scale(tgt, body, s.cfg.Cloud)
+	if err != nil {
+		return Accepted{}, err
+	}
+	if ls.Delta > 0 {
+		return s.startScaleOut(ctx, c, cl, ls.Out, tgt.Workers)
+	}
+	ws, _, err := s.cfg.Workers.WorkerList(ctx, ackscale.WorkerListParams{ClusterID: cl.ID})
+	if err != nil {
+		return Accepted{}, fmt.Errorf("list workers: %w", err)
+	}
+	picked, err := pickScaleIn(ws, -ls.Delta)
+	if err != nil {
+		return Accepted{}, err
+	}
+	rm := removal(picked, true, true)
+	return s.startRemoval(ctx, c, cl, ackscale.TaskScaleIn, rm, ls.Out.TimeoutMins)
+}
+
+// pickScaleIn chooses n of a cluster's workers (oldest first) to remove:
+// newest first, but a worker that is the last one left with its label set
+// is taken only after every other.
+func pickScaleIn(ws []ackscale.Worker, n int) ([]ackscale.Worker, error) {
+	ws = slices.Clone(ws)
+	slices.Reverse(ws) // newest first
+	left := map[string]int{}
+	for _, w := range ws {
+		left[labelKey(w)]++
+	}
+	var picked, lastOfKind []ackscale.Worker
+	for _, w := range ws {
+		if len(picked) == n {
+			break
+		}
+		if w.NodeName == "" {
+			continue
+		}
+		if k := labelKey(w); left[k] > 1 {
+			left[k]--
+			picked = append(picked, w)
+		} else {
+			lastOfKind = append(lastOfKind, w)
+		}
+	}
+	for _, w := range lastOfKind {
+		if len(picked) == n {
+			break
+		}
+		picked = append(picked, w)
+	}
+	if len(picked) < n {
+		return nil, ackscale.Errorf(ackscale.CodeClusterState, "only %d workers can be removed, %d asked", len(picked), n)
+	}
+	return picked, nil
+}
+
+func labelKey(w ackscale.Worker) string {
+	keys := make([]string, 0, len(w.Labels))
+	for k, v := range w.Labels {
+		keys = append(keys, k+"="+v)
+	}
+	slices.Sort(keys)
+	return strings.Join(keys, ",")
+}
+
+// RemoveNodes validates a DeleteClusterNodes (or deprecated
+// RemoveClusterNodes) body and accepts the removal of the named workers.
+func (s *Service) RemoveNodes(ctx context.Context, c Caller, clusterID string, body []byte) (Accepted, error) {
+	cl, err := s.cluster(ctx, c, clusterID)
+	if err != nil {
+		return Accepted{}, err
+	}
+	if err := requireRunning(cl); err != nil {
+		return Accepted{}, err
+	}
+	rm, err := rules.DeleteNodes(body)
+	if err != nil {
+		return Accepted{}, err
+	}
+	ws, _, err := s.cfg.Workers.WorkerList(ctx, ackscale.WorkerListParams{ClusterID: cl.ID, NodeNames: rm.Nodes})
+	if err != nil {
+		return Accepted{}, fmt.Errorf("list workers: %w", err)
+	}
+	if missing := missingNodes(rm.Nodes, ws); len(missing) > 0 {
+		return Accepted{}, ackscale.FieldErrorf(ackscale.CodeNodeNotFound, "nodes",
+			"nodes: %s not found in cluster %s", strings.Join(missing, ", "), cl.ID)
+	}
+	for _, w := range ws {
+		rm.Workers = append(rm.Workers, w.ClientToken)
+	}
+	return s.startRemoval(ctx, c, cl, ackscale.TaskRemoveNodes, rm, 0)
+}
+
+func missingNodes(names []string, ws []ackscale.Worker) []string {
+	have := map[string]bool{}
+	for _, w := range ws {
+		have[w.NodeName] = true
+	}
+	var missing []string
+	for _, n := range names {
+		if !have[n] {
+			missing = append(missing, fmt.Sprintf("%q", n))
+		}
+	}
+	return missing
+}
+
+// removal is the removal of the picked workers.
+func removal(picked []ackscale.Worker, release, drain bool) ackscale.Removal {
+	rm := ackscale.Removal{ReleaseNode: release, DrainNode: drain}
+	for _, w := range picked {
+		rm.Nodes = append(rm.Nodes, w.NodeName)
+		rm.Workers = append(rm.Workers, w.ClientToken)
+	}
+	return rm
+}
+
+func (s *Service) startRemoval(ctx context.Context, c Caller, cl ackscale.Cluster, typ ackscale.TaskType, rm ackscale.Removal, timeoutMins int) (Accepted, error) {
+	t := s.newTask(c, cl.ID, typ, timeoutMins)
+	t.Params.Removal = &rm
+	return s.start(ctx, cl, ackscale.TaskStartParams{Task: t, From: ackscale.ClusterRunning,
+		To: typ.ClusterStateWhile(), Removing: rm.Workers})
+}

@@ -1,0 +1,211 @@
+// Package sqlite is ackscale's embedded store: clusters, tasks, workers, the
+// emulated cloud's instances and River's job tables in one SQLite file (WAL).
+//
+// DB opens and migrates the file; AccountStore, ClusterStore, WorkerStore
+// and CloudStore implement the root store contracts on it. The package
+// does not run River: ClusterStore inserts each task's job through a
+// JobInserter in the task's transaction, and the caller owns the client.
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"path/filepath"
+	"slices"
+	"time"
+
+	"github.com/riverqueue/river/riverdriver/riversqlite"
+	"github.com/riverqueue/river/rivermigrate"
+	_ "modernc.org/sqlite" // the pure-Go SQLite driver, registered as "sqlite"
+
+	"github.com/ackscale/ackscale"
+)
+
+//go:embed migration/*.sql
+var migrations embed.FS
+
+// Config configures a DB.
+type Config struct {
+	Dir    string       // data directory; the database is Dir/ackscale.db
+	Logger *slog.Logger // River's migrator logs here; nil: discard
+	// Now stamps updates, releases and rows created without a time, and
+	// decides which nonces expired; nil: ackscale.NowUTC.
+	Now func() time.Time
+}
+
+// DB is the SQLite database of ackscale: its tables, River's, and the key
+// that seals access key secrets.
+type DB struct {
+	db  *sql.DB
+	box *secretBox
+	log *slog.Logger
+	now func() time.Time
+}
+
+var _ ackscale.Checker = (*DB)(nil)
+
+// Open opens (creating if needed) the database in cfg.Dir and migrates it,
+// River's tables included.
+func Open(ctx context.Context, cfg Config) (*DB, error) {
+	if cfg.Dir == "" {
+		return nil, fmt.Errorf("open database: no data directory")
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Now == nil {
+		cfg.Now = ackscale.NowUTC
+	}
+	box, err := openSecretBox(cfg.Dir)
+	if err != nil {
+		return nil, err
+	}
+	path := filepath.Join(cfg.Dir, "ackscale.db")
+	dsn := "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_txlock=immediate"
+	sqlDB, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	// SQLite allows one writer; one connection avoids SQLITE_BUSY between
+	// River's goroutines and ours (River's riversqlite docs). It also means
+	// nothing may use the DB while a transaction of this package is open:
+	// callbacks run inside one (CheckFunc, JobInserter) must use its tx.
+	sqlDB.SetMaxOpenConns(1)
+	db := &DB{db: sqlDB, box: box, log: cfg.Logger, now: cfg.Now}
+	if err := db.migrate(ctx); err != nil {
+		_ = sqlDB.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
+// Close closes the database. Stop any River client using SQL first.
+func (db *DB) Close() error {
+	if err := db.db.Close(); err != nil {
+		return fmt.Errorf("close database: %w", err)
+	}
+	return nil
+}
+
+// SQL returns the database handle, for River's driver
+// (riversqlite.New(db.SQL())) and tests.
+func (db *DB) SQL() *sql.DB { return db.db }
+
+// RequeueRunningJobs makes every job left running by a killed process
+// available again. In SQLite mode one process owns the file, so call it
+// before starting River's client: no job can really be running then.
+func (db *DB) RequeueRunningJobs(ctx context.Context) error {
+	_, err := db.db.ExecContext(ctx, `UPDATE river_job SET state = 'available', scheduled_at = datetime('now', 'subsec') WHERE state = 'running'`)
+	if err != nil {
+		return fmt.Errorf("requeue running jobs: %w", err)
+	}
+	return nil
+}
+
+// Stores are the four stores of one DB.
+type Stores struct {
+	Accounts *AccountStore
+	Clusters *ClusterStore
+	Workers  *WorkerStore
+	Cloud    *CloudStore
+}
+
+// Stores returns the four stores on db; jobs inserts the tasks' jobs.
+func (db *DB) Stores(jobs JobInserter) Stores {
+	return Stores{
+		Accounts: NewAccountStore(db),
+		Clusters: NewClusterStore(db, jobs),
+		Workers:  NewWorkerStore(db),
+		Cloud:    NewCloudStore(db),
+	}
+}
+
+func (db *DB) migrate(ctx context.Context) error {
+	if _, err := db.db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY)`); err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	names, err := fs.Glob(migrations, "migration/*.sql")
+	if err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	slices.Sort(names)
+	for _, name := range names {
+		if err := db.applyMigration(ctx, name); err != nil {
+			return err
+		}
+	}
+	migrator, err := rivermigrate.New(riversqlite.New(db.db), &rivermigrate.Config{Logger: db.log})
+	if err != nil {
+		return fmt.Errorf("river migrator: %w", err)
+	}
+	if _, err := migrator.Migrate(ctx, rivermigrate.DirectionUp, nil); err != nil {
+		return fmt.Errorf("river migrate: %w", err)
+	}
+	return nil
+}
+
+func (db *DB) applyMigration(ctx context.Context, name string) error {
+	return db.inTx(ctx, func(tx *sql.Tx) error {
+		var n int
+		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM schema_migrations WHERE name = ?`, name).Scan(&n); err != nil {
+			return fmt.Errorf("migration %s: %w", name, err)
+		}
+		if n > 0 {
+			return nil
+		}
+		body, err := migrations.ReadFile(name)
+		if err != nil {
+			return fmt.Errorf("migration %s: %w", name, err)
+		}
+		if _, err := tx.ExecContext(ctx, string(body)); err != nil {
+			return fmt.Errorf("migration %s: %w", name, err)
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (name) VALUES (?)`, name); err != nil {
+			return fmt.Errorf("migration %s: %w", name, err)
+		}
+		return nil
+	})
+}
+
+// inTx runs fn in a transaction, committing when it returns nil. fn's
+// error is returned as it is.
+func (db *DB) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	tx, err := db.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	if err := fn(tx); err != nil {
+		_ = tx.Rollback()
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}
+
+func ms(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixMilli()
+}
+
+// orNow returns t, or now when t is zero.
+func orNow(t, now time.Time) time.Time {
+	if t.IsZero() {
+		return now
+	}
+	return t
+}
+
+func fromMS(v int64) time.Time {
+	if v == 0 {
+		return time.Time{}
+	}
+	return time.UnixMilli(v).UTC()
+}

@@ -1,0 +1,140 @@
+package ackscale
+
+import (
+	"context"
+	"time"
+)
+
+// The store contracts. Each store implementation (sqlite, the in-memory
+// one of the tests) implements all four, and internal/storetest checks
+// that it does so alike. Consumers declare the narrower interfaces they
+// use; these are what an implementation promises.
+//
+// Every method returns, besides its listed errors, wrapped internal errors
+// for a failing database. Rows given a zero Created or Updated time get the
+// store's now; times keep millisecond precision. State changes follow the transition tables of
+// state.go: a change the table forbids returns a *TransitionError and
+// writes nothing.
+
+// AccountStore keeps accounts, their access keys, and the signature nonces
+// seen.
+type AccountStore interface {
+	// AccountCreate adds an account with its key; a taken id or key id is
+	// a KindConflict error.
+	AccountCreate(ctx context.Context, p AccountCreateParams) error
+	// AccountEnsure adds the account or replaces its key, and returns it.
+	AccountEnsure(ctx context.Context, p AccountCreateParams) (Account, error)
+	// AccountGetByKey returns the account owning an access key id and the
+	// key's secret; CodeAccessKeyNotFound when there is none.
+	AccountGetByKey(ctx context.Context, accessKeyID string) (Account, string, error)
+	// NonceUse records a nonce of an access key until it expires; fresh is
+	// false when it was recorded before and has not expired.
+	NonceUse(ctx context.Context, p NonceUseParams) (fresh bool, err error)
+	// NoncePrune forgets nonces that expired before t, and says how many.
+	NoncePrune(ctx context.Context, t time.Time) (int, error)
+}
+
+// ClusterStore keeps clusters and their tasks. A task is only ever
+// accepted together with its job, in one transaction.
+type ClusterStore interface {
+	// ClusterCreate inserts a cluster (state ClusterInitial), its create
+	// task (state TaskRunning) and the task's job. CodeClusterNameExists
+	// when the account has a cluster of that name that is not deleted; a
+	// taken cluster or task id is a KindConflict error; another initial
+	// state is a *TransitionError.
+	ClusterCreate(ctx context.Context, p ClusterCreateParams) error
+	// ClusterGet returns one cluster; CodeClusterNotFound when it does not
+	// exist in the account, or is deleted (unless WithDeleted).
+	ClusterGet(ctx context.Context, p ClusterGetParams) (Cluster, error)
+	// ClusterList returns clusters newest first and the count before paging.
+	ClusterList(ctx context.Context, p ClusterListParams) ([]Cluster, int, error)
+	// ClusterSetAPIServer records the endpoint of the cluster's
+	// kube-apiserver; CodeClusterNotFound when there is no such cluster.
+	ClusterSetAPIServer(ctx context.Context, p ClusterSetAPIServerParams) error
+	// TaskStart moves the cluster From → To, marks the Removing workers,
+	// inserts the task and its job, in one transaction. CodeClusterState
+	// (KindConflict) when the cluster is not in From; CodeClusterNotFound
+	// when it is not the task's account's (or is deleted); CodeNodeNotFound
+	// when a Removing token is not one of the cluster's workers. On any
+	// error nothing is written.
+	TaskStart(ctx context.Context, p TaskStartParams) error
+	// TaskGet returns one task; CodeTaskNotFound when it does not exist in
+	// the account.
+	TaskGet(ctx context.Context, p TaskGetParams) (Task, error)
+	// TaskSave writes a task's progress (state, stage, stages, events,
+	// error, params); CodeTaskNotFound when there is none.
+	TaskSave(ctx context.Context, t Task) error
+	// TaskFinish saves an ended task and moves its cluster, in one
+	// transaction; a task that has not ended is refused. CodeTaskNotFound
+	// when there is none.
+	TaskFinish(ctx context.Context, p TaskFinishParams) error
+	// TaskCount counts tasks.
+	TaskCount(ctx context.Context, p TaskCountParams) (int, error)
+}
+
+// WorkerStore keeps the workers of clusters, one per instance asked of the
+// cloud, keyed by the client token of that call.
+type WorkerStore interface {
+	// WorkerInsert records planned workers in one transaction; a worker
+	// whose client token exists already is left as it is.
+	WorkerInsert(ctx context.Context, ws []Worker) error
+	// WorkerUpdate writes a worker's changing fields (instance, IP, node
+	// name, hostname, zone, vSwitch, instance type and image — a fallback
+	// may change them —, state, status, error, labels, taints, runtime);
+	// CodeNodeNotFound when there is none with its client token.
+	WorkerUpdate(ctx context.Context, w Worker) error
+	// WorkerDelete forgets a worker; deleting one that is gone is not an error.
+	WorkerDelete(ctx context.Context, clientToken string) error
+	// WorkerList returns workers (ClusterID "" = every cluster's) and the
+	// count before paging.
+	WorkerList(ctx context.Context, p WorkerListParams) ([]Worker, int, error)
+	// WorkerCount counts a cluster's workers in any state.
+	WorkerCount(ctx context.Context, clusterID string) (int, error)
+}
+
+// CloudStore keeps the emulated cloud's state: instances, stock and quota
+// overrides, and faults.
+type CloudStore interface {
+	// InstanceCreate inserts an instance unless one with its client token
+	// exists, which it then returns with created false. CheckFunc decides
+	// on the stock inside the transaction. An IP already held by a live
+	// instance of the same pool is a KindConflict error (retryable).
+	InstanceCreate(ctx context.Context, p InstanceCreateParams) (in Instance, created bool, err error)
+	// InstanceGet returns an instance by id or client token (both must
+	// match when both are set), released ones included;
+	// CodeInstanceNotFound when there is none.
+	InstanceGet(ctx context.Context, p InstanceGetParams) (Instance, error)
+	// InstanceUpdate changes an instance's status, boot time or detached
+	// mark; CodeInstanceNotFound when there is none.
+	InstanceUpdate(ctx context.Context, p InstanceUpdateParams) error
+	// InstanceList returns instances, oldest first.
+	InstanceList(ctx context.Context, p InstanceListParams) ([]Instance, error)
+	// InstanceUsedIPs returns the IPs of a pool held by live instances.
+	InstanceUsedIPs(ctx context.Context, pool string) (map[string]bool, error)
+	// InstanceUsage counts an account's live instances by region and type.
+	InstanceUsage(ctx context.Context, accountID string) ([]InstanceUsage, error)
+	// StockSet overrides a zone × type's capacity; a negative capacity
+	// removes the override.
+	StockSet(ctx context.Context, o StockOverride) error
+	// StockList returns the stock overrides.
+	StockList(ctx context.Context) ([]StockOverride, error)
+	// QuotaSet overrides a quota; a negative value removes the override.
+	QuotaSet(ctx context.Context, q QuotaOverride) error
+	// QuotaList returns the quota overrides.
+	QuotaList(ctx context.Context) ([]QuotaOverride, error)
+	// FaultAdd records a fault; a taken id is a KindConflict error.
+	FaultAdd(ctx context.Context, f Fault) error
+	// FaultList returns the faults that can still fire, oldest first.
+	FaultList(ctx context.Context) ([]Fault, error)
+	// FaultDelete removes one fault, or every fault when id is "".
+	FaultDelete(ctx context.Context, id string) error
+	// FaultFire counts one firing; false when the fault has none left.
+	FaultFire(ctx context.Context, id string) (bool, error)
+}
+
+// Checker counts what the invariant check needs: instances, workers and
+// tasks, and the ways they can disagree.
+type Checker interface {
+	// Check counts instances, workers and tasks now.
+	Check(ctx context.Context) (Check, error)
+}

@@ -1,0 +1,222 @@
+package task
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/riverqueue/river"
+	"github.com/stretchr/testify/require"
+
+	"github.com/ackscale/ackscale"
+	"github.com/ackscale/ackscale/internal/mock"
+)
+
+// The Kubernetes side of tasks, with the API servers mocked: what the task
+// runner asks of them, in which stage, and what it does when they fail.
+
+func endpointKube() *mock.Kube {
+	return &mock.Kube{EnsureClusterFunc: func(_ context.Context, c ackscale.Cluster) (string, error) {
+		return "https://127.0.0.1:6443/" + c.ID, nil
+	}}
+}
+
+func callsWith(k *mock.Kube, prefix string) []string {
+	var out []string
+	for _, c := range k.Calls() {
+		if strings.HasPrefix(c, prefix) {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+func TestCreateClusterStartsAPIServer(t *testing.T) {
+	t.Parallel()
+	eachBackend(t, func(t *testing.T, be backend) {
+		kube := endpointKube()
+		b := setup(t, be, options{kube: kube})
+		c := b.cluster(t)
+		require.Equal(t, "https://127.0.0.1:6443/"+c.ID, c.APIServer)
+		require.Equal(t, []string{"EnsureCluster " + c.ID}, kube.Calls())
+	})
+}
+
+func TestRegisterMakesReadyNodes(t *testing.T) {
+	t.Parallel()
+	eachBackend(t, func(t *testing.T, be backend) {
+		kube := endpointKube()
+		b := setup(t, be, options{kube: kube})
+		c := b.cluster(t)
+		tk := b.startScaleOut(t, c, standardScaleOut(3, c.Spec.VSwitchIDs), b.now.Add(time.Hour))
+		done := b.workUntilDone(t, tk.ID)
+		require.Equal(t, ackscale.TaskSuccess, done.State, done.ErrorMessage)
+		ws := b.workers(t, ackscale.WorkerListParams{ClusterID: c.ID})
+		var want []string
+		for _, w := range ws {
+			want = append(want, "RegisterNode "+w.NodeName+" Ready")
+		}
+		require.Equal(t, want, callsWith(kube, "RegisterNode"))
+	})
+}
+
+// A node fault with a latency: the Node is registered NotReady, then
+// Ready once the fault's latency has passed; the task succeeds.
+func TestNodeNotReadyThenRecovers(t *testing.T) {
+	t.Parallel()
+	eachBackend(t, func(t *testing.T, be backend) {
+		kube := endpointKube()
+		b := setup(t, be, options{kube: kube})
+		c := b.cluster(t)
+		_, err := b.cloud.AddFault(b.ctx, ackscale.Fault{Operation: ackscale.FaultNode, Latency: 50 * time.Millisecond, Count: 1})
+		require.NoError(t, err)
+		tk := b.startScaleOut(t, c, standardScaleOut(1, c.Spec.VSwitchIDs), b.now.Add(time.Hour))
+		done := b.workUntilDone(t, tk.ID)
+		require.Equal(t, ackscale.TaskSuccess, done.State, done.ErrorMessage)
+		w := b.workers(t, ackscale.WorkerListParams{ClusterID: c.ID})[0]
+		require.Equal(t, []string{"RegisterNode " + w.NodeName + " NotReady", "RegisterNode " + w.NodeName + " Ready"},
+			callsWith(kube, "RegisterNode"))
+		require.Equal(t, ackscale.NodeReady, w.NodeStatus)
+		reasons := eventReasons(done)
+		require.Contains(t, reasons, ackscale.ReasonNodeNotReady)
+		require.Contains(t, reasons, ackscale.ReasonNodeReady)
+	})
+}
+
+// A node fault without a latency keeps the Node NotReady: the job snoozes
+// until the task's deadline, then rolls back, removing the Node it
+// registered and releasing the instance.
+func TestNodeNeverReadyRollsBackItsNode(t *testing.T) {
+	t.Parallel()
+	eachBackend(t, func(t *testing.T, be backend) {
+		kube := endpointKube()
+		b := setup(t, be, options{kube: kube})
+		c := b.cluster(t)
+		_, err := b.cloud.AddFault(b.ctx, ackscale.Fault{Operation: ackscale.FaultNode, NeverRunning: true})
+		require.NoError(t, err)
+		so := standardScaleOut(1, c.Spec.VSwitchIDs)
+		so.DisableRollback = false
+		tk := b.startScaleOut(t, c, so, ackscale.NowUTC().Add(300*time.Millisecond))
+		var snooze *river.JobSnoozeError
+		require.ErrorAs(t, b.work(tk.ID), &snooze, "a NotReady node makes the job wait")
+		w := b.workers(t, ackscale.WorkerListParams{ClusterID: c.ID})[0]
+		require.Equal(t, ackscale.NodeNotReady, w.NodeStatus)
+		require.Equal(t, ackscale.NodeStarting, w.State)
+
+		done := b.workUntilDone(t, tk.ID)
+		require.Equal(t, ackscale.TaskFailed, done.State)
+		require.Equal(t, ackscale.CodeTaskTimeout, done.ErrorCode)
+		require.Contains(t, callsWith(kube, "RemoveNode"), "RemoveNode "+w.NodeName+" drain=false")
+		require.Empty(t, b.workers(t, ackscale.WorkerListParams{ClusterID: c.ID}))
+		require.Empty(t, b.liveInstances(t))
+	})
+}
+
+// A Kubernetes failure during register is not the cloud's: the job is
+// retried and the next run finishes the same workers.
+func TestRegisterErrorIsRetried(t *testing.T) {
+	t.Parallel()
+	eachBackend(t, func(t *testing.T, be backend) {
+		fails := 1
+		kube := endpointKube()
+		kube.RegisterNodeFunc = func(context.Context, ackscale.Cluster, ackscale.Worker) error {
+			if fails > 0 {
+				fails--
+				return errors.New("connection refused")
+			}
+			return nil
+		}
+		b := setup(t, be, options{kube: kube})
+		c := b.cluster(t)
+		tk := b.startScaleOut(t, c, standardScaleOut(2, c.Spec.VSwitchIDs), b.now.Add(time.Hour))
+		require.ErrorContains(t, b.work(tk.ID), "connection refused")
+		require.Equal(t, ackscale.TaskRunning, b.taskNow(t, tk.ID).State)
+		done := b.workUntilDone(t, tk.ID)
+		require.Equal(t, ackscale.TaskSuccess, done.State)
+		require.Len(t, b.liveInstances(t), 2, "the retry created no instance twice")
+		require.Len(t, callsWith(kube, "RegisterNode"), 3)
+	})
+}
+
+// Removal drains (when asked) and deletes the Node before the instance goes.
+func TestRemovalDrainsAndDeletesNodes(t *testing.T) {
+	t.Parallel()
+	eachBackend(t, func(t *testing.T, be backend) {
+		kube := endpointKube()
+		b := setup(t, be, options{kube: kube})
+		c := b.cluster(t)
+		out := b.startScaleOut(t, c, standardScaleOut(2, c.Spec.VSwitchIDs), b.now.Add(time.Hour))
+		require.Equal(t, ackscale.TaskSuccess, b.workUntilDone(t, out.ID).State)
+		ws := b.workers(t, ackscale.WorkerListParams{ClusterID: c.ID})
+		tk := b.startRemoval(t, c, ws, true, true)
+		require.Equal(t, ackscale.TaskSuccess, b.workUntilDone(t, tk.ID).State)
+		require.Equal(t, []string{"RemoveNode " + ws[0].NodeName + " drain=true", "RemoveNode " + ws[1].NodeName + " drain=true"},
+			callsWith(kube, "RemoveNode"))
+		require.Empty(t, b.liveInstances(t))
+	})
+}
+
+// A Node that cannot be removed stops the removal before its instance is
+// released; the retry removes it and then releases.
+func TestRemovalNodeErrorKeepsInstanceUntilRetry(t *testing.T) {
+	t.Parallel()
+	eachBackend(t, func(t *testing.T, be backend) {
+		fails := 1
+		kube := endpointKube()
+		kube.RemoveNodeFunc = func(context.Context, string, string, bool) error {
+			if fails > 0 {
+				fails--
+				return errors.New("eviction blocked")
+			}
+			return nil
+		}
+		b := setup(t, be, options{kube: kube})
+		c := b.cluster(t)
+		out := b.startScaleOut(t, c, standardScaleOut(1, c.Spec.VSwitchIDs), b.now.Add(time.Hour))
+		require.Equal(t, ackscale.TaskSuccess, b.workUntilDone(t, out.ID).State)
+		ws := b.workers(t, ackscale.WorkerListParams{ClusterID: c.ID})
+		tk := b.startRemoval(t, c, ws, true, true)
+		require.ErrorContains(t, b.work(tk.ID), "eviction blocked")
+		require.Len(t, b.liveInstances(t), 1)
+		require.Equal(t, ackscale.TaskSuccess, b.workUntilDone(t, tk.ID).State)
+		require.Empty(t, b.liveInstances(t))
+	})
+}
+
+func TestDeleteClusterStopsAPIServer(t *testing.T) {
+	t.Parallel()
+	eachBackend(t, func(t *testing.T, be backend) {
+		kube := endpointKube()
+		b := setup(t, be, options{kube: kube})
+		c := b.cluster(t)
+		out := b.startScaleOut(t, c, standardScaleOut(1, c.Spec.VSwitchIDs), b.now.Add(time.Hour))
+		require.Equal(t, ackscale.TaskSuccess, b.workUntilDone(t, out.ID).State)
+		del := b.start(t, b.task(c, ackscale.TaskDeleteCluster, nil))
+		done := b.workUntilDone(t, del.ID)
+		require.Equal(t, ackscale.TaskSuccess, done.State)
+		require.Equal(t, []ackscale.Stage{ackscale.StageValidate, ackscale.StageReleaseInstances, ackscale.StageDeleteAPIServer},
+			stageNames(done))
+		require.Equal(t, []string{"DeleteCluster " + c.ID}, callsWith(kube, "DeleteCluster"))
+		require.Equal(t, ackscale.ClusterDeleted, b.clusterNow(t, c.ID).State)
+	})
+}
+
+// A delete task whose API server will not stop ends failed after its last
+// attempt, and the cluster is delete_failed (it can be deleted again).
+func TestDeleteClusterFailureIsDeleteFailed(t *testing.T) {
+	t.Parallel()
+	eachBackend(t, func(t *testing.T, be backend) {
+		kube := endpointKube()
+		kube.DeleteClusterFunc = func(context.Context, string) error { return errors.New("etcd unavailable") }
+		b := setup(t, be, options{kube: kube})
+		c := b.cluster(t)
+		del := b.start(t, b.task(c, ackscale.TaskDeleteCluster, nil))
+		require.NoError(t, b.workAttempt(del.ID, 5, 5))
+		require.Equal(t, ackscale.TaskFailed, b.taskNow(t, del.ID).State)
+		cl := b.clusterNow(t, c.ID)
+		require.Equal(t, ackscale.ClusterDeleteFailed, cl.State)
+		require.True(t, cl.State.CanMoveTo(ackscale.ClusterDeleting))
+	})
+}
