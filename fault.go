@@ -63,27 +63,29 @@ type QuotaOverride struct {
 	Value     int    `json:"value"`
 }
 
-// InstanceUsage counts an account's unreleased instances of one type in one region.
-type InstanceUsage struct {
-	RegionID     string
-	InstanceType string
-	Count        int
-}
-
 // Check is the result of the store's invariant check: an instance exists in
 // the cloud if and only if a worker of a task or cluster records it.
 type Check struct {
-	Instances      int `json:"instances"` // every instance ever created
-	Live           int `json:"live"`      // not released
-	Released       int `json:"released"`
-	Workers        int `json:"workers"`    // worker rows
-	Detached       int `json:"detached"`   // live, removed from their cluster without release
-	Leaked         int `json:"leaked"`     // live instances no worker records
-	Lost           int `json:"lost"`       // workers whose recorded instance is not live
-	Duplicated     int `json:"duplicated"` // client tokens with more than one instance
+	Instances  int `json:"instances"` // every instance ever created
+	Live       int `json:"live"`      // not released
+	Released   int `json:"released"`
+	Workers    int `json:"workers"`    // worker rows
+	Detached   int `json:"detached"`   // live, removed from their cluster without release
+	Leaked     int `json:"leaked"`     // live instances no worker records
+	Lost       int `json:"lost"`       // workers whose recorded instance is not live
+	Duplicated int `json:"duplicated"` // client tokens with more than one instance
+	// FailedWorkers are workers left failed (listed with their error, and
+	// removable like any other).
+	FailedWorkers  int `json:"failed_workers"`
 	TasksRunning   int `json:"tasks_running"`
 	TasksSucceeded int `json:"tasks_succeeded"`
 	TasksFailed    int `json:"tasks_failed"`
+	// QuotaDrift counts account quota scopes whose usage counters differ
+	// from a count of their live instances (must be 0).
+	QuotaDrift int `json:"quota_drift"`
+	// StaleReservations counts quota reservations of tasks that have ended
+	// (must be 0).
+	StaleReservations int `json:"stale_reservations"`
 }
 
 // StockView is the stock of one zone × instance type as the cloud sees it now.
@@ -98,4 +100,42 @@ type StockView struct {
 // Quotas lists the names of every emulated quota.
 func Quotas() []string {
 	return []string{QuotaECSInstancesPerRegion, QuotaECSVCPUsPerRegion, QuotaENSInstances, QuotaWorkersPerCluster}
+}
+
+// QuotaScopeENS is the quota scope of ENS instances: ens_instances counts
+// an account's ENS instances in every ENS region.
+const QuotaScopeENS = "ens"
+
+// QuotaScopeOf is the scope an instance counts in for the instance and
+// vCPU quotas: its ECS region (ECS and bare-metal instances), or
+// QuotaScopeENS.
+func QuotaScopeOf(kind InstanceKind, regionID string) string {
+	if kind == KindENS {
+		return QuotaScopeENS
+	}
+	return regionID
+}
+
+// Reservation is the quota an accepted task holds for the instances it
+// may still create, so that tasks accepted together can never pass a
+// quota between them.
+type Reservation struct {
+	Scope     string // QuotaScopeOf the instances
+	Instances int    // how many the task may create
+	VCPUs     int    // of each, at most: the largest of the types it may fall back to
+	// CheckFunc decides, inside the transaction that accepts the task,
+	// whether the account may reserve this on top of its usage; its error
+	// is returned and nothing is written.
+	CheckFunc func(QuotaUsage) error
+}
+
+// QuotaUsage is an account's use of one quota scope at one moment: its
+// live instances, and what its accepted, unfinished tasks may still create.
+type QuotaUsage struct {
+	AccountID         string
+	Scope             string
+	Instances         int
+	VCPUs             int
+	ReservedInstances int
+	ReservedVCPUs     int
 }

@@ -108,6 +108,8 @@ type Instance struct {
 	IPPool       string // the vSwitch id, or the ENS region id, its IP came from
 	IP           string
 	InstanceType string
+	Kind         InstanceKind // of its instance type
+	VCPUs        int          // of its instance type
 	ImageID      string
 	Status       InstanceStatus
 	ReadyAt      time.Time

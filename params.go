@@ -19,6 +19,9 @@ type NonceUseParams struct {
 type ClusterCreateParams struct {
 	Cluster Cluster
 	Task    Task
+	// Reserve, when the task creates workers, reserves their quota in the
+	// same transaction.
+	Reserve *Reservation
 }
 
 // ClusterGetParams names one cluster.
@@ -60,6 +63,9 @@ type TaskStartParams struct {
 	// Removing lists workers (by client token) marked NodeRemoving in the
 	// same transaction, so two removals never pick the same worker.
 	Removing []string
+	// Reserve, when the task creates instances, reserves their quota in
+	// the same transaction.
+	Reserve *Reservation
 }
 
 // TaskGetParams names one task.
@@ -99,6 +105,10 @@ type InstanceCreateParams struct {
 	// instance may be created given the stock its zone × type has now;
 	// an error from it is returned and nothing is written. Nil: no check.
 	CheckFunc func(StockUsage) error
+	// Reservation is the task whose quota reservation the instance uses
+	// up ("" = none): the reservation shrinks by one instance in the same
+	// transaction.
+	Reservation string
 }
 
 // StockUsage is the stock of one zone × instance type as a store has it
@@ -132,8 +142,23 @@ type InstanceListParams struct {
 	LiveOnly  bool   // not released
 }
 
+// InstanceUsedIPsParams name one account's IP pool (a vSwitch id, or an
+// ENS region id).
+type InstanceUsedIPsParams struct {
+	AccountID string
+	Pool      string
+}
+
+// QuotaUsageParams name one account's quota scope.
+type QuotaUsageParams struct {
+	AccountID string
+	Scope     string
+}
+
 // InstanceRequest asks the cloud for one instance (RunInstances, Amount 1).
 type InstanceRequest struct {
+	// Reservation is the task whose quota reservation the instance uses up.
+	Reservation   string
 	ClientToken   string // idempotency token; the same token returns the same instance
 	AccountID     string
 	RegionID      string // ECS region, or ENS region for edge instances

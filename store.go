@@ -38,7 +38,8 @@ type AccountStore interface {
 // accepted together with its job, in one transaction.
 type ClusterStore interface {
 	// ClusterCreate inserts a cluster (state ClusterInitial), its create
-	// task (state TaskRunning) and the task's job. CodeClusterNameExists
+	// task (state TaskRunning) and the task's job, and reserves the quota
+	// of Reserve as TaskStart does. CodeClusterNameExists
 	// when the account has a cluster of that name that is not deleted; a
 	// taken cluster or task id is a KindConflict error; another initial
 	// state is a *TransitionError.
@@ -52,6 +53,9 @@ type ClusterStore interface {
 	// kube-apiserver; CodeClusterNotFound when there is no such cluster.
 	ClusterSetAPIServer(ctx context.Context, p ClusterSetAPIServerParams) error
 	// TaskStart moves the cluster From → To, marks the Removing workers,
+	// reserves the quota of Reserve (when set: Reserve.CheckFunc, when not
+	// nil, decides on the account's QuotaUsage of its scope, read in the
+	// transaction; a reservation of no instance records nothing), and
 	// inserts the task and its job, in one transaction. CodeClusterState
 	// (KindConflict) when the cluster is not in From; CodeClusterNotFound
 	// when it is not the task's account's (or is deleted); CodeNodeNotFound
@@ -62,11 +66,12 @@ type ClusterStore interface {
 	// the account.
 	TaskGet(ctx context.Context, p TaskGetParams) (Task, error)
 	// TaskSave writes a task's progress (state, stage, stages, events,
-	// error, params); CodeTaskNotFound when there is none.
+	// error, params); a task saved ended drops its quota reservation as
+	// TaskFinish does. CodeTaskNotFound when there is none.
 	TaskSave(ctx context.Context, t Task) error
-	// TaskFinish saves an ended task and moves its cluster, in one
-	// transaction; a task that has not ended is refused. CodeTaskNotFound
-	// when there is none.
+	// TaskFinish saves an ended task, moves its cluster and drops what is
+	// left of the task's quota reservation, in one transaction; a task that
+	// has not ended is refused. CodeTaskNotFound when there is none.
 	TaskFinish(ctx context.Context, p TaskFinishParams) error
 	// TaskCount counts tasks.
 	TaskCount(ctx context.Context, p TaskCountParams) (int, error)
@@ -76,12 +81,16 @@ type ClusterStore interface {
 // cloud, keyed by the client token of that call.
 type WorkerStore interface {
 	// WorkerInsert records planned workers in one transaction; a worker
-	// whose client token exists already is left as it is.
+	// whose client token exists already is left as it is. Labels, Taints and
+	// Runtime are the task's, not each worker's: they are kept once per task
+	// (those of its first worker inserted) and every worker of the task
+	// reads them back.
 	WorkerInsert(ctx context.Context, ws []Worker) error
 	// WorkerUpdate writes a worker's changing fields (instance, IP, node
 	// name, hostname, zone, vSwitch, instance type and image — a fallback
-	// may change them —, state, status, error, labels, taints, runtime);
-	// CodeNodeNotFound when there is none with its client token.
+	// may change them —, state, status, error); its labels, taints and
+	// runtime are its task's and do not change. CodeNodeNotFound when there
+	// is none with its client token.
 	WorkerUpdate(ctx context.Context, w Worker) error
 	// WorkerDelete forgets a worker; deleting one that is gone is not an error.
 	WorkerDelete(ctx context.Context, clientToken string) error
@@ -98,21 +107,29 @@ type CloudStore interface {
 	// InstanceCreate inserts an instance unless one with its client token
 	// exists, which it then returns with created false. CheckFunc decides
 	// on the stock inside the transaction. An IP already held by a live
-	// instance of the same pool is a KindConflict error (retryable).
+	// instance of the same account and pool is a KindConflict error
+	// (retryable). In the same transaction the account's usage of the
+	// instance's quota scope grows by it (one instance, its VCPUs), and the
+	// reservation of p.Reservation, if any is left, shrinks by one.
 	InstanceCreate(ctx context.Context, p InstanceCreateParams) (in Instance, created bool, err error)
 	// InstanceGet returns an instance by id or client token (both must
 	// match when both are set), released ones included;
 	// CodeInstanceNotFound when there is none.
 	InstanceGet(ctx context.Context, p InstanceGetParams) (Instance, error)
 	// InstanceUpdate changes an instance's status, boot time or detached
-	// mark; CodeInstanceNotFound when there is none.
+	// mark; releasing it frees its IP and takes it out of its account's
+	// quota usage. CodeInstanceNotFound when there is none.
 	InstanceUpdate(ctx context.Context, p InstanceUpdateParams) error
 	// InstanceList returns instances, oldest first.
 	InstanceList(ctx context.Context, p InstanceListParams) ([]Instance, error)
-	// InstanceUsedIPs returns the IPs of a pool held by live instances.
-	InstanceUsedIPs(ctx context.Context, pool string) (map[string]bool, error)
-	// InstanceUsage counts an account's live instances by region and type.
-	InstanceUsage(ctx context.Context, accountID string) ([]InstanceUsage, error)
+	// InstanceUsedIPs returns the IPs of an account's pool held by live
+	// instances. Every account has its own pools: a vSwitch of the catalog
+	// is, in each account, that account's own.
+	InstanceUsedIPs(ctx context.Context, p InstanceUsedIPsParams) (map[string]bool, error)
+	// QuotaUsageGet returns an account's usage of a quota scope: its live
+	// instances and vCPUs there, and what its unfinished tasks have
+	// reserved and not yet created.
+	QuotaUsageGet(ctx context.Context, p QuotaUsageParams) (QuotaUsage, error)
 	// StockSet overrides a zone × type's capacity; a negative capacity
 	// removes the override.
 	StockSet(ctx context.Context, o StockOverride) error

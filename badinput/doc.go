@@ -4,11 +4,11 @@
 // generated from the same rule tables the validator uses (rules.Tables):
 // for every field each wrong JSON type, each bound ± 1 and step, each
 // enumeration's near misses (case, spacing, one letter), each required field
-// removed, nulled or emptied, lengths and item counts one past their bounds,
-// known format violations, 64 KiB strings, duplicate items; for every table
-// unknown fields, another table's fields, the "exactly one of" and
-// "required when" rules broken, and malformed, oversized, mis-typed and
-// invalid UTF-8 bodies.
+// removed, nulled or emptied, lengths, item counts and the lengths of items
+// one past their bounds, known format violations, 64 KiB strings, duplicate
+// items; for every table unknown fields, another table's fields, the
+// "exactly one of" and "required when" rules broken, and malformed,
+// oversized, mis-typed and invalid UTF-8 bodies.
 //
 // Each case's expected status, ACK code and field are derived from the
 // attribute it breaks and the documented check order (docs/api.md, "How a

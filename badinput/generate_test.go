@@ -296,7 +296,11 @@ func stringCases(f rules.Field, current string) []struct {
 				out = append(out, sc{rv, ackscale.CodeOutOfRange})
 			}
 		}
-		out = append(out, sc{v("overflow", overflow), ackscale.CodeOutOfRange})
+		code := ackscale.CodeOutOfRange
+		if f.Len != nil && len(overflow) > f.Len.Max {
+			code = ackscale.CodeInvalidFormat // its length is checked first
+		}
+		out = append(out, sc{v("overflow", overflow), code})
 	}
 	return out
 }
@@ -344,7 +348,8 @@ func (g *gen) strings(f rules.Field, l loc) {
 	}
 }
 
-// list: a list of strings; its items get the string cases, at [0].
+// list: a list of strings; its items get the string cases, at [0], with
+// the bound of an item's length (ItemLen) as their Len.
 func (g *gen) list(f rules.Field, l loc) {
 	name, item := l.name(f), l.name(f)+"[0]"
 	cur := g.current(f, l)
@@ -353,15 +358,12 @@ func (g *gen) list(f rules.Field, l loc) {
 			cur = s
 		}
 	}
-	for _, sc := range stringCases(f, cur) {
-		code := sc.code
-		if sc.name == "len:max+1" || sc.name == "len:min-1" {
-			continue // Len counts the items of a list
-		}
-		g.set(l, f, "item:"+sc.name, []any{sc.value}, want(code, item))
+	itemField := rules.Field{Type: rules.String, Enum: f.Enum, Format: f.Format, Range: f.Range, Len: f.ItemLen}
+	for _, sc := range stringCases(itemField, cur) {
+		g.set(l, f, "item:"+sc.name, []any{sc.value}, want(sc.code, item))
 	}
 	g.set(l, f, "item:empty", []any{""}, want(ackscale.CodeInvalidFormat, item)) // an empty item is no value (R21)
-	if code := oversizeCode(rules.Field{Enum: f.Enum, Format: f.Format}); code != "" {
+	if code := oversizeCode(itemField); code != "" {
 		g.set(l, f, "item:oversize-64KiB", []any{oversize}, want(code, item))
 	} else if w, ok := g.passing(name, name); ok {
 		g.set(l, f, "item:oversize-64KiB", []any{oversize}, w)

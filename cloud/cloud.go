@@ -101,17 +101,18 @@ func (c *Cloud) create(ctx context.Context, p ackscale.InstanceRequest, it catal
 	}
 	in := ackscale.Instance{
 		ID: ackscale.NewInstanceID(), ClientToken: p.ClientToken, AccountID: p.AccountID, RegionID: p.RegionID,
-		ZoneID: p.ZoneID, IPPool: pool, InstanceType: it.Name, ImageID: image,
+		ZoneID: p.ZoneID, IPPool: pool, InstanceType: it.Name, Kind: ackscale.InstanceKind(it.Kind), VCPUs: it.VCPU, ImageID: image,
 		Status: ackscale.InstancePending, ReadyAt: now.Add(c.bootTime(it)), Created: now,
 	}
 	var err error
 	for attempt := 0; attempt < maxIPAttempts; attempt++ {
-		if in.IP, err = c.freeIP(ctx, pool, prefix); err != nil {
+		if in.IP, err = c.freeIP(ctx, p.AccountID, pool, prefix); err != nil {
 			return ackscale.Instance{}, err
 		}
 		var out ackscale.Instance
 		var created bool
-		out, created, err = c.cfg.Store.InstanceCreate(ctx, ackscale.InstanceCreateParams{Instance: in, CheckFunc: c.stockCheck(it.Name)})
+		out, created, err = c.cfg.Store.InstanceCreate(ctx, ackscale.InstanceCreateParams{Instance: in,
+			CheckFunc: c.stockCheck(it.Name), Reservation: p.Reservation})
 		if err == nil {
 			if created {
 				c.log.InfoContext(ctx, "instance created", "instance_id", out.ID, "ip", out.IP, "zone", out.ZoneID, "instance_type", out.InstanceType)
@@ -165,10 +166,11 @@ func (c *Cloud) ipPool(p ackscale.InstanceRequest) (pool string, prefix netip.Pr
 	return vsw.ID, prefix, err
 }
 
-// freeIP returns the lowest host address of prefix not in use. The first
+// freeIP returns the lowest host address of prefix the account does not
+// use (each account has its own copy of the catalog's VPCs). The first
 // three addresses and the last are reserved, as in a VPC.
-func (c *Cloud) freeIP(ctx context.Context, pool string, prefix netip.Prefix) (string, error) {
-	used, err := c.cfg.Store.InstanceUsedIPs(ctx, pool)
+func (c *Cloud) freeIP(ctx context.Context, accountID, pool string, prefix netip.Prefix) (string, error) {
+	used, err := c.cfg.Store.InstanceUsedIPs(ctx, ackscale.InstanceUsedIPsParams{AccountID: accountID, Pool: pool})
 	if err != nil {
 		return "", err
 	}

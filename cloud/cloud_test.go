@@ -159,21 +159,74 @@ func TestFaults(t *testing.T) {
 	}
 }
 
-func TestQuotas(t *testing.T) {
+// Quotas in force: the catalog's, then overrides for every account, then
+// the account's own.
+func TestQuotasInForce(t *testing.T) {
 	t.Parallel()
 	b := setup(t, 0)
-	require.NoError(t, b.cloud.SetQuota(b.ctx, ackscale.QuotaOverride{AccountID: "acc", Name: ackscale.QuotaECSInstancesPerRegion, Value: 2}))
-	require.NoError(t, b.cloud.CheckQuota(b.ctx, "acc", "cn-hangzhou", "ecs.c5.xlarge", 2))
-	err := b.cloud.CheckQuota(b.ctx, "acc", "cn-hangzhou", "ecs.c5.xlarge", 3)
-	require.Equal(t, ackscale.CodeQuotaExceeded, ackscale.ErrorCode(err))
-	require.Contains(t, err.Error(), ackscale.QuotaECSInstancesPerRegion)
-	// Another account keeps the default.
-	require.NoError(t, b.cloud.CheckQuota(b.ctx, "other", "cn-hangzhou", "ecs.c5.xlarge", 3))
-
 	require.NoError(t, b.cloud.SetQuota(b.ctx, ackscale.QuotaOverride{AccountID: "*", Name: ackscale.QuotaECSVCPUsPerRegion, Value: 7}))
-	_, err = b.run("ecs.c5.xlarge") // 4 vCPUs of acc in use
+	require.NoError(t, b.cloud.SetQuota(b.ctx, ackscale.QuotaOverride{AccountID: "acc", Name: ackscale.QuotaECSInstancesPerRegion, Value: 2}))
+	require.NoError(t, b.cloud.SetQuota(b.ctx, ackscale.QuotaOverride{AccountID: "acc", Name: ackscale.QuotaECSVCPUsPerRegion, Value: 9}))
+	acc, err := b.cloud.Quotas(b.ctx, "acc")
 	require.NoError(t, err)
-	err = b.cloud.CheckQuota(b.ctx, "acc", "cn-hangzhou", "ecs.c5.xlarge", 1)
-	require.Equal(t, ackscale.CodeQuotaExceeded, ackscale.ErrorCode(err))
-	require.Contains(t, err.Error(), ackscale.QuotaECSVCPUsPerRegion)
+	other, err := b.cloud.Quotas(b.ctx, "other")
+	require.NoError(t, err)
+	def := catalog.Default().Quotas()
+	require.Equal(t, 2, acc[ackscale.QuotaECSInstancesPerRegion])
+	require.Equal(t, 9, acc[ackscale.QuotaECSVCPUsPerRegion], "the account's own override wins over *")
+	require.Equal(t, 7, other[ackscale.QuotaECSVCPUsPerRegion])
+	require.Equal(t, def.ECSInstancesPerRegion, other[ackscale.QuotaECSInstancesPerRegion])
+	require.Equal(t, def.WorkersPerCluster, other[ackscale.QuotaWorkersPerCluster])
+}
+
+// conflictStore answers every InstanceCreate with a taken IP.
+type conflictStore struct {
+	cloud.Store
+	calls int
+}
+
+func (s *conflictStore) InstanceCreate(context.Context, ackscale.InstanceCreateParams) (ackscale.Instance, bool, error) {
+	s.calls++
+	return ackscale.Instance{}, false, ackscale.ConflictErrorf("IP 192.168.0.3 of vsw-x is taken")
+}
+
+// After its last retry a create reports the conflict it last saw: before,
+// an inner err shadowed the outer one and the error read "%!w(<nil>)".
+func TestCreateRetryKeepsLastError(t *testing.T) {
+	t.Parallel()
+	db, err := sqlite.Open(context.Background(), sqlite.Config{Dir: t.TempDir()})
+	require.NoError(t, err)
+	t.Cleanup(func() { require.NoError(t, db.Close()) })
+	store := &conflictStore{Store: sqlite.NewCloudStore(db)}
+	cat := catalog.Default()
+	c, err := cloud.New(cloud.Config{Store: store, Catalog: cat})
+	require.NoError(t, err)
+	vsw := cat.DefaultVSwitches("cn-hangzhou")[0]
+	_, err = c.RunInstance(context.Background(), ackscale.InstanceRequest{ClientToken: "tok", AccountID: "acc",
+		RegionID: vsw.RegionID, ZoneID: vsw.ZoneID, VSwitchID: vsw.ID, InstanceTypes: []string{"ecs.c5.xlarge"}})
+	require.Error(t, err)
+	require.NotContains(t, err.Error(), "%!w")
+	require.Contains(t, err.Error(), "is taken")
+	require.Contains(t, err.Error(), "after 5 attempts")
+	require.True(t, ackscale.IsConflict(err))
+	require.Equal(t, 5, store.calls)
+}
+
+// Each account has its own copy of the catalog's vSwitches: before, the
+// IP pools were shared, so one account's instances took another's IPs.
+func TestIPPoolsPerAccount(t *testing.T) {
+	t.Parallel()
+	b := setup(t, 0)
+	req := func(token, account string) ackscale.InstanceRequest {
+		return ackscale.InstanceRequest{ClientToken: token, AccountID: account, RegionID: b.vsw.RegionID, ZoneID: b.vsw.ZoneID,
+			VSwitchID: b.vsw.ID, InstanceTypes: []string{"ecs.c5.xlarge"}}
+	}
+	a1, err := b.cloud.RunInstance(b.ctx, req("a-1", "alice"))
+	require.NoError(t, err)
+	b1, err := b.cloud.RunInstance(b.ctx, req("b-1", "bob"))
+	require.NoError(t, err)
+	require.Equal(t, a1.IP, b1.IP, "the first free address of each account's own vSwitch")
+	a2, err := b.cloud.RunInstance(b.ctx, req("a-2", "alice"))
+	require.NoError(t, err)
+	require.NotEqual(t, a1.IP, a2.IP)
 }

@@ -89,49 +89,6 @@ func (c *Cloud) QuotaOverrides(ctx context.Context) ([]ackscale.QuotaOverride, e
 	return c.cfg.Store.QuotaList(ctx)
 }
 
-// CheckQuota refuses a scale-out of count instances of instanceType that
-// would take the account past an instance or vCPU quota, naming the quota.
-// region is the ECS region, or "" with ens for edge instances.
-func (c *Cloud) CheckQuota(ctx context.Context, accountID, regionID, instanceType string, count int) error {
-	q, err := c.Quotas(ctx, accountID)
-	if err != nil {
-		return err
-	}
-	it, ok := c.cfg.Catalog.InstanceType(instanceType)
-	if !ok {
-		return nil // validation reports unknown types
-	}
-	usage, err := c.cfg.Store.InstanceUsage(ctx, accountID)
-	if err != nil {
-		return err
-	}
-	var ens, inRegion, vcpus int
-	for _, u := range usage {
-		uit, _ := c.cfg.Catalog.InstanceType(u.InstanceType)
-		if ackscale.InstanceKind(uit.Kind) == ackscale.KindENS {
-			ens += u.Count
-		} else if u.RegionID == regionID {
-			inRegion += u.Count
-			vcpus += u.Count * uit.VCPU
-		}
-	}
-	if ackscale.InstanceKind(it.Kind) == ackscale.KindENS {
-		return over(ackscale.QuotaENSInstances, q, ens, count, "ENS instances of the account")
-	}
-	if err := over(ackscale.QuotaECSInstancesPerRegion, q, inRegion, count, "instances in "+regionID); err != nil {
-		return err
-	}
-	return over(ackscale.QuotaECSVCPUsPerRegion, q, vcpus, count*it.VCPU, "vCPUs in "+regionID)
-}
-
-func over(name string, q map[string]int, used, more int, what string) error {
-	if limit := q[name]; used+more > limit {
-		return ackscale.FieldErrorf(ackscale.CodeQuotaExceeded, "count",
-			"quota %s exceeded: %d %s in use, %d more asked, limit %d", name, used, what, more, limit)
-	}
-	return nil
-}
-
 // Instances lists every instance the cloud has had (released ones included).
 func (c *Cloud) Instances(ctx context.Context) ([]ackscale.Instance, error) {
 	all, err := c.cfg.Store.InstanceList(ctx, ackscale.InstanceListParams{})

@@ -67,6 +67,13 @@ func (c *Cloud) KubernetesVersionExists(v string) bool {
 // DefaultKubernetesVersion returns the version new clusters get by default.
 func (c *Cloud) DefaultKubernetesVersion() string { return c.cfg.Catalog.DefaultKubernetesVersion() }
 
+// RuntimeVersions returns the versions the catalog offers of a container
+// runtime; ok is false for a runtime it does not have.
+func (c *Cloud) RuntimeVersions(name string) ([]string, bool) {
+	rt, ok := c.cfg.Catalog.Runtime(name)
+	return rt.Versions, ok
+}
+
 // DefaultRuntimeVersion returns the version a runtime gets when none is asked.
 func (c *Cloud) DefaultRuntimeVersion(name string) string {
 	rt, _ := c.cfg.Catalog.Runtime(name)

@@ -36,6 +36,8 @@ type harness struct {
 	accepted atomic.Int64
 	removals atomic.Int64
 	kills    atomic.Int64
+	// quotaRefused counts scale-outs refused by the quota.
+	quotaRefused atomic.Int64
 }
 
 func (h *harness) client() *acsclient.Client {
@@ -54,6 +56,12 @@ func TestKill9(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 8*time.Minute)
 	defer cancel()
 	ids := h.createClusters(ctx)
+	// A quota close to the load: scale-outs reach it, and kills must not
+	// let it be passed (a reservation is accepted with its task, or not).
+	require.NoError(t, h.srv.Admin(ctx, "PUT", "quotas",
+		ackscale.QuotaOverride{AccountID: "*", Name: ackscale.QuotaECSInstancesPerRegion, Value: kill9Quota}, nil))
+	peakCtx, stopPeak := context.WithCancel(ctx)
+	peaks := testserver.PeakLive(peakCtx, 20*time.Millisecond, h.server)
 
 	stop := make(chan struct{})
 	var killer sync.WaitGroup
@@ -70,6 +78,10 @@ func TestKill9(t *testing.T) {
 	killer.Wait()
 
 	check := h.settle(ctx)
+	stopPeak()
+	peak := <-peaks
+	fmt.Printf("kill -9 harness: quota %d, most live at once %v, quota refusals %d, quota drift %d, stale reservations %d\n",
+		kill9Quota, peak, h.quotaRefused.Load(), check.QuotaDrift, check.StaleReservations)
 	fmt.Printf("kill -9 harness: scale-outs %d, scale-ins %d, kills %d, instances created %d, released %d, live %d, leaked %d, lost %d, duplicated %d, tasks succeeded %d, failed %d, running %d\n",
 		h.accepted.Load(), h.removals.Load(), h.kills.Load(), check.Instances, check.Released, check.Live, check.Leaked,
 		check.Lost, check.Duplicated, check.TasksSucceeded, check.TasksFailed, check.TasksRunning)
@@ -81,7 +93,23 @@ func TestKill9(t *testing.T) {
 	require.Zero(t, check.TasksRunning, "tasks that never ended")
 	require.Equal(t, check.Live, check.Workers, "live instances and workers")
 	require.Positive(t, check.Released)
+	require.NotEmpty(t, peak)
+	for scope, n := range peak {
+		require.LessOrEqual(t, n, kill9Quota, "%s had %d live instances at once", scope, n)
+	}
+	require.Zero(t, check.QuotaDrift, "quota usage counters agree with the live instances")
+	require.Zero(t, check.StaleReservations, "ended tasks hold no reservation")
 	h.checkClusters(ctx, ids)
+}
+
+// kill9Quota is the account's ecs_instances_per_region during the harness.
+const kill9Quota = 12
+
+// server returns the server now running.
+func (h *harness) server() *testserver.Server {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.srv
 }
 
 func (h *harness) createClusters(ctx context.Context) []string {
@@ -131,8 +159,14 @@ func (h *harness) drive(ctx context.Context, clusterID string) {
 		body := map[string]any{"count": 1 + rand.IntN(3), "key_pair": "secrity-key",
 			"worker_instance_types": []string{"ecs.c5.xlarge", "ecs.g6.xlarge"}, "disable_rollback": rand.IntN(2) == 0}
 		var acc acsclient.Accepted
-		if err := h.client().Do(ctx, "POST", "/api/v2/clusters/"+clusterID, body, &acc); err == nil {
+		err := h.client().Do(ctx, "POST", "/api/v2/clusters/"+clusterID, body, &acc)
+		var apiErr *acsclient.Error
+		switch {
+		case err == nil:
 			h.accepted.Add(1)
+		case errors.As(err, &apiErr) && apiErr.Code == ackscale.CodeQuotaExceeded:
+			h.quotaRefused.Add(1)
+			h.scaleIn(ctx, clusterID) // make room
 		}
 	}
 }

@@ -4,28 +4,38 @@ import (
 	"context"
 	"mime"
 	"net/http"
+	"strings"
 
 	"github.com/ackscale/ackscale"
 	"github.com/ackscale/ackscale/ops"
 )
 
 // jsonBody returns the request body for decoding, refusing media types that
-// are not JSON. The old Go SDK sends application/octet-stream when the caller
-// sets no content type, so that (and none) is read as JSON too.
+// are not JSON and charsets that are not UTF-8. The old Go SDK sends
+// application/octet-stream when the caller sets no content type, so that
+// (and none) is read as JSON too; darabonba sends "application/json;
+// charset=utf-8".
 func jsonBody(r *request) ([]byte, error) {
 	ct := r.Header.Get("Content-Type")
 	if ct == "" || len(r.body) == 0 {
 		return r.body, nil
 	}
-	mt, _, err := mime.ParseMediaType(ct)
+	mt, params, err := mime.ParseMediaType(ct)
 	if err != nil {
 		return nil, ackscale.Errorf(ackscale.CodeUnsupportedMedia, "Content-Type %q cannot be parsed", ct)
 	}
 	switch mt {
 	case "application/json", "application/octet-stream", "text/json":
-		return r.body, nil
+	default:
+		return nil, ackscale.Errorf(ackscale.CodeUnsupportedMedia, "Content-Type %s is not supported; send application/json", mt)
 	}
-	return nil, ackscale.Errorf(ackscale.CodeUnsupportedMedia, "Content-Type %s is not supported; send application/json", mt)
+	// JSON is UTF-8 (RFC 8259 §8.1); a body declared in another charset
+	// would be misread, not converted.
+	if cs, ok := params["charset"]; ok && !strings.EqualFold(cs, "utf-8") && !strings.EqualFold(cs, "utf8") {
+		return nil, ackscale.Errorf(ackscale.CodeUnsupportedMedia,
+			"Content-Type %q: charset %q is not supported; send UTF-8 (charset=utf-8, or no charset)", ct, cs)
+	}
+	return r.body, nil
 }
 
 // bodyOp is an operation on a cluster (or none, "") that takes a JSON body.

@@ -122,8 +122,9 @@ type response struct {
 	body   any
 }
 
-// ServeHTTP answers one request: request id, body limit, signature, route,
-// handler, envelope. Every answer carries the request id.
+// ServeHTTP answers one request: request id, body limit, signature,
+// throttle, version and content coding, route, handler, envelope. Every
+// answer carries the request id.
 func (s *Server) ServeHTTP(w http.ResponseWriter, hr *http.Request) {
 	start := s.cfg.Now()
 	r := &request{Request: hr, id: ackscale.NewRequestID()}
@@ -162,6 +163,9 @@ func (s *Server) serve(ctx context.Context, w http.ResponseWriter, r *request) (
 	r.log = r.log.With("account_id", account.ID)
 	if ok, wait := s.throttle.allow(account.ID, s.cfg.Now()); !ok {
 		return resp, throttled(w, wait)
+	}
+	if err := checkHeaders(r.Request); err != nil {
+		return resp, err
 	}
 	op, err := s.route(r.Request)
 	if err != nil {

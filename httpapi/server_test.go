@@ -113,6 +113,12 @@ func (b *testBundle) call(k key, method, path string, body any, hdr ...string) r
 		req.Header.Set(hdr[i], hdr[i+1])
 	}
 	acsclient.Sign(req, payload, k.id, k.secret)
+	return b.do(req)
+}
+
+// do sends req and reads the answer.
+func (b *testBundle) do(req *http.Request) reply {
+	b.t.Helper()
 	resp, err := http.DefaultClient.Do(req)
 	require.NoError(b.t, err)
 	defer resp.Body.Close()

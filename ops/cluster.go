@@ -34,13 +34,22 @@ func (s *Service) CreateCluster(ctx context.Context, c Caller, body []byte) (Acc
 		cl.PasswordHash, cl.Spec.LoginPassword = string(hash), ""
 	}
 	t := s.newTask(c, cl.ID, ackscale.TaskCreateCluster, spec.TimeoutMins)
+	p := ackscale.ClusterCreateParams{Cluster: cl, Task: t}
 	if spec.NumOfNodes > 0 {
-		t.Params.ScaleOut = initialWorkers(spec)
+		so := initialWorkers(spec)
+		q, err := s.quotas(ctx, c)
+		if err != nil {
+			return Accepted{}, err
+		}
+		if err := workersQuota(q, 0, so.Count); err != nil {
+			return Accepted{}, err
+		}
+		p.Task.Params.ScaleOut, p.Reserve = so, s.reservation(q, cl, *so)
 	}
-	if err := s.cfg.Clusters.ClusterCreate(ctx, ackscale.ClusterCreateParams{Cluster: cl, Task: t}); err != nil {
+	if err := s.cfg.Clusters.ClusterCreate(ctx, p); err != nil {
 		return Accepted{}, err
 	}
-	s.log.InfoContext(ctx, "cluster created", "request_id", c.RequestID, "cluster_id", cl.ID, "task_id", t.ID, "profile", cl.Profile)
+	s.log.InfoContext(ctx, "cluster created", "request_id", c.RequestID, "cluster_id", cl.ID, "task_id", p.Task.ID, "profile", cl.Profile)
 	return Accepted{ClusterID: cl.ID, TaskID: t.ID}, nil
 }
 

@@ -46,9 +46,8 @@ type Cloud interface {
 	rules.Cloud
 	// Quotas returns the quotas in force for an account, by name.
 	Quotas(ctx context.Context, accountID string) (map[string]int, error)
-	// CheckQuota refuses count more instances of a type that would pass an
-	// instance or vCPU quota (QuotaExceeded, naming the quota).
-	CheckQuota(ctx context.Context, accountID, regionID, instanceType string, count int) error
+	// InstanceTypeVCPUs returns the vCPUs of a known instance type.
+	InstanceTypeVCPUs(name string) (int, bool)
 	// DefaultRuntimeVersion is the version of a runtime asked without one.
 	DefaultRuntimeVersion(name string) string
 	// InstanceTypeExists reports whether the cloud has an instance type.

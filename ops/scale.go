@@ -14,28 +14,31 @@ import (
 
 // target loads the caller's cluster being scaled and what validation
 // needs of it: its profile, network, worker count, quota and password.
-func (s *Service) target(ctx context.Context, c Caller, id string) (ackscale.Cluster, rules.Target, error) {
+func (s *Service) target(ctx context.Context, c Caller, id string) (ackscale.Cluster, rules.Target, map[string]int, error) {
 	cl, err := s.cluster(ctx, c, id)
 	if err != nil {
-		return cl, rules.Target{}, err
+		return cl, rules.Target{}, nil, err
 	}
 	n, err := s.cfg.Workers.WorkerCount(ctx, cl.ID)
 	if err != nil {
-		return cl, rules.Target{}, fmt.Errorf("count workers: %w", err)
+		return cl, rules.Target{}, nil, fmt.Errorf("count workers: %w", err)
 	}
-	q, err := s.cfg.Cloud.Quotas(ctx, c.AccountID)
+	q, err := s.quotas(ctx, c)
 	if err != nil {
-		return cl, rules.Target{}, fmt.Errorf("read quotas: %w", err)
+		return cl, rules.Target{}, nil, err
 	}
 	t := rules.Target{
 		Profile: cl.Profile, RegionID: cl.Spec.RegionID, VPCID: cl.Spec.VPCID, VSwitchIDs: cl.Spec.VSwitchIDs,
-		Workers: n, MaxWorkers: q[ackscale.QuotaWorkersPerCluster], Defaults: cl.Spec,
+		Workers: n, Defaults: cl.Spec,
+	}
+	if limit, ok := q[ackscale.QuotaWorkersPerCluster]; ok {
+		t.MaxWorkers = &limit
 	}
 	if cl.PasswordHash != "" {
 		hash := []byte(cl.PasswordHash)
 		t.PasswordMatches = func(pw string) bool { return bcrypt.CompareHashAndPassword(hash, []byte(pw)) == nil }
 	}
-	return cl, t, nil
+	return cl, t, q, nil
 }
 
 // requireRunning refuses an operation on a cluster that is busy or
@@ -50,7 +53,7 @@ func requireRunning(cl ackscale.Cluster) error {
 // ScaleOut validates a ScaleOutCluster body against the cluster's profile
 // and accepts the scale-out.
 func (s *Service) ScaleOut(ctx context.Context, c Caller, clusterID string, body []byte) (Accepted, error) {
-	cl, tgt, err := s.target(ctx, c, clusterID)
+	cl, tgt, q, err := s.target(ctx, c, clusterID)
 	if err != nil {
 		return Accepted{}, err
 	}
@@ -61,31 +64,28 @@ func (s *Service) ScaleOut(ctx context.Context, c Caller, clusterID string, body
 	if err != nil {
 		return Accepted{}, err
 	}
-	return s.startScaleOut(ctx, c, cl, so, tgt.Workers)
+	return s.startScaleOut(ctx, c, cl, so, tgt.Workers, q)
 }
 
 // startScaleOut fills the placement inputs a body left out (the cluster's
-// vSwitches), checks the quotas and accepts the task.
-func (s *Service) startScaleOut(ctx context.Context, c Caller, cl ackscale.Cluster, so ackscale.ScaleOut, prior int) (Accepted, error) {
+// vSwitches) and accepts the task with its quota reservation.
+func (s *Service) startScaleOut(ctx context.Context, c Caller, cl ackscale.Cluster, so ackscale.ScaleOut, prior int, q map[string]int) (Accepted, error) {
 	if len(so.VSwitchIDs) == 0 && so.ENSRegionID == "" {
 		so.VSwitchIDs = cl.Spec.VSwitchIDs
 	}
-	region := cl.Spec.RegionID
-	if so.ENSRegionID != "" {
-		region = so.ENSRegionID
-	}
-	if err := s.cfg.Cloud.CheckQuota(ctx, c.AccountID, region, so.InstanceTypes[0], so.Count); err != nil {
-		return Accepted{}, err
+	if so.Runtime != nil && so.Runtime.Name != "" && so.Runtime.Version == "" {
+		so.Runtime.Version = s.cfg.Cloud.DefaultRuntimeVersion(so.Runtime.Name)
 	}
 	t := s.newTask(c, cl.ID, ackscale.TaskScaleOut, so.TimeoutMins)
 	t.Params.ScaleOut, t.Params.PriorWorkers = &so, prior
-	return s.start(ctx, cl, ackscale.TaskStartParams{Task: t, From: ackscale.ClusterRunning, To: ackscale.ClusterScaling})
+	return s.start(ctx, cl, ackscale.TaskStartParams{Task: t, From: ackscale.ClusterRunning, To: ackscale.ClusterScaling,
+		Reserve: s.reservation(q, cl, so)})
 }
 
 // Scale is the legacy PUT /clusters/{id}: an absolute num_of_nodes that
 // scales a dedicated cluster out or in.
 func (s *Service) Scale(ctx context.Context, c Caller, clusterID string, body []byte) (Accepted, error) {
-	cl, tgt, err := s.target(ctx, c, clusterID)
+	cl, tgt, q, err := s.target(ctx, c, clusterID)
 	if err != nil {
 		return Accepted{}, err
 	}
@@ -102,7 +102,7 @@ func (s *Service) Scale(ctx context.Context, c Caller, clusterID string, body []
 		return Accepted{}, err
 	}
 	if ls.Delta > 0 {
-		return s.startScaleOut(ctx, c, cl, ls.Out, tgt.Workers)
+		return s.startScaleOut(ctx, c, cl, ls.Out, tgt.Workers, q)
 	}
 	ws, _, err := s.cfg.Workers.WorkerList(ctx, ackscale.WorkerListParams{ClusterID: cl.ID})
 	if err != nil {
@@ -117,14 +117,20 @@ func (s *Service) Scale(ctx context.Context, c Caller, clusterID string, body []
 }
 
 // pickScaleIn chooses n of a cluster's workers (oldest first) to remove:
-// newest first, but a worker that is the last one left with its label set
-// is taken only after every other.
+// failed workers first (newest first), then the others newest first, but a
+// worker that is the last one left with its label set is taken only after
+// every other.
 func pickScaleIn(ws []ackscale.Worker, n int) ([]ackscale.Worker, error) {
 	ws = slices.Clone(ws)
-	slices.Reverse(ws) // newest first
+	slices.Reverse(ws)                                         // newest first
+	slices.SortStableFunc(ws, func(a, b ackscale.Worker) int { // failed ones first
+		return boolRank(b.State == ackscale.NodeFailed) - boolRank(a.State == ackscale.NodeFailed)
+	})
 	left := map[string]int{}
 	for _, w := range ws {
-		left[labelKey(w)]++
+		if w.State != ackscale.NodeFailed {
+			left[labelKey(w)]++
+		}
 	}
 	var picked, lastOfKind []ackscale.Worker
 	for _, w := range ws {
@@ -132,9 +138,9 @@ func pickScaleIn(ws []ackscale.Worker, n int) ([]ackscale.Worker, error) {
 			break
 		}
 		if w.NodeName == "" {
-			continue
+			continue // planned, not yet created: a task still runs on it
 		}
-		if k := labelKey(w); left[k] > 1 {
+		if k := labelKey(w); w.State == ackscale.NodeFailed || left[k] > 1 {
 			left[k]--
 			picked = append(picked, w)
 		} else {
@@ -151,6 +157,13 @@ func pickScaleIn(ws []ackscale.Worker, n int) ([]ackscale.Worker, error) {
 		return nil, ackscale.Errorf(ackscale.CodeClusterState, "only %d workers can be removed, %d asked", len(picked), n)
 	}
 	return picked, nil
+}
+
+func boolRank(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 func labelKey(w ackscale.Worker) string {
@@ -176,13 +189,9 @@ func (s *Service) RemoveNodes(ctx context.Context, c Caller, clusterID string, b
 	if err != nil {
 		return Accepted{}, err
 	}
-	ws, _, err := s.cfg.Workers.WorkerList(ctx, ackscale.WorkerListParams{ClusterID: cl.ID, NodeNames: rm.Nodes})
+	ws, err := s.namedWorkers(ctx, cl.ID, rm.Nodes)
 	if err != nil {
-		return Accepted{}, fmt.Errorf("list workers: %w", err)
-	}
-	if missing := missingNodes(rm.Nodes, ws); len(missing) > 0 {
-		return Accepted{}, ackscale.FieldErrorf(ackscale.CodeNodeNotFound, "nodes",
-			"nodes: %s not found in cluster %s", strings.Join(missing, ", "), cl.ID)
+		return Accepted{}, err
 	}
 	for _, w := range ws {
 		rm.Workers = append(rm.Workers, w.ClientToken)
@@ -190,18 +199,41 @@ func (s *Service) RemoveNodes(ctx context.Context, c Caller, clusterID string, b
 	return s.startRemoval(ctx, c, cl, ackscale.TaskRemoveNodes, rm, 0)
 }
 
-func missingNodes(names []string, ws []ackscale.Worker) []string {
-	have := map[string]bool{}
-	for _, w := range ws {
-		have[w.NodeName] = true
+// namedWorkers returns the cluster's workers that names name: each is a
+// node name (REGION.IP; a worker whose instance was never created is named
+// by its client token) or an instance id. A name that matches no worker
+// is ErrorNodeNotFound, listing them all.
+func (s *Service) namedWorkers(ctx context.Context, clusterID string, names []string) ([]ackscale.Worker, error) {
+	byName, _, err := s.cfg.Workers.WorkerList(ctx, ackscale.WorkerListParams{ClusterID: clusterID, NodeNames: names})
+	if err != nil {
+		return nil, fmt.Errorf("list workers: %w", err)
 	}
+	byID, _, err := s.cfg.Workers.WorkerList(ctx, ackscale.WorkerListParams{ClusterID: clusterID, InstanceIDs: names})
+	if err != nil {
+		return nil, fmt.Errorf("list workers: %w", err)
+	}
+	found := map[string]ackscale.Worker{}
+	for _, w := range append(byName, byID...) {
+		found[w.NodeName], found[w.InstanceID] = w, w
+	}
+	var ws []ackscale.Worker
 	var missing []string
-	for _, n := range names {
-		if !have[n] {
-			missing = append(missing, fmt.Sprintf("%q", n))
+	seen := map[string]bool{}
+	for _, name := range names {
+		w, ok := found[name]
+		switch {
+		case !ok || name == "":
+			missing = append(missing, fmt.Sprintf("%q", name))
+		case !seen[w.ClientToken]:
+			seen[w.ClientToken] = true
+			ws = append(ws, w)
 		}
 	}
-	return missing
+	if len(missing) > 0 {
+		return nil, ackscale.FieldErrorf(ackscale.CodeNodeNotFound, "nodes",
+			"nodes: %s not found in cluster %s (name a node by its node name or instance id)", strings.Join(missing, ", "), clusterID)
+	}
+	return ws, nil
 }
 
 // removal is the removal of the picked workers.

@@ -459,11 +459,6 @@ func TestRemoveNodesValidatedAfterState(t *testing.T) {
 
 func TestScaleOutWorkersPerClusterQuotaZeroRefuses(t *testing.T) {
 	t.Parallel()
-	t.Skip("BUG: an override workers_per_cluster = 0 is in force (SetQuota: only a negative value removes an override; " +
-		"Quotas reports 0), but target() passes it as rules.Target.MaxWorkers 0, which rules reads as 'unset' " +
-		"(DefaultMaxWorkers, 1000): ScaleOut and the legacy PUT accept up to 1000 workers, while an override of 0 on " +
-		"ecs_instances_per_region or ens_instances refuses every instance. target() should tell 0 from absent " +
-		"(e.g. pass -1 or a has-quota flag), or SetQuota should refuse 0 for workers_per_cluster.")
 	b := setup(t)
 	id := b.running(b.alice, fmt.Sprintf(createStandard, "std"))
 	_, err := b.svc.SetQuota(b.ctx, ackscale.QuotaOverride{Name: ackscale.QuotaWorkersPerCluster, Value: 0})

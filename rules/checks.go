@@ -3,6 +3,7 @@ package rules
 import (
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/ackscale/ackscale"
 )
@@ -109,8 +110,8 @@ func credentialsCheck(src string, optional func(*state) bool) Check {
 }
 
 func (t Target) maxWorkers() int {
-	if t.MaxWorkers > 0 {
-		return t.MaxWorkers
+	if t.MaxWorkers != nil {
+		return *t.MaxWorkers
 	}
 	return DefaultMaxWorkers
 }
@@ -391,4 +392,50 @@ func imageRule(floor int) string {
 
 func nonEmpty(names ...string) []string {
 	return slices.DeleteFunc(names, func(s string) bool { return s == "" })
+}
+
+// runtimeCheck is R25: the runtime is one the cloud offers, and a version
+// sent is one of its versions. names is the table's enumeration of runtime
+// names, which the message lists as far as the cloud offers them.
+func runtimeCheck(names []string, src string) Check {
+	return Check{
+		Name: "runtime", Rule: "runtime.name is a runtime the cloud offers, and runtime.version, when sent, one of its versions",
+		Cloud: true, Fields: []string{"runtime.name", "runtime.version"}, Codes: []string{ackscale.CodeNotInEnum}, Source: src,
+		fn: func(s *state) error {
+			rt := s.v.obj("runtime")
+			if rt == nil {
+				return nil
+			}
+			name, version := rt.str("name"), rt.str("version")
+			versions, ok := s.c.RuntimeVersions(name)
+			if !ok {
+				var offered []string
+				for _, n := range names {
+					if _, ok := s.c.RuntimeVersions(n); ok {
+						offered = append(offered, n)
+					}
+				}
+				return errorf(ackscale.CodeNotInEnum, "runtime.name", "R25", "the cloud does not offer runtime %q; it offers %s", name, someOf(offered))
+			}
+			if version != "" && !slices.Contains(versions, version) {
+				return errorf(ackscale.CodeNotInEnum, "runtime.version", "R25", "%s is not a version of %s the cloud offers; valid versions: %s",
+					show(&Field{}, version), name, someOf(versions))
+			}
+			return nil
+		},
+	}
+}
+
+// maxListed is how many valid values a message lists at most.
+const maxListed = 10
+
+// someOf lists at most maxListed values, and says how many there are.
+func someOf(vals []string) string {
+	if len(vals) == 0 {
+		return "none"
+	}
+	if len(vals) <= maxListed {
+		return strings.Join(vals, ", ")
+	}
+	return fmt.Sprintf("%s, … (%d in all)", strings.Join(vals[:maxListed], ", "), len(vals))
 }

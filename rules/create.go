@@ -45,39 +45,39 @@ var createIgnored = []struct {
 func createTable() Table {
 	src := "api.md §3, R17"
 	fields := []Field{
-		{Name: "name", Type: String, Required: true, Len: &Bounds{1, 63}, Format: FormatClusterName, Source: src},
-		{Name: "region_id", Type: String, Required: true, Source: "api.md §3, ruling 16"},
+		{Name: "name", Type: String, Required: true, Len: &Bounds{Min: 1, Max: 63}, Format: FormatClusterName, Source: src},
+		{Name: "region_id", Type: String, Required: true, Len: own(idLen), Source: "api.md §3, ruling 16"},
 		{Name: "cluster_type", Type: String, Required: true, Enum: []string{ackscale.ClusterTypeDedicated, ackscale.ClusterTypeManaged},
 			Unsupported: []string{"ExternalKubernetes"}, Source: "api.md §3, decisions.md, ruling 15, R17"},
 		{Name: "cluster_spec", Type: String, EmptyIsAbsent: true, Enum: []string{"ack.pro.small", "ack.standard"},
 			DefaultNote: "ack.standard for ManagedKubernetes", Source: src + ", ruling 15"},
 		{Name: "profile", Type: String, EmptyIsAbsent: true, Enum: []string{"Default", "Edge"},
 			Unsupported: []string{"Serverless", "Lingjun"}, Source: "api.md §3, decisions.md, ruling 15"},
-		{Name: "kubernetes_version", Type: String, EmptyIsAbsent: true, DefaultNote: "the cloud's default version", Source: "api.md §3, ruling 16"},
-		{Name: "vpcid", Type: String, EmptyIsAbsent: true, DefaultNote: "the VPC of the vSwitches", Source: src + ", ruling 16"},
-		{Name: "vswitch_ids", Type: Strings, Unique: true, EmptyIsAbsent: true, DefaultNote: "the region's default vSwitches", Source: src + ", ruling 16"},
+		{Name: "kubernetes_version", Type: String, EmptyIsAbsent: true, Len: own(idLen), DefaultNote: "the cloud's default version", Source: "api.md §3, ruling 16"},
+		{Name: "vpcid", Type: String, EmptyIsAbsent: true, Len: own(idLen), DefaultNote: "the VPC of the vSwitches", Source: src + ", ruling 16"},
+		{Name: "vswitch_ids", Type: Strings, Unique: true, EmptyIsAbsent: true, Len: own(idItems), ItemLen: own(idLen), DefaultNote: "the region's default vSwitches", Source: src + ", ruling 16"},
 	}
 	fields = append(fields, aliases(legacyVSwitches, String, "R17")...)
 	fields = append(fields,
-		Field{Name: "container_cidr", Type: String, EmptyIsAbsent: true, Format: FormatCIDR, Default: `"172.20.0.0/16"`, Source: src},
-		Field{Name: "service_cidr", Type: String, EmptyIsAbsent: true, Format: FormatCIDR, Default: `"172.21.0.0/20"`, Source: src},
+		Field{Name: "container_cidr", Type: String, EmptyIsAbsent: true, Len: upTo(cidrLen, "R17"), Format: FormatCIDR, Default: `"172.20.0.0/16"`, Source: src},
+		Field{Name: "service_cidr", Type: String, EmptyIsAbsent: true, Len: upTo(cidrLen, "R17"), Format: FormatCIDR, Default: `"172.21.0.0/20"`, Source: src},
 		runtimeField(createRuntimes, `{"name":"containerd"}`, "api.md §3"),
 		tagsField("api.md §3"),
 		passwordField("api.md §3"),
 		keyPairField("api.md §3"),
 		Field{Name: "deletion_protection", Type: Bool, Default: "false", Source: "api.md §3"},
-		Field{Name: "timeout_mins", Type: Int, Default: "60", Range: &Bounds{1, 1440}, EmptyIsAbsent: true, Source: "api.md §3, rulings 8, 12, R4, R14"},
-		Field{Name: "num_of_nodes", Type: Int, Default: "0", Range: &Bounds{0, 300}, Source: "api.md §3, seed 000, R17"},
+		Field{Name: "timeout_mins", Type: Int, Default: "60", Range: &Bounds{Min: 1, Max: 1440}, EmptyIsAbsent: true, Source: "api.md §3, rulings 8, 12, R4, R14"},
+		Field{Name: "num_of_nodes", Type: Int, Default: "0", Range: &Bounds{Min: 0, Max: 300}, Source: "api.md §3, seed 000, R17"},
 	)
 	fields = append(fields, aliases(legacyCounts, Int, "R17")...)
 	fields = append(fields,
-		Field{Name: "worker_instance_types", Type: Strings, Unique: true, EmptyIsAbsent: true, Len: &Bounds{1, 10}, Source: "api.md §3, ruling 16"},
+		Field{Name: "worker_instance_types", Type: Strings, Unique: true, EmptyIsAbsent: true, Len: &Bounds{Min: 1, Max: 10}, ItemLen: own(idLen), Source: "api.md §3, ruling 16"},
 	)
 	fields = append(fields, aliases(legacyTypes, String, "R17")...)
 	fields = append(fields,
 		Field{Name: "worker_system_disk_category", Type: String, EmptyIsAbsent: true, Enum: systemCats, Default: `"cloud_ssd"`, Source: "api.md §3, R7, ruling 15"},
-		Field{Name: "worker_system_disk_size", Type: Int, EmptyIsAbsent: true, Range: &Bounds{40, 500}, DefaultNote: "120, raised to the image size", Source: "api.md §3, R7"},
-		Field{Name: "image_id", Type: String, EmptyIsAbsent: true, DefaultNote: "the cloud's default image", Source: "api.md §3, ruling 16"},
+		Field{Name: "worker_system_disk_size", Type: Int, EmptyIsAbsent: true, Range: &Bounds{Min: 40, Max: 500}, DefaultNote: "120, raised to the image size", Source: "api.md §3, R7"},
+		Field{Name: "image_id", Type: String, EmptyIsAbsent: true, Len: own(idLen), DefaultNote: "the cloud's default image", Source: "api.md §3, ruling 16"},
 	)
 	for _, ig := range createIgnored {
 		fields = append(fields, Field{Name: ig.name, Type: ig.typ, Ignored: true, Source: "api.md §3, R17"})
@@ -89,12 +89,18 @@ func createTable() Table {
 	}
 }
 
+// cidrLen is the length of the longest IPv4 CIDR block, 255.255.255.255/32 (R17).
+const cidrLen = 18
+
 func aliases(names []string, t Type, src string) []Field {
 	var out []Field
 	for _, n := range names {
 		f := Field{Name: n, Type: t, EmptyIsAbsent: true, Source: src, Note: "legacy alias (aliyungo)"}
-		if t == Int {
-			f.Range = &Bounds{0, 300}
+		switch t {
+		case Int:
+			f.Range = &Bounds{Min: 0, Max: 300}
+		case String:
+			f.Len = own(idLen)
 		}
 		out = append(out, f)
 	}
@@ -129,6 +135,7 @@ func createChecks() []Check {
 		workerTypesCheck("R17"),
 		regionCheck("ruling 16"),
 		versionCheck("ruling 16"),
+		runtimeCheck(createRuntimes, "ruling 16, R25"),
 		createVSwitchCheck("ruling 16, R17"),
 		kindCheck(createKind, "ruling 16, R19", append([]string{"worker_instance_types"}, legacyTypes...)...),
 		imageCheck("image_id", "worker_system_disk_size", 0, false, "rulings 5, 16, R6"),

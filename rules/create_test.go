@@ -93,7 +93,7 @@ func createRows() []row {
 		{name: "Chinese and _ in a name accepted (R17)", set: kv{"name": "集群_1-a"}},
 		{name: "63-character name accepted (R17)", set: kv{"name": repeat("a", 63)}},
 		{name: "edge cluster accepted (decisions.md)", base: minimal, set: kv{"profile": "Edge", "cluster_spec": "ack.pro.small"}},
-		{name: "sandbox cluster with bare-metal workers (decisions.md, ruling 16)", set: kv{"runtime": kv{"name": "Sandboxed-Container.runv", "version": "1.1"},
+		{name: "sandbox cluster with bare-metal workers (decisions.md, ruling 16)", set: kv{"runtime": kv{"name": "Sandboxed-Container.runv", "version": "1.1.0"},
 			"worker_instance_types": []string{"ecs.ebmg5s.24xlarge"}}},
 		{name: "dedicated cluster with a password (ruling 3)", set: kv{"cluster_type": "Kubernetes", "login_password": "Hello1234"}, del: []string{"key_pair"}},
 		{name: "vpcid equal to the vSwitches' VPC (ruling 16)", set: kv{"vpcid": "vpc-std"}},

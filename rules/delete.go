@@ -10,8 +10,8 @@ func deleteTable() Table {
 		Op: OpDeleteNodes, Route: "POST /clusters/{id}/nodes",
 		Title: "DeleteClusterNodes, and RemoveClusterNodes (POST /api/v2/clusters/{id}/nodes/remove)",
 		Fields: []Field{
-			{Name: "nodes", Type: Strings, Required: true, Unique: true, Format: FormatNodeName, Source: src + ", R18",
-				Note: "node names (REGION.IP) of workers of the cluster"},
+			{Name: "nodes", Type: Strings, Required: true, Unique: true, Len: own(nodeItems), ItemLen: upTo(253, "R18"),
+				Format: FormatNodeName, Source: src + ", R18", Note: "workers of the cluster, each by its node name (REGION.IP; t-…-N for one whose instance was never created) or its instance id"},
 			{Name: "release_node", Type: Bool, Default: "false", Source: src},
 			{Name: "drain_node", Type: Bool, Default: "false", Source: src},
 		},

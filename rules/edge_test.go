@@ -78,7 +78,7 @@ func edgeRows() []row {
 		{name: "vswitch_ids with a value unknown to edge (ruling 14)", set: kv{"vswitch_ids": []string{"vsw-std-b"}}, code: ackscale.CodeUnknownField, field: "vswitch_ids"},
 		{name: "worker_instance_charge_type PrePaid unknown to edge (ruling 14, R22)", set: kv{"worker_instance_charge_type": "PrePaid"}, code: ackscale.CodeUnknownField, field: "worker_instance_charge_type"},
 		{name: "count required (seed 001, ruling 9)", del: []string{"count"}, code: ackscale.CodeMissingParameter, field: "count"},
-		{name: "count past the quota (ruling 9)", target: func(t *Target) { t.MaxWorkers = 1 }, code: ackscale.CodeQuotaExceeded, field: "count"},
+		{name: "count past the quota (ruling 9)", target: func(t *Target) { t.MaxWorkers = ptr(1) }, code: ackscale.CodeQuotaExceeded, field: "count"},
 		{name: "password and key pair both (ruling 4)", set: kv{"key_pair": "edge-key"}, code: ackscale.CodeConflict, field: credFields},
 		{name: "neither password nor key pair (ruling 4)", del: []string{"login_password"}, code: ackscale.CodeMissingParameter, field: credFields},
 		{name: "key pair in no region (ruling 4, R11)", del: []string{"login_password"}, set: kv{"key_pair": "nope"}, code: ackscale.CodeKeyPairNotFound, field: "key_pair"},

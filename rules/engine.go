@@ -219,3 +219,13 @@ func show(f *Field, val any) string {
 func fieldErr(code, name string, f *Field, format string, args ...any) error {
 	return ackscale.FieldErrorf(code, name, "%s: %s (%s)", name, fmt.Sprintf(format, args...), f.Source)
 }
+
+// boundErr is an error about a length or item-count bound: it cites the
+// bound's own Source when it has one.
+func boundErr(code, name string, f *Field, b *Bounds, format string, args ...any) error {
+	src := f.Source
+	if b.Source != "" {
+		src = b.Source
+	}
+	return ackscale.FieldErrorf(code, name, "%s: %s (%s)", name, fmt.Sprintf(format, args...), src)
+}

@@ -71,6 +71,18 @@ func (fakeCloud) KubernetesVersionExists(v string) bool {
 
 func (fakeCloud) DefaultKubernetesVersion() string { return "1.34.4" }
 
+// fakeRuntimes are the runtimes of catalog/default.json.
+var fakeRuntimes = map[string][]string{
+	"containerd":               {"1.6.38", "1.6.36", "1.6.28"},
+	"docker":                   {"19.03.15", "19.03.5"},
+	"Sandboxed-Container.runv": {"2.2.3", "2.1.0", "1.1.0"},
+}
+
+func (fakeCloud) RuntimeVersions(name string) ([]string, bool) {
+	v, ok := fakeRuntimes[name]
+	return slices.Clone(v), ok
+}
+
 // Targets of each profile, as the seeds' examples need them.
 func legacyTarget() Target {
 	return Target{
@@ -115,3 +127,6 @@ func (k kindOverride) InstanceTypeKind(name string) (ackscale.InstanceKind, bool
 	}
 	return k.fakeCloud.InstanceTypeKind(name)
 }
+
+// ptr returns a pointer to v.
+func ptr[T any](v T) *T { return &v }

@@ -54,7 +54,17 @@ const NoMax = math.MaxInt
 // Bounds is an inclusive range.
 type Bounds struct {
 	Min, Max int
+	// Source, when set, cites where a length or item-count bound comes from
+	// when the field's Source does not set it: OwnBound for the bounds
+	// ackscale chose itself (R24), or the further ruling that states it.
+	// Errors about the bound cite it alone.
+	Source string
 }
+
+// OwnBound is the Bounds.Source of a bound no document sets: a generous
+// one ackscale chose so that every string and list it keeps is bounded
+// (R24).
+const OwnBound = "ackscale bound, R24"
 
 // Field is one rule-table row: a body field and everything checked about it
 // on its own. Rules between fields are Checks.
@@ -87,8 +97,11 @@ type Field struct {
 	// CodeNotInEnum too, with a message saying so.
 	Unsupported []string
 	// Len bounds the length of a String in characters (CodeInvalidFormat)
-	// or the number of items of an array (CodeOutOfRange).
+	// or the number of items of an array (CodeOutOfRange) (R21).
 	Len *Bounds
+	// ItemLen bounds the length in characters of each item of a Strings
+	// field (CodeInvalidFormat, R21).
+	ItemLen *Bounds
 	// Format checks the content of a String, or of each item of Strings.
 	Format Format
 	// Unique: no item of a Strings field may appear twice.
@@ -222,6 +235,10 @@ func cloneFields(fs []Field) []Field {
 		if f.Len != nil {
 			l := *f.Len
 			f.Len = &l
+		}
+		if f.ItemLen != nil {
+			l := *f.ItemLen
+			f.ItemLen = &l
 		}
 	}
 	return fs

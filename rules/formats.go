@@ -2,11 +2,13 @@ package rules
 
 import (
 	"encoding/base64"
+	"fmt"
 	"net/netip"
 	"regexp"
 	"strconv"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 )
 
 // passwordSpecials are the special characters a login password may use
@@ -111,7 +113,7 @@ var (
 	labelName  = regexp.MustCompile(`^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$`)
 	dnsLabel   = `[a-z0-9]([-a-z0-9]*[a-z0-9])?`
 	dnsSubdom  = regexp.MustCompile(`^` + dnsLabel + `(\.` + dnsLabel + `)*$`)
-	base64Text = base64.StdEncoding
+	base64Text = base64.StdEncoding.Strict() // padding bits zero; still skips \r and \n, which checkBase64 refuses first
 )
 
 func checkLabelKey(s string) string {
@@ -144,9 +146,13 @@ func checkLabelValue(s string) string {
 	return ""
 }
 
+// checkBase64 is R9: the standard alphabet and = padding only, on one line.
 func checkBase64(s string) string {
+	if i := strings.IndexAny(s, "\r\n"); i >= 0 {
+		return fmt.Sprintf("is not standard Base64: it has a line break at character %d; send it on one line", utf8.RuneCountInString(s[:i])+1)
+	}
 	if _, err := base64Text.DecodeString(s); err != nil {
-		return "is not standard Base64"
+		return "is not standard Base64 (the alphabet A–Z, a–z, 0–9, + and /, padded with =)"
 	}
 	return ""
 }

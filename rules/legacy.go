@@ -18,16 +18,16 @@ var sdkScale = []string{
 func legacyTable() Table {
 	src := "seed 000"
 	fields := []Field{
-		{Name: "num_of_nodes", Type: Int, Required: true, Range: &Bounds{0, 300}, Source: src + ", ruling 10",
+		{Name: "num_of_nodes", Type: Int, Required: true, Range: &Bounds{Min: 0, Max: 300}, Source: src + ", ruling 10",
 			Note: "the worker count wanted: more than today scales out, fewer scales in"},
 		rollbackField(src + ", ruling 8"),
-		{Name: "timeout_mins", Type: Int, Default: "60", Range: &Bounds{1, 1440}, EmptyIsAbsent: true,
+		{Name: "timeout_mins", Type: Int, Default: "60", Range: &Bounds{Min: 1, Max: 1440}, EmptyIsAbsent: true,
 			Source: src + ", rulings 8, 12, R4, R14", Note: "aliyungo always sends it"},
-		{Name: "worker_instance_type", Type: String, EmptyIsAbsent: true, DefaultNote: "the cluster's first worker instance type",
+		{Name: "worker_instance_type", Type: String, EmptyIsAbsent: true, Len: own(idLen), DefaultNote: "the cluster's first worker instance type",
 			Source: src + ", R1, ruling 16"},
 		{Name: "worker_system_disk_category", Type: String, EmptyIsAbsent: true, Enum: systemCats,
 			DefaultNote: "the cluster's, else cloud_ssd", Source: src + ", R1, R7, ruling 15"},
-		{Name: "worker_system_disk_size", Type: Int, EmptyIsAbsent: true, Range: &Bounds{40, 500},
+		{Name: "worker_system_disk_size", Type: Int, EmptyIsAbsent: true, Range: &Bounds{Min: 40, Max: 500},
 			DefaultNote: "the cluster's, else 120", Source: src + ", R1, R7"},
 		passwordField(src),
 		keyPairField("R10"),

@@ -70,7 +70,7 @@ func legacyRows() []row {
 		{name: "num_of_nodes -1 rejected (ruling 10)", set: kv{"num_of_nodes": -1}, code: ackscale.CodeOutOfRange, field: "num_of_nodes"},
 		{name: "num_of_nodes required (seed 000)", del: []string{"num_of_nodes"}, code: ackscale.CodeMissingParameter, field: "num_of_nodes"},
 		{name: "num_of_nodes as string (ruling 13)", set: kv{"num_of_nodes": "8"}, code: ackscale.CodeInvalidType, field: "num_of_nodes"},
-		{name: "num_of_nodes past a quota of 5 (ruling 9)", target: func(t *Target) { t.MaxWorkers = 5 }, code: ackscale.CodeQuotaExceeded, field: "num_of_nodes"},
+		{name: "num_of_nodes past a quota of 5 (ruling 9)", target: func(t *Target) { t.MaxWorkers = ptr(5) }, code: ackscale.CodeQuotaExceeded, field: "num_of_nodes"},
 		{name: "wrong password (ruling 3)", set: kv{"login_password": "Hello12345"}, code: ackscale.CodePasswordMismatch, field: "login_password"},
 		{name: "malformed password (ruling 3)", set: kv{"login_password": "hello"}, code: ackscale.CodeInvalidFormat, field: "login_password"},
 		{name: "no credential (ruling 4)", del: []string{"login_password"}, code: ackscale.CodeMissingParameter, field: credFields},

@@ -15,9 +15,9 @@ var codeWhen = []struct{ code, when string }{
 	{ackscale.CodeUnknownField, "a field the operation does not take on this cluster's profile, unless an official SDK model has it and it is sent empty (ruling 14); also inside objects"},
 	{ackscale.CodeInvalidType, "a value of the wrong JSON type, including `2.0` or `1e3` for an integer (rulings 13, R2)"},
 	{ackscale.CodeMissingParameter, "a required field is absent, null, \"\" or [] (R15), or a field another one makes required is absent"},
-	{ackscale.CodeOutOfRange, "a number outside its range or step, an integer beyond 64 bits, or an array with too few or too many items (R21)"},
-	{ackscale.CodeNotInEnum, "a value outside an enumeration, compared exactly; the message lists the valid values (ruling 15)"},
-	{ackscale.CodeInvalidFormat, "a string of the wrong shape or length: password (ruling 3), CIDR, name, label, Base64, digits (R21)"},
+	{ackscale.CodeOutOfRange, "a number outside its range or step, an integer beyond 64 bits, or an array with too few or too many items (R21, R24)"},
+	{ackscale.CodeNotInEnum, "a value outside an enumeration, compared exactly, or a runtime or runtime version the cloud does not offer; the message lists the valid values (ruling 15, R25)"},
+	{ackscale.CodeInvalidFormat, "a string (or an item of a list) of the wrong shape or length: password (ruling 3), CIDR, name, label, Base64, digits (R21, R24)"},
 	{ackscale.CodeInvalidParameter, "an item listed twice, or a vSwitch outside the cluster's (or the request's) region or VPC"},
 	{ackscale.CodeConflict, "fields that exclude each other: both login_password and key_pair (ruling 4), and the pairs under each table"},
 	{ackscale.CodePasswordMismatch, "the legacy PUT's credential is not the cluster's (ruling 3, R10)"},
@@ -99,7 +99,7 @@ func writeTable(b *strings.Builder, t *Table) {
 
 func writeField(b *strings.Builder, f *Field, prefix string) {
 	name := prefix + f.Name
-	fmt.Fprintf(b, "| `%s` | %s | %s | %s | %s | %s |\n", name, cell(string(f.Type)), required(f), cell(defaultText(f)), cell(allowed(f)), cell(f.Source))
+	fmt.Fprintf(b, "| `%s` | %s | %s | %s | %s | %s |\n", name, cell(string(f.Type)), required(f), cell(defaultText(f)), cell(allowed(f)), cell(sources(f)))
 	sub := name + "."
 	if f.Type == Objects {
 		sub = name + "[]."
@@ -147,7 +147,10 @@ func allowed(f *Field) string {
 		add("not supported: %s", quoteAll(f.Unsupported, ", "))
 	}
 	if f.Len != nil {
-		add("%s", lengthText(f))
+		add("%s", lengthText(f.Len, lengthUnit(f)))
+	}
+	if f.ItemLen != nil {
+		add("each item %s", lengthText(f.ItemLen, "characters"))
 	}
 	if f.Format != "" {
 		add("format %s", f.Format)
@@ -181,15 +184,39 @@ func rangeText(f *Field) string {
 	return r
 }
 
-func lengthText(f *Field) string {
-	unit := "characters"
+func lengthUnit(f *Field) string {
 	if f.Type == Strings || f.Type == Objects {
-		unit = "items"
+		return "items"
 	}
-	if f.Len.Max == NoMax {
-		return fmt.Sprintf("at least %d %s", f.Len.Min, unit)
+	return "characters"
+}
+
+func lengthText(l *Bounds, unit string) string {
+	switch {
+	case l.Max == NoMax:
+		return fmt.Sprintf("at least %d %s", l.Min, unit)
+	case l.Min == 0:
+		return fmt.Sprintf("at most %d %s", l.Max, unit)
 	}
-	return fmt.Sprintf("%d–%d %s", f.Len.Min, f.Len.Max, unit)
+	return fmt.Sprintf("%d–%d %s", l.Min, l.Max, unit)
+}
+
+// sources is a field's Source and the sources of its bounds that it does
+// not already cite.
+func sources(f *Field) string {
+	src := f.Source
+	for _, b := range []*Bounds{f.Len, f.ItemLen} {
+		if b == nil || b.Source == "" {
+			continue
+		}
+		have := strings.Split(src, ", ")
+		for _, c := range strings.Split(b.Source, ", ") {
+			if !slices.Contains(have, c) {
+				src += ", " + c
+			}
+		}
+	}
+	return src
 }
 
 func writeChecks(b *strings.Builder, checks []Check) {

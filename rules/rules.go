@@ -47,10 +47,13 @@ type Cloud interface {
 	KubernetesVersionExists(v string) bool
 	// DefaultKubernetesVersion returns the version new clusters get.
 	DefaultKubernetesVersion() string
+	// RuntimeVersions returns the versions the cloud offers of a container
+	// runtime; ok is false when it does not offer the runtime.
+	RuntimeVersions(name string) (versions []string, ok bool)
 }
 
 // DefaultMaxWorkers is the workers-per-cluster quota when Target.MaxWorkers
-// is 0 (ruling 9).
+// is nil (ruling 9).
 const DefaultMaxWorkers = 1000
 
 // Target is the cluster being scaled, as the store has it.
@@ -61,8 +64,9 @@ type Target struct {
 	VSwitchIDs []string
 	// Workers is the current worker count.
 	Workers int
-	// MaxWorkers is the workers-per-cluster quota; 0 means DefaultMaxWorkers.
-	MaxWorkers int
+	// MaxWorkers is the workers-per-cluster quota; nil means
+	// DefaultMaxWorkers, 0 that the cluster may have no worker.
+	MaxWorkers *int
 	// PasswordMatches compares a password with the cluster's stored hash;
 	// nil when the cluster has no password.
 	PasswordMatches func(password string) bool

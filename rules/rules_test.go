@@ -3,6 +3,7 @@ package rules
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -132,6 +133,24 @@ func wantSpec(f func(t *testing.T, s ackscale.ClusterSpec)) func(*testing.T, any
 func workers(n int) func(*Target) { return func(t *Target) { t.Workers = n } }
 
 func repeat(s string, n int) string { return strings.Repeat(s, n) }
+
+// distinct returns n different strings starting with prefix.
+func distinct(prefix string, n int) []string {
+	out := make([]string, n)
+	for i := range out {
+		out[i] = fmt.Sprint(prefix, i)
+	}
+	return out
+}
+
+// distinctObjects returns n objects made by item.
+func distinctObjects[T any](n int, item func(int) T) []any {
+	out := make([]any, n)
+	for i := range out {
+		out[i] = item(i)
+	}
+	return out
+}
 
 // list returns n copies of v.
 func list(v any, n int) []any {

@@ -14,7 +14,7 @@ import (
 )
 
 // citation matches one citation of a Source or a test row name.
-var citation = regexp.MustCompile(`seeds? \d{3}(, \d{3})*( example)?|rulings? \d+(, \d+)*|R\d+|api\.md §3|decisions\.md`)
+var citation = regexp.MustCompile(`seeds? \d{3}(, \d{3})*( example)?|rulings? \d+(, \d+)*|R\d+|api\.md §3|decisions\.md|ackscale bound`)
 
 // validationRulings are the rulings of decisions.md about request
 // validation (1 and 2 are about answers).
@@ -34,7 +34,14 @@ func TestSources(t *testing.T) {
 	t.Parallel()
 	for _, tab := range Tables() {
 		for _, f := range flatten(tab.Fields, "") {
-			checkCitations(t, fmt.Sprintf("%s/%s field %s", tab.Profile, tab.Op, f.Name), f.Source)
+			where := fmt.Sprintf("%s/%s field %s", tab.Profile, tab.Op, f.Name)
+			checkCitations(t, where, f.Source)
+			for _, b := range []*Bounds{f.Len, f.ItemLen} {
+				if b != nil && b.Source != "" {
+					checkCitations(t, where+" bound", b.Source)
+					require.NotRegexp(t, `seed|ruling|api\.md|decisions`, b.Source, "%s: a bound's source is what its errors cite: a further ruling users can read", where)
+				}
+			}
 		}
 		for _, c := range tab.Checks {
 			where := fmt.Sprintf("%s/%s check %s", tab.Profile, tab.Op, c.Name)

@@ -1,8 +1,10 @@
 package rules
 
 import (
-	"github.com/ackscale/ackscale/internal/seeds"
+	"fmt"
 	"testing"
+
+	"github.com/ackscale/ackscale/internal/seeds"
 
 	"github.com/stretchr/testify/require"
 
@@ -97,7 +99,7 @@ func standardRows() []row {
 		{name: "count 1e3 rejected (ruling 13, R2)", set: kv{"count": raw("1e3")}, code: ackscale.CodeInvalidType, field: "count"},
 		{name: "count beyond 64 bits is out of range (R2)", set: kv{"count": raw("99999999999999999999")}, code: ackscale.CodeOutOfRange, field: "count"},
 		{name: "count past the quota (ruling 9)", target: workers(998), code: ackscale.CodeQuotaExceeded, field: "count"},
-		{name: "configured quota (ruling 9)", target: func(t *Target) { t.MaxWorkers = 4 }, code: ackscale.CodeQuotaExceeded, field: "count"},
+		{name: "configured quota (ruling 9)", target: func(t *Target) { t.MaxWorkers = ptr(4) }, code: ackscale.CodeQuotaExceeded, field: "count"},
 
 		// Billing (seed 002, ruling 15).
 		{name: "charge type case-sensitive (ruling 15)", set: kv{"worker_instance_charge_type": "prepaid"}, code: ackscale.CodeNotInEnum, field: "worker_instance_charge_type"},
@@ -145,6 +147,16 @@ func standardRows() []row {
 		{name: "runtime name Sandboxed-Container.runv belongs to the sandbox profile (ruling 15)", set: kv{"runtime": kv{"name": "Sandboxed-Container.runv"}}, code: ackscale.CodeNotInEnum, field: "runtime.name"},
 		{name: "runtime as string rejected (ruling 13)", set: kv{"runtime": "docker"}, code: ackscale.CodeInvalidType, field: "runtime"},
 		{name: "runtime without name (api.md §3)", set: kv{"runtime": kv{"version": "1"}}, code: ackscale.CodeMissingParameter, field: "runtime.name"},
+		{name: "runtime version the cloud offers accepted (R25)", set: kv{"runtime": kv{"name": "docker", "version": "19.03.15"}}},
+		{name: "runtime without version accepted (R25)", set: kv{"runtime": kv{"name": "containerd"}}},
+		{name: "runtime version the cloud does not offer (R25)", set: kv{"runtime": kv{"name": "docker", "version": "20.10.0"}}, code: ackscale.CodeNotInEnum, field: "runtime.version"},
+		{name: "runtime version of another runtime (R25)", set: kv{"runtime": kv{"name": "docker", "version": "1.6.38"}}, code: ackscale.CodeNotInEnum, field: "runtime.version"},
+		{name: "runtime version of 129 characters (R24)", set: kv{"runtime": kv{"name": "docker", "version": repeat("9", 129)}}, code: ackscale.CodeInvalidFormat, field: "runtime.version"},
+		{name: "65 rds_instances rejected (R24)", set: kv{"rds_instances": distinct("rm-", 65)}, code: ackscale.CodeOutOfRange, field: "rds_instances"},
+		{name: "an rds instance of 129 characters (R24)", set: kv{"rds_instances": []string{"rm-a", repeat("r", 129)}}, code: ackscale.CodeInvalidFormat, field: "rds_instances[1]"},
+		{name: "21 taints rejected (R24)", set: kv{"taints": distinctObjects(21, func(i int) kv { return kv{"key": fmt.Sprint("k", i), "effect": "NoSchedule"} })},
+			code: ackscale.CodeOutOfRange, field: "taints"},
+		{name: "user_data with a line break (R9)", set: kv{"user_data": "ZWNobyBo\naQ=="}, code: ackscale.CodeInvalidFormat, field: "user_data"},
 		{name: "runtime unknown key (ruling 14)", set: kv{"runtime": kv{"name": "docker", "flavour": "x"}}, code: ackscale.CodeUnknownField, field: "runtime.flavour"},
 		{name: "vSwitch must exist (ruling 16)", set: kv{"vswitch_ids": []string{"vsw-nope"}}, code: ackscale.CodeVSwitchNotFound, field: "vswitch_ids[0]"},
 		{name: "vSwitch in another VPC (ruling 16)", set: kv{"vswitch_ids": []string{"vsw-std-b", "vsw-other-vpc"}}, code: ackscale.CodeInvalidParameter, field: "vswitch_ids[1]"},

@@ -210,13 +210,8 @@ func checkEnum(f *Field, s, name string, val any) error {
 }
 
 func checkString(f *Field, s, name string) error {
-	if l := f.Len; l != nil {
-		if n := utf8.RuneCountInString(s); n < l.Min || n > l.Max {
-			if f.Secret {
-				return fieldErr(ackscale.CodeInvalidFormat, name, f, "must be %d to %d characters long", l.Min, l.Max)
-			}
-			return fieldErr(ackscale.CodeInvalidFormat, name, f, "must be %d to %d characters long, got %d", l.Min, l.Max, n)
-		}
+	if err := checkLength(f, f.Len, s, name); err != nil {
+		return err
 	}
 	if err := checkEnum(f, s, name, s); err != nil {
 		return err
@@ -247,15 +242,38 @@ func checkFormat(f *Field, s, name string) error {
 	return nil
 }
 
+// checkLength applies a bound on the length of a string in characters:
+// the field's Len, or the ItemLen of a list's item (R21).
+func checkLength(f *Field, l *Bounds, s, name string) error {
+	if l == nil {
+		return nil
+	}
+	n := utf8.RuneCountInString(s)
+	if n >= l.Min && n <= l.Max {
+		return nil
+	}
+	want := fmt.Sprintf("must be %d to %d characters long", l.Min, l.Max)
+	if l.Min == 0 {
+		want = fmt.Sprintf("must be at most %d characters long", l.Max)
+	}
+	if f.Secret {
+		return boundErr(ackscale.CodeInvalidFormat, name, f, l, "%s", want)
+	}
+	return boundErr(ackscale.CodeInvalidFormat, name, f, l, "%s, got %d", want, n)
+}
+
 func checkCount(f *Field, n int, name string) error {
 	l := f.Len
 	if l == nil || n >= l.Min && (l.Max == NoMax || n <= l.Max) {
 		return nil
 	}
-	if l.Max == NoMax {
-		return fieldErr(ackscale.CodeOutOfRange, name, f, "must have at least %d items, got %d", l.Min, n)
+	switch {
+	case l.Max == NoMax:
+		return boundErr(ackscale.CodeOutOfRange, name, f, l, "must have at least %d items, got %d", l.Min, n)
+	case l.Min == 0:
+		return boundErr(ackscale.CodeOutOfRange, name, f, l, "must have at most %d items, got %d", l.Max, n)
 	}
-	return fieldErr(ackscale.CodeOutOfRange, name, f, "must have %d to %d items, got %d", l.Min, l.Max, n)
+	return boundErr(ackscale.CodeOutOfRange, name, f, l, "must have %d to %d items, got %d", l.Min, l.Max, n)
 }
 
 func checkStrings(f *Field, items []string, name string) error {
@@ -267,7 +285,7 @@ func checkStrings(f *Field, items []string, name string) error {
 		if s == "" {
 			return fieldErr(ackscale.CodeInvalidFormat, item, f, "must not be empty")
 		}
-		if err := firstErr(checkEnum(f, s, item, s), checkFormat(f, s, item)); err != nil {
+		if err := firstErr(checkLength(f, f.ItemLen, s, item), checkEnum(f, s, item, s), checkFormat(f, s, item)); err != nil {
 			return err
 		}
 		if j := slices.Index(items[:i], s); f.Unique && j >= 0 {

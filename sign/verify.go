@@ -46,7 +46,7 @@ type Verifier struct {
 	// Nonces records the x-acs-signature-nonce of verified requests. When
 	// nil, nonces are not checked.
 	Nonces NonceChecker
-	// Now is the clock; time.Now when nil.
+	// Now is the clock; ackscale.NowUTC when nil.
 	Now func() time.Time
 	// MaxSkew is how far a request's time may be from Now, either way;
 	// DefaultMaxSkew when zero or negative.
@@ -95,6 +95,10 @@ type scheme interface {
 //   - x-acs-signature-nonce already used: CodeNonceUsed. The nonce is
 //     recorded only once the signature is good, so a forger cannot burn
 //     a client's nonces.
+//   - a request without a nonce whose method changes something (any
+//     method but GET, HEAD, OPTIONS and TRACE) and whose signature was
+//     already seen: CodeNonceUsed. The old Go SDK sends no nonce, so its
+//     signature is the only thing that tells a replay from a new request.
 //
 // A failure of Nonces is returned wrapped, as a plain error. No message
 // contains a secret or a signature.
@@ -130,7 +134,7 @@ func (v *Verifier) Verify(ctx context.Context, r *http.Request, body []byte) (ac
 	if err := s.verify(r, l, a, secret, digest); err != nil {
 		return "", err
 	}
-	if err := v.useNonce(ctx, l, a.AccessKeyID, now, sent); err != nil {
+	if err := v.useNonce(ctx, r.Method, l, a, now, sent); err != nil {
 		return "", err
 	}
 	return a.AccessKeyID, nil
@@ -153,7 +157,7 @@ func schemeOf(a Authorization) scheme {
 
 func (v *Verifier) now() time.Time {
 	if v.Now == nil {
-		return time.Now()
+		return ackscale.NowUTC()
 	}
 	return v.Now()
 }
@@ -176,24 +180,54 @@ func (v *Verifier) checkSkew(now, sent time.Time) error {
 	return nil
 }
 
-// useNonce records the request's nonce, if it has one. The nonce is kept
-// until the request could no longer pass checkSkew: MaxSkew after the later
-// of now and the request's own time, which may lie up to MaxSkew ahead.
-func (v *Verifier) useNonce(ctx context.Context, l lowered, accessKeyID string, now, sent time.Time) error {
-	nonce := l.get(headerNonce)
-	if nonce == "" || v.Nonces == nil {
+// signatureKeyPrefix marks the key useNonce records for a request
+// without a nonce: its signature, which no nonce the SDKs send looks like.
+const signatureKeyPrefix = "sig:"
+
+// useNonce records the request's nonce or, when it has none and its method
+// changes something, its signature, so that the same signed request is
+// executed once. Reads without a nonce stay replayable: repeating one
+// changes nothing. The key is kept until the request could no longer pass
+// checkSkew: MaxSkew after the later of now and the request's own time,
+// which may lie up to MaxSkew ahead.
+func (v *Verifier) useNonce(ctx context.Context, method string, l lowered, a Authorization, now, sent time.Time) error {
+	if v.Nonces == nil {
 		return nil
+	}
+	nonce := l.get(headerNonce)
+	key := nonce
+	if nonce == "" {
+		if safeMethod(method) {
+			return nil
+		}
+		key = signatureKeyPrefix + a.Signature
 	}
 	expires := now
 	if sent.After(now) {
 		expires = sent
 	}
-	fresh, err := v.Nonces.UseNonce(ctx, accessKeyID, nonce, expires.Add(v.maxSkew()))
+	fresh, err := v.Nonces.UseNonce(ctx, a.AccessKeyID, key, expires.Add(v.maxSkew()))
 	if err != nil {
 		return fmt.Errorf("use signature nonce: %w", err)
 	}
-	if !fresh {
+	switch {
+	case fresh:
+		return nil
+	case nonce == "":
+		return ackscale.Errorf(ackscale.CodeNonceUsed,
+			"the same signed %s request was already received within the last %s and is not executed twice; "+
+				"to repeat it, sign it again: a later date or an x-acs-signature-nonce gives it a new signature",
+			clip(method), v.maxSkew())
+	default:
 		return ackscale.Errorf(ackscale.CodeNonceUsed, "the signature nonce %q has already been used", clip(nonce))
 	}
-	return nil
+}
+
+// safeMethod reports whether method only reads (RFC 9110 §9.2.1).
+func safeMethod(method string) bool {
+	switch method {
+	case http.MethodGet, http.MethodHead, http.MethodOptions, http.MethodTrace:
+		return true
+	}
+	return false
 }

@@ -82,6 +82,11 @@ func TestSoak(t *testing.T) {
 	s.clients = []*acsclient.Client{s.srv.Client(), s.account(), s.account()}
 	clusters := s.createClusters()
 	s.injectFaults()
+	// A quota close to the load: the scale-outs reach it, and it must hold.
+	require.NoError(t, s.srv.Admin(context.Background(), "PUT", "quotas",
+		ackscale.QuotaOverride{AccountID: "*", Name: ackscale.QuotaECSInstancesPerRegion, Value: soakQuota}, nil))
+	peakCtx, stopPeak := context.WithCancel(context.Background())
+	peaks := testserver.PeakLive(peakCtx, 20*time.Millisecond, s.server)
 
 	start := time.Now()
 	tick := time.NewTicker(50 * time.Millisecond) // 20 operations a second
@@ -103,15 +108,18 @@ func TestSoak(t *testing.T) {
 	wg.Wait()
 	require.NoError(t, s.srv.Admin(context.Background(), "DELETE", "faults", nil, nil))
 	check := s.settle()
+	stopPeak()
+	peak := <-peaks
 
 	codes := make([]string, 0, len(s.st.byCode))
 	for c, n := range s.st.byCode {
 		codes = append(codes, fmt.Sprintf("%s=%d", c, n))
 	}
 	sort.Strings(codes)
-	fmt.Printf("soak %s: requests %d, answers by code: %s; connection errors during the restart %d; 5xx %d; tasks success %d, failed %d, running %d; instances created %d, live %d, released %d, leaked %d, lost %d, duplicated %d\n",
+	fmt.Printf("soak %s: requests %d, answers by code: %s; connection errors during the restart %d; 5xx %d; tasks success %d, failed %d, running %d; instances created %d, live %d, released %d, leaked %d, lost %d, duplicated %d; quota %d, most live at once per account %v, quota drift %d, stale reservations %d\n",
 		d, s.st.requests, strings.Join(codes, " "), s.st.down, s.st.fivexx, check.TasksSucceeded, check.TasksFailed,
-		check.TasksRunning, check.Instances, check.Live, check.Released, check.Leaked, check.Lost, check.Duplicated)
+		check.TasksRunning, check.Instances, check.Live, check.Released, check.Leaked, check.Lost, check.Duplicated,
+		soakQuota, peak, check.QuotaDrift, check.StaleReservations)
 	require.True(t, killed)
 	require.Zero(t, s.st.fivexx, "5xx answers (faults fail tasks, never requests)")
 	require.Zero(t, check.TasksRunning)
@@ -121,6 +129,23 @@ func TestSoak(t *testing.T) {
 	require.Positive(t, check.TasksFailed, "the faults made some tasks fail")
 	require.Positive(t, check.TasksSucceeded)
 	require.NotContains(t, s.srv.Logs(), "panic")
+	require.Positive(t, s.st.byCode[ackscale.CodeQuotaExceeded], "the load reached the quota")
+	require.NotEmpty(t, peak)
+	for scope, n := range peak {
+		require.LessOrEqual(t, n, soakQuota, "%s had %d live instances at once", scope, n)
+	}
+	require.Zero(t, check.QuotaDrift, "quota usage counters agree with the live instances")
+	require.Zero(t, check.StaleReservations, "ended tasks hold no reservation")
+}
+
+// soakQuota is every account's ecs_instances_per_region during the soak.
+const soakQuota = 8
+
+// server returns the server now running (it is restarted once).
+func (s *soak) server() *testserver.Server {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.srv
 }
 
 // account creates another account with the CLI and returns its client.

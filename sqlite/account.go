@@ -109,13 +109,6 @@ func (s *AccountStore) NonceUse(ctx context.Context, p ackscale.NonceUseParams) 
 
 // NoncePrune forgets nonces that expired before t, and says how many.
 func (s *AccountStore) NoncePrune(ctx context.Context, t time.Time) (int, error) {
-	res, err := s.db.db.ExecContext(ctx, `DELETE FROM nonces WHERE expires_at < ?`, ms(t))
-	if err != nil {
-		return 0, fmt.Errorf("prune nonces: %w", err)
-	}
-	n, err := res.RowsAffected()
-	if err != nil {
-		return 0, fmt.Errorf("prune nonces: %w", err)
-	}
-	return int(n), nil
+	n, err := changed(ctx, s.db.db, "prune nonces", `DELETE FROM nonces WHERE expires_at < ?`, ms(t))
+	return int(n), err
 }

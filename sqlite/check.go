@@ -9,7 +9,8 @@ import (
 
 // Check counts instances, workers and tasks and the ways they can
 // disagree: an instance exists in the cloud if and only if a worker
-// records it (or it was detached from its cluster).
+// records it (or it was detached from its cluster); the quota counters
+// count the live instances; only running tasks hold reservations.
 func (db *DB) Check(ctx context.Context) (ackscale.Check, error) {
 	var c ackscale.Check
 	released := string(ackscale.InstanceReleased)
@@ -28,9 +29,13 @@ func (db *DB) Check(ctx context.Context) (ackscale.Check, error) {
 		{&c.Lost, `SELECT count(*) FROM workers w WHERE w.instance_id <> ''
 			AND NOT EXISTS (SELECT 1 FROM cloud_instances i WHERE i.id = w.instance_id AND i.status <> ?)`, []any{released}},
 		{&c.Duplicated, `SELECT count(*) FROM (SELECT client_token FROM cloud_instances GROUP BY client_token HAVING count(*) > 1)`, nil},
+		{&c.FailedWorkers, `SELECT count(*) FROM workers WHERE state = ?`, []any{string(ackscale.NodeFailed)}},
 		{&c.TasksRunning, `SELECT count(*) FROM tasks WHERE state = ?`, []any{string(ackscale.TaskRunning)}},
 		{&c.TasksSucceeded, `SELECT count(*) FROM tasks WHERE state = ?`, []any{string(ackscale.TaskSuccess)}},
 		{&c.TasksFailed, `SELECT count(*) FROM tasks WHERE state = ?`, []any{string(ackscale.TaskFailed)}},
+		{&c.QuotaDrift, quotaDriftQuery, []any{released}},
+		{&c.StaleReservations, `SELECT count(*) FROM quota_reservations r
+			WHERE NOT EXISTS (SELECT 1 FROM tasks t WHERE t.id = r.task_id AND t.state = ?)`, []any{string(ackscale.TaskRunning)}},
 	}
 	// One read transaction, so the counts agree with each other.
 	tx, err := db.db.BeginTx(ctx, nil)
@@ -45,3 +50,15 @@ func (db *DB) Check(ctx context.Context) (ackscale.Check, error) {
 	}
 	return c, nil
 }
+
+// quotaDriftQuery counts the account scopes whose usage counters differ
+// from a count of their live (status <> ?1) instances: counters that
+// disagree, and live instances that no counter counts.
+const quotaDriftQuery = `WITH live AS (
+		SELECT account_id, quota_scope AS scope, count(*) AS instances, sum(vcpus) AS vcpus
+		FROM cloud_instances WHERE status <> ?1 GROUP BY account_id, quota_scope
+	)
+	SELECT (SELECT count(*) FROM quota_usage u LEFT JOIN live l ON l.account_id = u.account_id AND l.scope = u.scope
+			WHERE u.instances <> coalesce(l.instances, 0) OR u.vcpus <> coalesce(l.vcpus, 0))
+		+ (SELECT count(*) FROM live l
+			WHERE NOT EXISTS (SELECT 1 FROM quota_usage u WHERE u.account_id = l.account_id AND u.scope = l.scope))`

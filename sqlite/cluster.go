@@ -40,7 +40,8 @@ func NewClusterStore(db *DB, jobs JobInserter) *ClusterStore {
 const clusterColumns = `id, account_id, spec, profile, state, password_hash, api_server, created_at, updated_at`
 
 // ClusterCreate inserts a cluster (state ClusterInitial; "" means it), its
-// create task and the task's job, in one transaction.
+// create task, the task's job and its quota reservation (p.Reserve, as
+// TaskStart), in one transaction.
 // CodeClusterNameExists when the account has a cluster of that name that
 // is not deleted; a taken cluster id is a conflict.
 func (s *ClusterStore) ClusterCreate(ctx context.Context, p ackscale.ClusterCreateParams) error {
@@ -58,22 +59,22 @@ func (s *ClusterStore) ClusterCreate(ctx context.Context, p ackscale.ClusterCrea
 		return fmt.Errorf("encode spec: %w", err)
 	}
 	return s.db.inTx(ctx, func(tx *sql.Tx) error {
-		var n int
-		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM clusters WHERE account_id = ? AND name = ? AND state <> ?`,
-			c.AccountID, c.Spec.Name, string(ackscale.ClusterDeleted)).Scan(&n); err != nil {
-			return fmt.Errorf("check name: %w", err)
+		n, err := queryCount(ctx, tx, "check name", `SELECT count(*) FROM clusters WHERE account_id = ? AND name = ? AND state <> ?`,
+			c.AccountID, c.Spec.Name, string(ackscale.ClusterDeleted))
+		if err != nil {
+			return err
 		}
 		if n > 0 {
 			return ackscale.FieldErrorf(ackscale.CodeClusterNameExists, "name", "name: a cluster named %q already exists", c.Spec.Name)
 		}
-		_, err := tx.ExecContext(ctx, `INSERT INTO clusters (id, account_id, name, region_id, cluster_type, profile, state, spec, password_hash, api_server, created_at, updated_at)
+		_, err = tx.ExecContext(ctx, `INSERT INTO clusters (id, account_id, name, region_id, cluster_type, profile, state, spec, password_hash, api_server, created_at, updated_at)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			c.ID, c.AccountID, c.Spec.Name, c.Spec.RegionID, c.Spec.ClusterType, string(c.Profile), string(c.State), string(spec),
 			c.PasswordHash, c.APIServer, ms(c.Created), ms(c.Updated))
 		if err != nil {
 			return insertError(err, "cluster "+c.ID)
 		}
-		return s.insertTask(ctx, tx, p.Task)
+		return s.insertTask(ctx, tx, p.Task, p.Reserve)
 	})
 }
 
@@ -87,11 +88,8 @@ func (s *ClusterStore) ClusterGet(ctx context.Context, p ackscale.ClusterGetPara
 	if !p.WithDeleted {
 		f.add("state <> ?", string(ackscale.ClusterDeleted))
 	}
-	c, err := scanCluster(s.db.db.QueryRowContext(ctx, `SELECT `+clusterColumns+` FROM clusters`+f.sql(), f.args...))
-	if errors.Is(err, sql.ErrNoRows) {
-		return c, clusterNotFound(p.ID)
-	}
-	return c, err
+	return queryOne(ctx, s.db.db, scanCluster, func() error { return clusterNotFound(p.ID) },
+		`SELECT `+clusterColumns+` FROM clusters`+f.sql(), f.args...)
 }
 
 func clusterNotFound(id string) error {
@@ -112,44 +110,15 @@ func (s *ClusterStore) ClusterList(ctx context.Context, p ackscale.ClusterListPa
 	if p.WithAPIServer {
 		f.add("api_server <> ''")
 	}
-	var total int
-	if err := s.db.db.QueryRowContext(ctx, `SELECT count(*) FROM clusters`+f.sql(), f.args...).Scan(&total); err != nil {
-		return nil, 0, fmt.Errorf("count clusters: %w", err)
-	}
-	rows, err := s.db.db.QueryContext(ctx, `SELECT `+clusterColumns+` FROM clusters`+f.sql()+` ORDER BY created_at DESC, id LIMIT ? OFFSET ?`,
-		append(f.args, page(p.Offset, p.Limit)...)...)
-	if err != nil {
-		return nil, 0, fmt.Errorf("list clusters: %w", err)
-	}
-	defer rows.Close()
-	var out []ackscale.Cluster
-	for rows.Next() {
-		c, err := scanCluster(rows)
-		if err != nil {
-			return nil, 0, err
-		}
-		out = append(out, c)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, 0, fmt.Errorf("list clusters: %w", err)
-	}
-	return out, total, nil
+	return queryPage(ctx, s.db.db, scanCluster, "clusters", clusterColumns, "clusters", f, "created_at DESC, id", p.Offset, p.Limit)
 }
 
 // ClusterSetAPIServer records the endpoint of the cluster's kube-apiserver
 // ("" forgets it), whatever the cluster's state; CodeClusterNotFound when
 // there is no such cluster.
 func (s *ClusterStore) ClusterSetAPIServer(ctx context.Context, p ackscale.ClusterSetAPIServerParams) error {
-	res, err := s.db.db.ExecContext(ctx, `UPDATE clusters SET api_server = ?, updated_at = ? WHERE id = ?`, p.Endpoint, ms(s.db.now()), p.ID)
-	if err != nil {
-		return fmt.Errorf("set api server: %w", err)
-	}
-	if n, err := res.RowsAffected(); err != nil {
-		return fmt.Errorf("set api server: %w", err)
-	} else if n == 0 {
-		return clusterNotFound(p.ID)
-	}
-	return nil
+	return updateOne(ctx, s.db.db, "set api server", func() error { return clusterNotFound(p.ID) },
+		`UPDATE clusters SET api_server = ?, updated_at = ? WHERE id = ?`, p.Endpoint, ms(s.db.now()), p.ID)
 }
 
 // moveCluster moves a cluster to state to, from any state the table
@@ -159,16 +128,9 @@ func (s *ClusterStore) moveCluster(ctx context.Context, tx *sql.Tx, id string, t
 	f.add("id = ?", id)
 	cond, args := in("state", to.Before())
 	f.add(cond, args...)
-	res, err := tx.ExecContext(ctx, `UPDATE clusters SET state = ?, updated_at = ?`+f.sql(),
+	n, err := changed(ctx, tx, fmt.Sprintf("move cluster %s to %s", id, to), `UPDATE clusters SET state = ?, updated_at = ?`+f.sql(),
 		append([]any{string(to), ms(s.db.now())}, f.args...)...)
-	if err != nil {
-		return false, fmt.Errorf("move cluster %s to %s: %w", id, to, err)
-	}
-	n, err := res.RowsAffected()
-	if err != nil {
-		return false, fmt.Errorf("move cluster %s to %s: %w", id, to, err)
-	}
-	return n == 1, nil
+	return n == 1, err
 }
 
 func scanCluster(r scanner) (ackscale.Cluster, error) {

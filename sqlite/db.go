@@ -99,11 +99,8 @@ func (db *DB) SQL() *sql.DB { return db.db }
 // available again. In SQLite mode one process owns the file, so call it
 // before starting River's client: no job can really be running then.
 func (db *DB) RequeueRunningJobs(ctx context.Context) error {
-	_, err := db.db.ExecContext(ctx, `UPDATE river_job SET state = 'available', scheduled_at = datetime('now', 'subsec') WHERE state = 'running'`)
-	if err != nil {
-		return fmt.Errorf("requeue running jobs: %w", err)
-	}
-	return nil
+	return exec(ctx, db.db, "requeue running jobs",
+		`UPDATE river_job SET state = 'available', scheduled_at = datetime('now', 'subsec') WHERE state = 'running'`)
 }
 
 // Stores are the four stores of one DB.

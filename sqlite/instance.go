@@ -20,14 +20,18 @@ var _ ackscale.CloudStore = (*CloudStore)(nil)
 // NewCloudStore returns the cloud store of db.
 func NewCloudStore(db *DB) *CloudStore { return &CloudStore{db: db} }
 
-const instanceColumns = `id, client_token, account_id, region_id, zone_id, ip_pool, ip, instance_type, image_id, status, ready_at, created_at, released_at`
+const instanceColumns = `id, client_token, account_id, region_id, zone_id, ip_pool, ip, instance_type, kind, vcpus, image_id, status,
+	ready_at, created_at, released_at`
 
 // InstanceCreate inserts an instance (status InstancePending when "")
 // unless one with its client token exists, which it then returns with
 // created false. Otherwise p.CheckFunc (when not nil) sees the stock of the
 // instance's zone × type inside the transaction; its error is returned
 // as it is and nothing is written. An IP already held by a live instance
-// of the same pool, or a taken instance id, is a conflict.
+// of the same account and pool, or a taken instance id, is a conflict.
+// In the same transaction the account's usage of the instance's quota
+// scope grows by it, and the reservation of task p.Reservation, if it has
+// any instance left, shrinks by one.
 //
 // CheckFunc must not call the store: it runs in the store's transaction
 // on its one connection.
@@ -55,14 +59,19 @@ func (s *CloudStore) InstanceCreate(ctx context.Context, p ackscale.InstanceCrea
 				return err
 			}
 		}
-		_, err = tx.ExecContext(ctx, `INSERT INTO cloud_instances (`+instanceColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			in.ID, in.ClientToken, in.AccountID, in.RegionID, in.ZoneID, in.IPPool, in.IP, in.InstanceType, in.ImageID,
-			string(in.Status), ms(in.ReadyAt), ms(in.Created), ms(in.Released))
-		if isUniqueViolation(err) && ipHeld(ctx, tx, in.IPPool, in.IP) {
+		scope := ackscale.QuotaScopeOf(in.Kind, in.RegionID)
+		_, err = tx.ExecContext(ctx, `INSERT INTO cloud_instances (`+instanceColumns+`, quota_scope)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			in.ID, in.ClientToken, in.AccountID, in.RegionID, in.ZoneID, in.IPPool, in.IP, in.InstanceType, string(in.Kind), in.VCPUs,
+			in.ImageID, string(in.Status), ms(in.ReadyAt), ms(in.Created), ms(in.Released), scope)
+		if isUniqueViolation(err) && ipHeld(ctx, tx, in.AccountID, in.IPPool, in.IP) {
 			return ackscale.ConflictErrorf("IP %s of %s is taken", in.IP, in.IPPool)
 		}
 		if err != nil {
 			return insertError(err, "instance "+in.ID)
+		}
+		if err := countInstance(ctx, tx, in, scope, p.Reservation); err != nil {
+			return err
 		}
 		out, created = in, true
 		return nil
@@ -70,11 +79,12 @@ func (s *CloudStore) InstanceCreate(ctx context.Context, p ackscale.InstanceCrea
 	return out, created, err
 }
 
-// ipHeld reports whether a live instance holds the IP of the pool.
-func ipHeld(ctx context.Context, tx *sql.Tx, pool, ip string) bool {
+// ipHeld reports whether a live instance holds the IP of the account's
+// pool.
+func ipHeld(ctx context.Context, tx *sql.Tx, accountID, pool, ip string) bool {
 	var n int
-	err := tx.QueryRowContext(ctx, `SELECT count(*) FROM cloud_instances WHERE ip_pool = ? AND ip = ? AND status <> ?`,
-		pool, ip, string(ackscale.InstanceReleased)).Scan(&n)
+	err := tx.QueryRowContext(ctx, `SELECT count(*) FROM cloud_instances WHERE account_id = ? AND ip_pool = ? AND ip = ? AND status <> ?`,
+		accountID, pool, ip, string(ackscale.InstanceReleased)).Scan(&n)
 	return err == nil && n > 0
 }
 
@@ -107,14 +117,13 @@ func (s *CloudStore) InstanceGet(ctx context.Context, p ackscale.InstanceGetPara
 	f := filter{}
 	f.eq("id", p.ID)
 	f.eq("client_token", p.ClientToken)
-	in, err := scanInstance(s.db.db.QueryRowContext(ctx, `SELECT `+instanceColumns+` FROM cloud_instances`+f.sql(), f.args...))
-	if errors.Is(err, sql.ErrNoRows) {
+	notFound := func() error {
 		if p.ID == "" {
-			return in, ackscale.Errorf(ackscale.CodeInstanceNotFound, "no instance with client token %s", p.ClientToken)
+			return ackscale.Errorf(ackscale.CodeInstanceNotFound, "no instance with client token %s", p.ClientToken)
 		}
-		return in, instanceNotFound(p.ID)
+		return instanceNotFound(p.ID)
 	}
-	return in, err
+	return queryOne(ctx, s.db.db, scanInstance, notFound, `SELECT `+instanceColumns+` FROM cloud_instances`+f.sql(), f.args...)
 }
 
 func instanceNotFound(id string) error {
@@ -122,7 +131,8 @@ func instanceNotFound(id string) error {
 }
 
 // InstanceUpdate changes an instance's status (InstanceReleased frees its
-// IP and records when), boot time or detached mark. CodeInstanceNotFound
+// IP, records when and takes it out of its account's quota usage: once,
+// the first time), boot time or detached mark. CodeInstanceNotFound
 // when there is none; a *TransitionError when its status may not move to
 // p.Status, and then nothing changes.
 func (s *CloudStore) InstanceUpdate(ctx context.Context, p ackscale.InstanceUpdateParams) error {
@@ -154,16 +164,14 @@ func (s *CloudStore) InstanceUpdate(ctx context.Context, p ackscale.InstanceUpda
 		f.add(cond, sargs...)
 	}
 	return s.db.inTx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE cloud_instances SET `+strings.Join(set, ", ")+f.sql(), append(args, f.args...)...)
-		if err != nil {
-			return fmt.Errorf("update instance %s: %w", p.ID, err)
+		if p.Status == ackscale.InstanceReleased { // before the update: while it is still live
+			if err := uncountInstance(ctx, tx, p.ID); err != nil {
+				return err
+			}
 		}
-		if n, err := res.RowsAffected(); err != nil {
-			return fmt.Errorf("update instance %s: %w", p.ID, err)
-		} else if n == 0 {
-			return instanceRows.unchanged(ctx, tx, p.ID, string(p.Status), instanceNotFound(p.ID))
-		}
-		return nil
+		unchanged := func() error { return instanceRows.unchanged(ctx, tx, p.ID, string(p.Status), instanceNotFound(p.ID)) }
+		return updateOne(ctx, tx, "update instance "+p.ID, unchanged,
+			`UPDATE cloud_instances SET `+strings.Join(set, ", ")+f.sql(), append(args, f.args...)...)
 	})
 }
 
@@ -175,83 +183,39 @@ func (s *CloudStore) InstanceList(ctx context.Context, p ackscale.InstanceListPa
 	if p.LiveOnly {
 		f.add("status <> ?", string(ackscale.InstanceReleased))
 	}
-	rows, err := s.db.db.QueryContext(ctx, `SELECT `+instanceColumns+` FROM cloud_instances`+f.sql()+` ORDER BY created_at, id`, f.args...)
-	if err != nil {
-		return nil, fmt.Errorf("list instances: %w", err)
-	}
-	defer rows.Close()
-	var out []ackscale.Instance
-	for rows.Next() {
-		in, err := scanInstance(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, in)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("list instances: %w", err)
-	}
-	return out, nil
+	return queryAll(ctx, s.db.db, "list instances", scanInstance,
+		`SELECT `+instanceColumns+` FROM cloud_instances`+f.sql()+` ORDER BY created_at, id`, f.args...)
 }
 
-// InstanceUsedIPs returns the IPs of a pool held by live instances.
-func (s *CloudStore) InstanceUsedIPs(ctx context.Context, pool string) (map[string]bool, error) {
-	rows, err := s.db.db.QueryContext(ctx, `SELECT ip FROM cloud_instances WHERE ip_pool = ? AND status <> ?`,
-		pool, string(ackscale.InstanceReleased))
+// InstanceUsedIPs returns the IPs of an account's pool held by live
+// instances.
+func (s *CloudStore) InstanceUsedIPs(ctx context.Context, p ackscale.InstanceUsedIPsParams) (map[string]bool, error) {
+	scan := scanFields("used ips", func(ip *string) []any { return []any{ip} })
+	ips, err := queryAll(ctx, s.db.db, "used ips", scan, `SELECT ip FROM cloud_instances WHERE account_id = ? AND ip_pool = ? AND status <> ?`,
+		p.AccountID, p.Pool, string(ackscale.InstanceReleased))
 	if err != nil {
-		return nil, fmt.Errorf("used ips: %w", err)
+		return nil, err
 	}
-	defer rows.Close()
 	used := map[string]bool{}
-	for rows.Next() {
-		var ip string
-		if err := rows.Scan(&ip); err != nil {
-			return nil, fmt.Errorf("used ips: %w", err)
-		}
+	for _, ip := range ips {
 		used[ip] = true
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("used ips: %w", err)
 	}
 	return used, nil
 }
 
-// InstanceUsage counts an account's live instances by region and type.
-func (s *CloudStore) InstanceUsage(ctx context.Context, accountID string) ([]ackscale.InstanceUsage, error) {
-	rows, err := s.db.db.QueryContext(ctx, `SELECT region_id, instance_type, count(*) FROM cloud_instances
-		WHERE account_id = ? AND status <> ? GROUP BY region_id, instance_type ORDER BY region_id, instance_type`,
-		accountID, string(ackscale.InstanceReleased))
-	if err != nil {
-		return nil, fmt.Errorf("instance usage: %w", err)
-	}
-	defer rows.Close()
-	var out []ackscale.InstanceUsage
-	for rows.Next() {
-		var u ackscale.InstanceUsage
-		if err := rows.Scan(&u.RegionID, &u.InstanceType, &u.Count); err != nil {
-			return nil, fmt.Errorf("instance usage: %w", err)
-		}
-		out = append(out, u)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("instance usage: %w", err)
-	}
-	return out, nil
-}
-
 func scanInstance(r scanner) (ackscale.Instance, error) {
 	var in ackscale.Instance
-	var status string
+	var kind, status string
 	var ready, created, released int64
 	err := r.Scan(&in.ID, &in.ClientToken, &in.AccountID, &in.RegionID, &in.ZoneID, &in.IPPool, &in.IP, &in.InstanceType,
-		&in.ImageID, &status, &ready, &created, &released)
+		&kind, &in.VCPUs, &in.ImageID, &status, &ready, &created, &released)
 	if err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
 			return in, err
 		}
 		return in, fmt.Errorf("scan instance: %w", err)
 	}
-	in.Status = ackscale.InstanceStatus(status)
+	in.Kind, in.Status = ackscale.InstanceKind(kind), ackscale.InstanceStatus(status)
 	in.ReadyAt, in.Created, in.Released = fromMS(ready), fromMS(created), fromMS(released)
 	return in, nil
 }

@@ -77,17 +77,40 @@ func newTask(c ackscale.Cluster, typ ackscale.TaskType) ackscale.Task {
 		State: ackscale.TaskRunning, Created: now, Updated: now}
 }
 
-// runningCluster creates a cluster and finishes its create task, which
-// leaves it running.
-func (b *testBundle) runningCluster(t *testing.T, name string) ackscale.Cluster {
+// createCluster creates a cluster of the bundle's account and its create
+// task.
+func (b *testBundle) createCluster(t *testing.T, name string) (ackscale.Cluster, ackscale.Task) {
 	t.Helper()
 	c := newCluster(b.account.ID, name)
 	create := newTask(c, ackscale.TaskCreateCluster)
 	require.NoError(t, b.s.Clusters.ClusterCreate(b.ctx, ackscale.ClusterCreateParams{Cluster: c, Task: create}))
-	create.State = ackscale.TaskSuccess
-	require.NoError(t, b.s.Clusters.TaskFinish(b.ctx, ackscale.TaskFinishParams{Task: create, ClusterState: ackscale.ClusterRunning}))
+	return c, create
+}
+
+// runningCluster creates a cluster and finishes its create task, which
+// leaves it running.
+func (b *testBundle) runningCluster(t *testing.T, name string) ackscale.Cluster {
+	t.Helper()
+	c, create := b.createCluster(t, name)
+	b.succeed(t, create, ackscale.ClusterRunning)
 	c.State = ackscale.ClusterRunning
 	return c
+}
+
+// startTask starts a task of type typ on running cluster c, moving c to
+// state to.
+func (b *testBundle) startTask(t *testing.T, c ackscale.Cluster, typ ackscale.TaskType, to ackscale.ClusterState) ackscale.Task {
+	t.Helper()
+	task := newTask(c, typ)
+	require.NoError(t, b.s.Clusters.TaskStart(b.ctx, ackscale.TaskStartParams{Task: task, From: ackscale.ClusterRunning, To: to}))
+	return task
+}
+
+// succeed finishes a task as succeeded, moving its cluster to state to.
+func (b *testBundle) succeed(t *testing.T, task ackscale.Task, to ackscale.ClusterState) {
+	t.Helper()
+	task.State = ackscale.TaskSuccess
+	require.NoError(t, b.s.Clusters.TaskFinish(b.ctx, ackscale.TaskFinishParams{Task: task, ClusterState: to}))
 }
 
 func (b *testBundle) clusterState(t *testing.T, id string) ackscale.ClusterState {
@@ -95,6 +118,22 @@ func (b *testBundle) clusterState(t *testing.T, id string) ackscale.ClusterState
 	c, err := b.s.Clusters.ClusterGet(b.ctx, ackscale.ClusterGetParams{ID: id, WithDeleted: true})
 	require.NoError(t, err)
 	return c.State
+}
+
+// lister returns a function that lists with list and returns the key of
+// each item, in order, and the total before paging; an error fails t.
+func lister[P, T any](t *testing.T, ctx context.Context, list func(context.Context, P) ([]T, int, error),
+	key func(T) string) func(P) ([]string, int) {
+	return func(p P) ([]string, int) {
+		t.Helper()
+		items, total, err := list(ctx, p)
+		require.NoError(t, err)
+		var keys []string
+		for _, it := range items {
+			keys = append(keys, key(it))
+		}
+		return keys, total
+	}
 }
 
 func count(t *testing.T, db *DB, query string, args ...any) int {
@@ -181,9 +220,7 @@ func TestNonceUse(t *testing.T) {
 func TestClusterCreateInsertsTaskAndJob(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
-	c := newCluster(b.account.ID, "one")
-	task := newTask(c, ackscale.TaskCreateCluster)
-	require.NoError(t, b.s.Clusters.ClusterCreate(b.ctx, ackscale.ClusterCreateParams{Cluster: c, Task: task}))
+	c, task := b.createCluster(t, "one")
 	require.Equal(t, []string{task.ID}, b.jobs.taskIDs())
 
 	got, err := b.s.Clusters.ClusterGet(b.ctx, ackscale.ClusterGetParams{ID: c.ID, AccountID: b.account.ID})
@@ -231,10 +268,8 @@ func TestClusterCreateDeletedNameIsFree(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
 	c := b.runningCluster(t, "one")
-	del := newTask(c, ackscale.TaskDeleteCluster)
-	require.NoError(t, b.s.Clusters.TaskStart(b.ctx, ackscale.TaskStartParams{Task: del, From: ackscale.ClusterRunning, To: ackscale.ClusterDeleting}))
-	del.State = ackscale.TaskSuccess
-	require.NoError(t, b.s.Clusters.TaskFinish(b.ctx, ackscale.TaskFinishParams{Task: del, ClusterState: ackscale.ClusterDeleted}))
+	del := b.startTask(t, c, ackscale.TaskDeleteCluster, ackscale.ClusterDeleting)
+	b.succeed(t, del, ackscale.ClusterDeleted)
 
 	_, err := b.s.Clusters.ClusterGet(b.ctx, ackscale.ClusterGetParams{ID: c.ID, AccountID: b.account.ID})
 	require.Equal(t, ackscale.CodeClusterNotFound, ackscale.ErrorCode(err))
@@ -271,16 +306,7 @@ func TestClusterList(t *testing.T) {
 	require.Equal(t, ackscale.CodeClusterNotFound, ackscale.ErrorCode(
 		b.s.Clusters.ClusterSetAPIServer(b.ctx, ackscale.ClusterSetAPIServerParams{ID: "cnope", Endpoint: "x"})))
 
-	list := func(p ackscale.ClusterListParams) ([]string, int) {
-		t.Helper()
-		cs, total, err := b.s.Clusters.ClusterList(b.ctx, p)
-		require.NoError(t, err)
-		var got []string
-		for _, c := range cs {
-			got = append(got, c.ID)
-		}
-		return got, total
-	}
+	list := lister(t, b.ctx, b.s.Clusters.ClusterList, func(c ackscale.Cluster) string { return c.ID })
 	got, total := list(ackscale.ClusterListParams{AccountID: b.account.ID})
 	require.Equal(t, []string{ids[2], ids[1], ids[0]}, got) // newest first
 	require.Equal(t, 3, total)
@@ -311,8 +337,7 @@ func TestTaskStartMovesStateOnce(t *testing.T) {
 	b := setup(t)
 	c := b.runningCluster(t, "c")
 
-	first := newTask(c, ackscale.TaskScaleOut)
-	require.NoError(t, b.s.Clusters.TaskStart(b.ctx, ackscale.TaskStartParams{Task: first, From: ackscale.ClusterRunning, To: ackscale.ClusterScaling}))
+	first := b.startTask(t, c, ackscale.TaskScaleOut, ackscale.ClusterScaling)
 	second := newTask(c, ackscale.TaskScaleOut)
 	err := b.s.Clusters.TaskStart(b.ctx, ackscale.TaskStartParams{Task: second, From: ackscale.ClusterRunning, To: ackscale.ClusterScaling})
 	require.Equal(t, ackscale.CodeClusterState, ackscale.ErrorCode(err))
@@ -350,8 +375,7 @@ func TestTaskSaveAndCount(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
 	c := b.runningCluster(t, "c")
-	task := newTask(c, ackscale.TaskScaleOut)
-	require.NoError(t, b.s.Clusters.TaskStart(b.ctx, ackscale.TaskStartParams{Task: task, From: ackscale.ClusterRunning, To: ackscale.ClusterScaling}))
+	task := b.startTask(t, c, ackscale.TaskScaleOut, ackscale.ClusterScaling)
 
 	task.CurrentStage = ackscale.StagePlan
 	task.Params.PriorWorkers = 3
@@ -426,9 +450,9 @@ func TestWorkerInsertIsIdempotent(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
 	ws := []ackscale.Worker{
-		{ClientToken: "T-1-0", ClusterID: "c1", AccountID: b.account.ID, TaskID: "T-1", RegionID: "cn-hangzhou", InstanceType: "ecs.c5.xlarge", State: ackscale.NodeInitial, Labels: map[string]string{"a": "b"}},
-		{ClientToken: "T-1-1", ClusterID: "c1", AccountID: b.account.ID, TaskID: "T-1", RegionID: "cn-hangzhou", InstanceType: "ecs.c5.xlarge", State: ackscale.NodeInitial,
+		{ClientToken: "T-1-0", ClusterID: "c1", AccountID: b.account.ID, TaskID: "T-1", RegionID: "cn-hangzhou", InstanceType: "ecs.c5.xlarge", State: ackscale.NodeInitial, Labels: map[string]string{"a": "b"},
 			Taints: []ackscale.Taint{{Key: "k", Value: "v", Effect: "NoSchedule"}}, Runtime: ackscale.Runtime{Name: "containerd", Version: "1.6"}},
+		{ClientToken: "T-1-1", ClusterID: "c1", AccountID: b.account.ID, TaskID: "T-1", RegionID: "cn-hangzhou", InstanceType: "ecs.c5.xlarge", State: ackscale.NodeInitial},
 	}
 	require.NoError(t, b.s.Workers.WorkerInsert(b.ctx, ws))
 	require.NoError(t, b.s.Workers.WorkerInsert(b.ctx, ws))
@@ -437,8 +461,10 @@ func TestWorkerInsertIsIdempotent(t *testing.T) {
 	require.Len(t, got, 2)
 	require.Equal(t, 2, total)
 	require.Equal(t, "b", got[0].Labels["a"])
-	require.Equal(t, ws[1].Taints, got[1].Taints)
-	require.Equal(t, ws[1].Runtime, got[1].Runtime)
+	require.Equal(t, "b", got[1].Labels["a"]) // the task's, from its first worker
+	require.Equal(t, ws[0].Taints, got[1].Taints)
+	require.Equal(t, ws[0].Runtime, got[1].Runtime)
+	require.Equal(t, 1, count(t, b.db, `SELECT count(*) FROM worker_specs WHERE task_id = 'T-1'`))
 	require.False(t, got[0].Created.IsZero()) // stamped when the planner left it zero
 
 	got[1].State = ackscale.NodeStarting
@@ -492,16 +518,7 @@ func TestWorkerListOrderAndPaging(t *testing.T) {
 	require.NoError(t, b.s.Workers.WorkerInsert(b.ctx, []ackscale.Worker{{ClientToken: "other", ClusterID: "c2", TaskID: "T-d",
 		AccountID: b.account.ID, RegionID: "r", InstanceType: "t", State: ackscale.NodeInitial, Created: at}}))
 
-	tokens := func(p ackscale.WorkerListParams) ([]string, int) {
-		t.Helper()
-		ws, total, err := b.s.Workers.WorkerList(b.ctx, p)
-		require.NoError(t, err)
-		var out []string
-		for _, w := range ws {
-			out = append(out, w.ClientToken)
-		}
-		return out, total
-	}
+	tokens := lister(t, b.ctx, b.s.Workers.WorkerList, func(w ackscale.Worker) string { return w.ClientToken })
 	got, total := tokens(ackscale.WorkerListParams{ClusterID: "c1"})
 	require.Equal(t, []string{"T-c-0", "T-a-0", "T-a-1", "z", "a"}, got)
 	require.Equal(t, 5, total)
@@ -547,20 +564,21 @@ func TestInstanceCreateIdempotentByToken(t *testing.T) {
 
 	// The same IP in the same pool is refused while the first holds it (a
 	// conflict the caller retries with another IP)...
-	clash := ackscale.Instance{ID: "i-c", ClientToken: "tok2", IPPool: "vsw-1", IP: "192.168.0.3", Status: ackscale.InstancePending}
+	clash := ackscale.Instance{ID: "i-c", ClientToken: "tok2", AccountID: b.account.ID, IPPool: "vsw-1", IP: "192.168.0.3",
+		Status: ackscale.InstancePending}
 	_, _, err = b.s.Cloud.InstanceCreate(b.ctx, ackscale.InstanceCreateParams{Instance: clash})
 	require.True(t, ackscale.IsConflict(err), "%v", err)
 	require.True(t, ackscale.IsRetryable(err))
 	require.Contains(t, err.Error(), "IP 192.168.0.3 of vsw-1 is taken")
 	// ...and free once it is released.
 	require.NoError(t, b.s.Cloud.InstanceUpdate(b.ctx, ackscale.InstanceUpdateParams{ID: "i-a", Status: ackscale.InstanceReleased}))
-	used, err := b.s.Cloud.InstanceUsedIPs(b.ctx, "vsw-1")
+	used, err := b.s.Cloud.InstanceUsedIPs(b.ctx, ackscale.InstanceUsedIPsParams{AccountID: b.account.ID, Pool: "vsw-1"})
 	require.NoError(t, err)
 	require.Empty(t, used)
 	_, created, err = b.s.Cloud.InstanceCreate(b.ctx, ackscale.InstanceCreateParams{Instance: clash})
 	require.NoError(t, err)
 	require.True(t, created)
-	used, err = b.s.Cloud.InstanceUsedIPs(b.ctx, "vsw-1")
+	used, err = b.s.Cloud.InstanceUsedIPs(b.ctx, ackscale.InstanceUsedIPsParams{AccountID: b.account.ID, Pool: "vsw-1"})
 	require.NoError(t, err)
 	require.Equal(t, map[string]bool{"192.168.0.3": true}, used)
 }
@@ -620,12 +638,9 @@ func TestInstanceUpdateAndList(t *testing.T) {
 	require.Equal(t, []string{"i-1", "i-3"}, ids(ackscale.InstanceListParams{AccountID: "a1", LiveOnly: true}))
 	require.Equal(t, []string{"i-1", "i-3", "i-4"}, ids(ackscale.InstanceListParams{LiveOnly: true}))
 
-	usage, err := b.s.Cloud.InstanceUsage(b.ctx, "a1")
+	usage, err := b.s.Cloud.QuotaUsageGet(b.ctx, ackscale.QuotaUsageParams{AccountID: "a1", Scope: "cn-hangzhou"})
 	require.NoError(t, err)
-	require.Equal(t, []ackscale.InstanceUsage{
-		{RegionID: "cn-hangzhou", InstanceType: "t1", Count: 1},
-		{RegionID: "cn-hangzhou", InstanceType: "t2", Count: 1},
-	}, usage)
+	require.Equal(t, ackscale.QuotaUsage{AccountID: "a1", Scope: "cn-hangzhou", Instances: 2}, usage) // i-1, and i-3 detached
 
 	c, err := b.db.Check(b.ctx)
 	require.NoError(t, err)

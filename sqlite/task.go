@@ -13,9 +13,12 @@ import (
 const taskColumns = `id, account_id, cluster_id, type, state, current_stage, params, error_code, error_message, stages, events, created_at, updated_at`
 
 // TaskStart moves the cluster From → To, marks the Removing workers (by
-// client token) NodeRemoving, inserts the task and its job, in one
-// transaction. From must be able to move to To (else a *TransitionError,
-// before any write). CodeClusterState when the cluster is not in From;
+// client token) NodeRemoving, reserves the quota of p.Reserve (its
+// CheckFunc decides on the account's usage of its scope, read in the
+// transaction; its error is returned as it is), inserts the task and its
+// job, in one transaction. The CheckFunc must not call the store: it runs
+// in the store's transaction on its one connection. From must be able to
+// move to To (else a *TransitionError, before any write). CodeClusterState when the cluster is not in From;
 // CodeClusterNotFound when it is not the task's account's or is deleted;
 // CodeNodeNotFound when a removed worker is not the cluster's, and a
 // *TransitionError when it may not be removed.
@@ -40,7 +43,7 @@ func (s *ClusterStore) TaskStart(ctx context.Context, p ackscale.TaskStartParams
 				return err
 			}
 		}
-		return s.insertTask(ctx, tx, t)
+		return s.insertTask(ctx, tx, t, p.Reserve)
 	})
 }
 
@@ -61,18 +64,17 @@ func stateError(ctx context.Context, tx *sql.Tx, accountID, clusterID string, wa
 // markRemoving moves one worker of the cluster to NodeRemoving.
 func (s *ClusterStore) markRemoving(ctx context.Context, tx *sql.Tx, clusterID, token string) error {
 	cond, args := in("state", ackscale.NodeRemoving.Before())
-	res, err := tx.ExecContext(ctx, `UPDATE workers SET state = ?, updated_at = ? WHERE cluster_id = ? AND client_token = ? AND `+cond,
+	notMarked := func() error { return notRemovable(ctx, tx, clusterID, token) }
+	return updateOne(ctx, tx, "mark worker "+token+" removing", notMarked,
+		`UPDATE workers SET state = ?, updated_at = ? WHERE cluster_id = ? AND client_token = ? AND `+cond,
 		append([]any{string(ackscale.NodeRemoving), ms(s.db.now()), clusterID, token}, args...)...)
-	if err != nil {
-		return fmt.Errorf("mark worker %s removing: %w", token, err)
-	}
-	if n, err := res.RowsAffected(); err != nil {
-		return fmt.Errorf("mark worker %s removing: %w", token, err)
-	} else if n == 1 {
-		return nil
-	}
+}
+
+// notRemovable explains a worker that markRemoving did not move: it is not
+// the cluster's (or there is none), or its state may not move.
+func notRemovable(ctx context.Context, tx *sql.Tx, clusterID, token string) error {
 	var other string
-	err = tx.QueryRowContext(ctx, `SELECT cluster_id FROM workers WHERE client_token = ?`, token).Scan(&other)
+	err := tx.QueryRowContext(ctx, `SELECT cluster_id FROM workers WHERE client_token = ?`, token).Scan(&other)
 	if errors.Is(err, sql.ErrNoRows) || err == nil && other != clusterID {
 		return workerNotFound(token)
 	}
@@ -82,9 +84,10 @@ func (s *ClusterStore) markRemoving(ctx context.Context, tx *sql.Tx, clusterID, 
 	return workerRows.unchanged(ctx, tx, token, string(ackscale.NodeRemoving), workerNotFound(token))
 }
 
-// insertTask inserts a new task (state TaskRunning; "" means it) and its
-// job in tx.
-func (s *ClusterStore) insertTask(ctx context.Context, tx *sql.Tx, t ackscale.Task) error {
+// insertTask inserts a new task (state TaskRunning; "" means it), its job
+// and its quota reservation (when reserve is set, and its CheckFunc
+// accepts it) in tx.
+func (s *ClusterStore) insertTask(ctx context.Context, tx *sql.Tx, t ackscale.Task, reserve *ackscale.Reservation) error {
 	if t.State == "" {
 		t.State = ackscale.TaskRunning
 	}
@@ -93,6 +96,9 @@ func (s *ClusterStore) insertTask(ctx context.Context, tx *sql.Tx, t ackscale.Ta
 	}
 	if s.jobs == nil {
 		return fmt.Errorf("insert task %s: the cluster store has no job inserter", t.ID)
+	}
+	if err := checkReservation(ctx, tx, t.AccountID, reserve); err != nil {
+		return err
 	}
 	now := s.db.now()
 	t.Created, t.Updated = orNow(t.Created, now), orNow(t.Updated, now)
@@ -109,7 +115,7 @@ func (s *ClusterStore) insertTask(ctx context.Context, tx *sql.Tx, t ackscale.Ta
 	if _, err := s.jobs.InsertTx(ctx, tx, ackscale.TaskJob{TaskID: t.ID}, nil); err != nil {
 		return fmt.Errorf("insert job of task %s: %w", t.ID, err)
 	}
-	return nil
+	return insertReservation(ctx, tx, t, reserve)
 }
 
 func encodeTask(t ackscale.Task) (params, stages, events string, err error) {
@@ -135,11 +141,8 @@ func (s *ClusterStore) TaskGet(ctx context.Context, p ackscale.TaskGetParams) (a
 	f := filter{}
 	f.add("id = ?", p.ID)
 	f.eq("account_id", p.AccountID)
-	t, err := scanTask(s.db.db.QueryRowContext(ctx, `SELECT `+taskColumns+` FROM tasks`+f.sql(), f.args...))
-	if errors.Is(err, sql.ErrNoRows) {
-		return t, taskNotFound(p.ID)
-	}
-	return t, err
+	return queryOne(ctx, s.db.db, scanTask, func() error { return taskNotFound(p.ID) },
+		`SELECT `+taskColumns+` FROM tasks`+f.sql(), f.args...)
 }
 
 func taskNotFound(id string) error {
@@ -147,9 +150,10 @@ func taskNotFound(id string) error {
 }
 
 // TaskSave writes a task's progress (state, stage, stages, events, error,
-// params). CodeTaskNotFound when there is no such task; a
-// *TransitionError when its state may not move to t.State (an ended
-// task is never saved again).
+// params); a task saved ended drops its quota reservation, as TaskFinish
+// does. CodeTaskNotFound when there is no such task; a *TransitionError
+// when its state may not move to t.State (an ended task is never saved
+// again).
 func (s *ClusterStore) TaskSave(ctx context.Context, t ackscale.Task) error {
 	return s.db.inTx(ctx, func(tx *sql.Tx) error { return s.saveTask(ctx, tx, t) })
 }
@@ -160,22 +164,20 @@ func (s *ClusterStore) saveTask(ctx context.Context, tx *sql.Tx, t ackscale.Task
 		return err
 	}
 	cond, args := in("state", t.State.Before())
-	res, err := tx.ExecContext(ctx, `UPDATE tasks SET state = ?, current_stage = ?, params = ?, error_code = ?, error_message = ?,
+	unchanged := func() error { return taskRows.unchanged(ctx, tx, t.ID, string(t.State), taskNotFound(t.ID)) }
+	err = updateOne(ctx, tx, "save task "+t.ID, unchanged,
+		`UPDATE tasks SET state = ?, current_stage = ?, params = ?, error_code = ?, error_message = ?,
 		stages = ?, events = ?, updated_at = ? WHERE id = ? AND `+cond,
 		append([]any{string(t.State), string(t.CurrentStage), params, t.ErrorCode, t.ErrorMessage, stages, events, ms(s.db.now()), t.ID}, args...)...)
-	if err != nil {
-		return fmt.Errorf("save task %s: %w", t.ID, err)
+	if err != nil || !t.State.Ended() {
+		return err
 	}
-	if n, err := res.RowsAffected(); err != nil {
-		return fmt.Errorf("save task %s: %w", t.ID, err)
-	} else if n == 0 {
-		return taskRows.unchanged(ctx, tx, t.ID, string(t.State), taskNotFound(t.ID))
-	}
-	return nil
+	return dropReservation(ctx, tx, t.ID) // an ended task creates nothing more
 }
 
-// TaskFinish saves an ended task and moves its cluster to p.ClusterState
-// ("" leaves it), in one transaction. A task that has not ended is
+// TaskFinish saves an ended task, moves its cluster to p.ClusterState
+// ("" leaves it) and drops what is left of the task's quota reservation,
+// in one transaction. A task that has not ended is
 // refused; the task's and the cluster's changes follow their transition
 // tables (*TransitionError), and either both are written or neither.
 func (s *ClusterStore) TaskFinish(ctx context.Context, p ackscale.TaskFinishParams) error {
@@ -202,11 +204,7 @@ func (s *ClusterStore) TaskFinish(ctx context.Context, p ackscale.TaskFinishPara
 func (s *ClusterStore) TaskCount(ctx context.Context, p ackscale.TaskCountParams) (int, error) {
 	f := filter{}
 	f.eq("state", string(p.State))
-	var n int
-	if err := s.db.db.QueryRowContext(ctx, `SELECT count(*) FROM tasks`+f.sql(), f.args...).Scan(&n); err != nil {
-		return 0, fmt.Errorf("count tasks: %w", err)
-	}
-	return n, nil
+	return queryCount(ctx, s.db.db, "count tasks", `SELECT count(*) FROM tasks`+f.sql(), f.args...)
 }
 
 func scanTask(r scanner) (ackscale.Task, error) {

@@ -28,9 +28,7 @@ func TestClusterTransitions(t *testing.T) {
 	for _, from := range ackscale.ClusterStates() {
 		for _, to := range ackscale.ClusterStates() {
 			t.Run(fmt.Sprintf("finish %s to %s", from, to), func(t *testing.T) {
-				c := newCluster(b.account.ID, fmt.Sprintf("f-%s-%s", from, to))
-				task := newTask(c, ackscale.TaskCreateCluster)
-				require.NoError(t, b.s.Clusters.ClusterCreate(b.ctx, ackscale.ClusterCreateParams{Cluster: c, Task: task}))
+				c, task := b.createCluster(t, fmt.Sprintf("f-%s-%s", from, to))
 				setState(c.ID, from)
 				task.State = ackscale.TaskSuccess
 				err := b.s.Clusters.TaskFinish(b.ctx, ackscale.TaskFinishParams{Task: task, ClusterState: to})
@@ -47,8 +45,7 @@ func TestClusterTransitions(t *testing.T) {
 				require.Equal(t, ackscale.TaskRunning, got.State) // the task's save rolled back
 			})
 			t.Run(fmt.Sprintf("start %s to %s", from, to), func(t *testing.T) {
-				c := newCluster(b.account.ID, fmt.Sprintf("s-%s-%s", from, to))
-				require.NoError(t, b.s.Clusters.ClusterCreate(b.ctx, ackscale.ClusterCreateParams{Cluster: c, Task: newTask(c, ackscale.TaskCreateCluster)}))
+				c, _ := b.createCluster(t, fmt.Sprintf("s-%s-%s", from, to))
 				setState(c.ID, from)
 				jobs := len(b.jobs.taskIDs())
 				task := newTask(c, ackscale.TaskScaleOut)
@@ -109,8 +106,7 @@ func TestTaskStartWrongState(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			b := setup(t)
-			c := newCluster(b.account.ID, "c")
-			require.NoError(t, b.s.Clusters.ClusterCreate(b.ctx, ackscale.ClusterCreateParams{Cluster: c, Task: newTask(c, ackscale.TaskCreateCluster)}))
+			c, _ := b.createCluster(t, "c")
 			_, err := b.db.SQL().Exec(`UPDATE clusters SET state = ?`, string(tt.state))
 			require.NoError(t, err)
 			task := newTask(c, ackscale.TaskScaleOut)
@@ -128,8 +124,7 @@ func TestTaskStartWrongState(t *testing.T) {
 func TestTaskTransitions(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
-	c := newCluster(b.account.ID, "c")
-	require.NoError(t, b.s.Clusters.ClusterCreate(b.ctx, ackscale.ClusterCreateParams{Cluster: c, Task: newTask(c, ackscale.TaskCreateCluster)}))
+	c, _ := b.createCluster(t, "c")
 	states := []ackscale.TaskState{ackscale.TaskRunning, ackscale.TaskSuccess, ackscale.TaskFailed, "bogus"}
 	for _, from := range states[:3] {
 		for _, to := range states {
@@ -296,9 +291,7 @@ func TestInstanceCreateCheckFunc(t *testing.T) {
 func TestUniqueKeyConflicts(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
-	c := newCluster(b.account.ID, "c")
-	task := newTask(c, ackscale.TaskCreateCluster)
-	require.NoError(t, b.s.Clusters.ClusterCreate(b.ctx, ackscale.ClusterCreateParams{Cluster: c, Task: task}))
+	c, task := b.createCluster(t, "c")
 	in := ackscale.Instance{ID: "i-1", ClientToken: "tok", AccountID: "a", IPPool: "p", IP: "10.0.0.1"}
 	_, _, err := b.s.Cloud.InstanceCreate(b.ctx, ackscale.InstanceCreateParams{Instance: in})
 	require.NoError(t, err)
@@ -321,7 +314,7 @@ func TestUniqueKeyConflicts(t *testing.T) {
 			Account: ackscale.Account{ID: "5000000000000009", AccessKeyID: "LTAIKEY"}}), true},
 		{"cluster id", b.s.Clusters.ClusterCreate(b.ctx, ackscale.ClusterCreateParams{Cluster: sameID, Task: newTask(sameID, ackscale.TaskCreateCluster)}), true},
 		{"task id", b.s.Clusters.ClusterCreate(b.ctx, ackscale.ClusterCreateParams{Cluster: otherCluster, Task: sameTask}), true},
-		{"instance ip", create(b, ackscale.Instance{ID: "i-2", ClientToken: "tok2", IPPool: "p", IP: "10.0.0.1"}), true},
+		{"instance ip", create(b, ackscale.Instance{ID: "i-2", ClientToken: "tok2", AccountID: "a", IPPool: "p", IP: "10.0.0.1"}), true},
 		{"instance id", create(b, ackscale.Instance{ID: "i-1", ClientToken: "tok3", IPPool: "p", IP: "10.0.0.3"}), true},
 		{"fault id", b.s.Cloud.FaultAdd(b.ctx, ackscale.Fault{ID: "f", Operation: ackscale.FaultCreate}), true},
 		{"cluster of no account", b.s.Clusters.ClusterCreate(b.ctx, ackscale.ClusterCreateParams{Cluster: unknownAccount,

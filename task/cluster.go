@@ -49,7 +49,7 @@ func (r *run) removeNodes(ctx context.Context) error {
 }
 
 func (r *run) removeWorker(ctx context.Context, w ackscale.Worker, drain, release bool) error {
-	if r.cfg.Kube != nil && w.NodeName != "" {
+	if r.cfg.Kube != nil && w.InstanceID != "" { // a worker never created never had a Node
 		if err := r.cfg.Kube.RemoveNode(ctx, r.c.ID, w.NodeName, drain); err != nil {
 			return fmt.Errorf("remove node %s: %w", w.NodeName, err)
 		}

@@ -135,7 +135,7 @@ func (r *run) createInstance(ctx context.Context, w *ackscale.Worker) error {
 	}
 	in, err := r.runInstance(ctx, w)
 	if ackscale.IsCloudRefusal(err) {
-		w.State, w.ErrorMessage = ackscale.NodeFailed, ackscale.ErrorCode(err)+": "+ackscale.ErrorMessage(err)
+		markFailed(w, ackscale.ErrorCode(err)+": "+ackscale.ErrorMessage(err))
 		if serr := r.cfg.Store.WorkerUpdate(ctx, *w); serr != nil {
 			return serr
 		}
@@ -157,7 +157,7 @@ func (r *run) createInstance(ctx context.Context, w *ackscale.Worker) error {
 func (r *run) runInstance(ctx context.Context, w *ackscale.Worker) (ackscale.Instance, error) {
 	so := r.t.Params.ScaleOut
 	req := ackscale.InstanceRequest{ClientToken: w.ClientToken, AccountID: w.AccountID, RegionID: w.RegionID, ZoneID: w.ZoneID,
-		VSwitchID: w.VSwitchID, InstanceTypes: so.InstanceTypes, ImageID: w.ImageID}
+		VSwitchID: w.VSwitchID, InstanceTypes: so.InstanceTypes, ImageID: w.ImageID, Reservation: r.t.ID}
 	in, err := r.cfg.Cloud.RunInstance(ctx, req)
 	if !ackscale.IsNoStock(err) || w.VSwitchID == "" {
 		return in, err
@@ -294,7 +294,7 @@ func (r *run) failScaleOut(ctx context.Context, ws []ackscale.Worker, code, msg 
 
 func (r *run) rollback(ctx context.Context, ws []ackscale.Worker) error {
 	for _, w := range ws {
-		if r.cfg.Kube != nil && w.NodeName != "" && w.State != ackscale.NodeInitial {
+		if r.cfg.Kube != nil && w.InstanceID != "" {
 			if err := r.cfg.Kube.RemoveNode(ctx, r.c.ID, w.NodeName, false); err != nil {
 				return fmt.Errorf("rollback: %w", err)
 			}
@@ -315,13 +315,24 @@ func (r *run) keepFailed(ctx context.Context, ws []ackscale.Worker, msg string) 
 		if w.State == ackscale.NodeRunning {
 			continue
 		}
-		w.State = ackscale.NodeFailed
-		if w.ErrorMessage == "" { // as a worker the cloud refused reads: "code: message"
-			w.ErrorMessage = r.t.ErrorCode + ": " + msg
-		}
+		markFailed(&w, r.t.ErrorCode+": "+msg) // as a worker the cloud refused reads: "code: message"
 		if err := r.cfg.Store.WorkerUpdate(ctx, w); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// markFailed makes w a failed worker with its error (the first one kept).
+// A worker whose instance was never created has no IP to be named by, so
+// it is named by its client token in lower case (a node name is a DNS
+// subdomain): it is listed, and can be removed, by that name.
+func markFailed(w *ackscale.Worker, msg string) {
+	w.State = ackscale.NodeFailed
+	if w.ErrorMessage == "" {
+		w.ErrorMessage = msg
+	}
+	if w.NodeName == "" {
+		w.NodeName = strings.ToLower(w.ClientToken)
+	}
 }

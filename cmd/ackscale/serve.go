@@ -92,6 +92,8 @@ func serve(ctx context.Context, cfg serveConfig) error {
 	if err := ensureDefaultAccount(ctx, a.stores.Accounts, cfg.DataDir); err != nil {
 		return err
 	}
+	stopPruner := a.startPruner(ctx, pruneInterval)
+	defer stopPruner() // before a.close: it uses the database
 	h, err := a.handler(cfg)
 	if err != nil {
 		return err

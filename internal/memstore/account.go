@@ -62,12 +62,7 @@ func (s *Store) AccountGetByKey(_ context.Context, accessKeyID string) (ackscale
 
 // accountByKey finds the account of a key. The caller holds the lock.
 func (s *Store) accountByKey(accessKeyID string) (account, bool) {
-	for _, a := range s.accounts {
-		if a.AccessKeyID == accessKeyID {
-			return a, true
-		}
-	}
-	return account{}, false
+	return s.accounts.find(func(a account) bool { return a.AccessKeyID == accessKeyID })
 }
 
 // NonceUse records a nonce of an access key until it expires; fresh is

@@ -8,13 +8,15 @@ import (
 
 // Check counts instances, workers and tasks and the ways they can
 // disagree: an instance exists in the cloud if and only if a worker
-// records it (or it was detached from its cluster).
+// records it (or it was detached from its cluster); the quota counters
+// count the live instances; only running tasks hold reservations.
 func (s *Store) Check(_ context.Context) (ackscale.Check, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var c ackscale.Check
 	s.checkInstances(&c)
 	s.checkWorkers(&c)
+	s.checkQuotas(&c)
 	for _, t := range s.tasks {
 		switch t.State {
 		case ackscale.TaskRunning:
@@ -59,13 +61,47 @@ func (s *Store) checkInstances(c *ackscale.Check) {
 	}
 }
 
-// checkWorkers counts workers, and those whose recorded instance is not
-// live. The caller holds the lock.
+// checkWorkers counts workers, the failed ones, and those whose recorded
+// instance is not live. The caller holds the lock.
 func (s *Store) checkWorkers(c *ackscale.Check) {
 	for _, w := range s.workers {
 		c.Workers++
+		if w.State == ackscale.NodeFailed {
+			c.FailedWorkers++
+		}
 		if in, ok := s.instances[w.InstanceID]; w.InstanceID != "" && (!ok || !in.live()) {
 			c.Lost++
+		}
+	}
+}
+
+// checkQuotas counts the account scopes whose usage counters differ from
+// a count of their live instances, and the reservations of tasks that are
+// not running. The caller holds the lock.
+func (s *Store) checkQuotas(c *ackscale.Check) {
+	live := map[scopeKey]counts{}
+	for _, in := range s.instances {
+		if in.live() {
+			k := scopeKey{in.AccountID, in.scope}
+			n := live[k]
+			n.instances++
+			n.vcpus += in.VCPUs
+			live[k] = n
+		}
+	}
+	for k, n := range s.usage {
+		if live[k] != n {
+			c.QuotaDrift++
+		}
+	}
+	for k := range live {
+		if _, ok := s.usage[k]; !ok {
+			c.QuotaDrift++
+		}
+	}
+	for taskID := range s.reservations {
+		if s.tasks[taskID].State != ackscale.TaskRunning {
+			c.StaleReservations++
 		}
 	}
 }

@@ -3,58 +3,48 @@ package memstore
 import (
 	"cmp"
 	"context"
-	"slices"
 
 	"github.com/ackscale/ackscale"
 )
 
 // ClusterCreate inserts a cluster (state ClusterInitial; "" means it), its
-// create task and the task's job. CodeClusterNameExists when the account
+// create task, the task's job and its quota reservation (p.Reserve, as
+// TaskStart). CodeClusterNameExists when the account
 // has a cluster of that name that is not deleted; a taken cluster or task
 // id is a conflict; a cluster or task not born in its first state is a
 // *TransitionError.
 func (s *Store) ClusterCreate(_ context.Context, p ackscale.ClusterCreateParams) error {
-	if err := s.clusterCreate(p); err != nil {
-		return err
-	}
-	s.enqueued(p.Task.ID)
-	return nil
-}
-
-func (s *Store) clusterCreate(p ackscale.ClusterCreateParams) error {
 	c := p.Cluster
 	c.State = cmp.Or(c.State, ackscale.ClusterInitial)
 	if c.State != ackscale.ClusterInitial {
 		return &ackscale.TransitionError{What: "cluster", ID: c.ID, To: string(c.State)}
 	}
 	s.mu.Lock()
-	defer s.mu.Unlock()
+	defer s.unlock()
 	if s.nameTaken(c.AccountID, c.Spec.Name) {
 		return ackscale.FieldErrorf(ackscale.CodeClusterNameExists, "name", "name: a cluster named %q already exists", c.Spec.Name)
 	}
 	if _, ok := s.clusters[c.ID]; ok {
 		return ackscale.ConflictErrorf("cluster %s is taken", c.ID)
 	}
-	t, err := s.newTask(p.Task)
+	t, err := s.newTask(p.Task, p.Reserve)
 	if err != nil {
 		return err
 	}
 	c.Created = s.orNow(c.Created)
 	c.Updated = s.orNow(c.Updated)
 	s.clusters[c.ID] = cloneCluster(c)
-	s.insertTask(t)
+	s.insertTask(t, p.Reserve)
 	return nil
 }
 
 // nameTaken reports whether an account has a cluster of that name that is
 // not deleted. The caller holds the lock.
 func (s *Store) nameTaken(accountID, name string) bool {
-	for _, c := range s.clusters {
-		if c.AccountID == accountID && c.Spec.Name == name && c.State != ackscale.ClusterDeleted {
-			return true
-		}
-	}
-	return false
+	_, ok := s.clusters.find(func(c ackscale.Cluster) bool {
+		return c.AccountID == accountID && c.Spec.Name == name && c.State != ackscale.ClusterDeleted
+	})
+	return ok
 }
 
 // ClusterGet returns one cluster; CodeClusterNotFound when it does not
@@ -79,20 +69,10 @@ func clusterNotFound(id string) error {
 func (s *Store) ClusterList(_ context.Context, p ackscale.ClusterListParams) ([]ackscale.Cluster, int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	var all []ackscale.Cluster
-	for _, c := range s.clusters {
-		if clusterMatches(c, p) {
-			all = append(all, c)
-		}
-	}
-	slices.SortFunc(all, func(a, b ackscale.Cluster) int {
+	all := s.clusters.sorted(func(c ackscale.Cluster) bool { return clusterMatches(c, p) }, func(a, b ackscale.Cluster) int {
 		return cmp.Or(b.Created.Compare(a.Created), cmp.Compare(a.ID, b.ID))
 	})
-	var out []ackscale.Cluster
-	for _, c := range page(all, p.Offset, p.Limit) {
-		out = append(out, cloneCluster(c))
-	}
-	return out, len(all), nil
+	return convert(page(all, p.Offset, p.Limit), cloneCluster), len(all), nil
 }
 
 // clusterMatches reports whether a listing with p shows c.
@@ -112,11 +92,8 @@ func matches(want, v string) bool { return want == "" || want == v }
 func (s *Store) ClusterSetAPIServer(_ context.Context, p ackscale.ClusterSetAPIServerParams) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	c, ok := s.clusters[p.ID]
-	if !ok {
-		return clusterNotFound(p.ID)
-	}
-	c.APIServer, c.Updated = p.Endpoint, s.now()
-	s.clusters[c.ID] = c
-	return nil
+	return s.clusters.update(p.ID, clusterNotFound, func(c *ackscale.Cluster) error {
+		c.APIServer, c.Updated = p.Endpoint, s.now()
+		return nil
+	})
 }

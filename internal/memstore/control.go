@@ -3,7 +3,6 @@ package memstore
 import (
 	"cmp"
 	"context"
-	"slices"
 
 	"github.com/ackscale/ackscale"
 )
@@ -23,12 +22,7 @@ type fault struct {
 func (s *Store) StockSet(_ context.Context, o ackscale.StockOverride) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	k := stockKey{o.ZoneID, o.InstanceType}
-	if o.Capacity < 0 {
-		delete(s.stock, k)
-		return nil
-	}
-	s.stock[k] = o.Capacity
+	s.stock.setOrDelete(stockKey{o.ZoneID, o.InstanceType}, o, o.Capacity < 0)
 	return nil
 }
 
@@ -36,26 +30,16 @@ func (s *Store) StockSet(_ context.Context, o ackscale.StockOverride) error {
 func (s *Store) StockList(_ context.Context) ([]ackscale.StockOverride, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	out := []ackscale.StockOverride{}
-	for k, capacity := range s.stock {
-		out = append(out, ackscale.StockOverride{ZoneID: k.zoneID, InstanceType: k.instanceType, Capacity: capacity})
-	}
-	slices.SortFunc(out, func(a, b ackscale.StockOverride) int {
+	return nonNil(s.stock.sorted(nil, func(a, b ackscale.StockOverride) int {
 		return cmp.Or(cmp.Compare(a.ZoneID, b.ZoneID), cmp.Compare(a.InstanceType, b.InstanceType))
-	})
-	return out, nil
+	})), nil
 }
 
 // QuotaSet overrides a quota; a negative value removes the override.
 func (s *Store) QuotaSet(_ context.Context, q ackscale.QuotaOverride) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	k := quotaKey{q.AccountID, q.Name}
-	if q.Value < 0 {
-		delete(s.quotas, k)
-		return nil
-	}
-	s.quotas[k] = q.Value
+	s.quotas.setOrDelete(quotaKey{q.AccountID, q.Name}, q, q.Value < 0)
 	return nil
 }
 
@@ -63,14 +47,9 @@ func (s *Store) QuotaSet(_ context.Context, q ackscale.QuotaOverride) error {
 func (s *Store) QuotaList(_ context.Context) ([]ackscale.QuotaOverride, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	out := []ackscale.QuotaOverride{}
-	for k, v := range s.quotas {
-		out = append(out, ackscale.QuotaOverride{AccountID: k.accountID, Name: k.name, Value: v})
-	}
-	slices.SortFunc(out, func(a, b ackscale.QuotaOverride) int {
+	return nonNil(s.quotas.sorted(nil, func(a, b ackscale.QuotaOverride) int {
 		return cmp.Or(cmp.Compare(a.AccountID, b.AccountID), cmp.Compare(a.Name, b.Name))
-	})
-	return out, nil
+	})), nil
 }
 
 // FaultAdd records a fault (fired 0 times); a taken fault id is a
@@ -95,16 +74,10 @@ func (s *Store) FaultAdd(_ context.Context, f ackscale.Fault) error {
 func (s *Store) FaultList(_ context.Context) ([]ackscale.Fault, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	out := []ackscale.Fault{}
-	for _, f := range s.faults {
-		if f.remaining != 0 {
-			out = append(out, f.Fault)
-		}
-	}
-	slices.SortFunc(out, func(a, b ackscale.Fault) int {
+	live := s.faults.sorted(func(f fault) bool { return f.remaining != 0 }, func(a, b fault) int {
 		return cmp.Or(a.Created.Compare(b.Created), cmp.Compare(a.ID, b.ID))
 	})
-	return out, nil
+	return nonNil(convert(live, func(f fault) ackscale.Fault { return f.Fault })), nil
 }
 
 // FaultDelete removes one fault, or every fault when id is ""; deleting

@@ -3,15 +3,15 @@ package memstore
 import (
 	"cmp"
 	"context"
-	"slices"
 
 	"github.com/ackscale/ackscale"
 )
 
-// instance is a stored instance and its detached mark.
+// instance is a stored instance, its detached mark and its quota scope.
 type instance struct {
 	ackscale.Instance
-	detached bool // left its cluster without being released
+	detached bool   // left its cluster without being released
+	scope    string // ackscale.QuotaScopeOf it, when it was created
 }
 
 func (in instance) live() bool { return in.Status != ackscale.InstanceReleased }
@@ -20,9 +20,11 @@ func (in instance) live() bool { return in.Status != ackscale.InstanceReleased }
 // unless one with its client token exists, which it then returns with
 // created false. Otherwise p.CheckFunc (when not nil) sees the stock of
 // the instance's zone × type; its error is returned as it is and nothing
-// is written. An IP held by a live instance of the same pool, or a taken
-// instance id, is a conflict. CheckFunc runs under the store's lock and
-// must not call the store.
+// is written. An IP held by a live instance of the same account and pool,
+// or a taken instance id, is a conflict. The account's usage of the
+// instance's quota scope grows by it, and the reservation of task
+// p.Reservation, if it has any instance left, shrinks by one. CheckFunc
+// runs under the store's lock and must not call the store.
 func (s *Store) InstanceCreate(_ context.Context, p ackscale.InstanceCreateParams) (ackscale.Instance, bool, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -40,10 +42,12 @@ func (s *Store) InstanceCreate(_ context.Context, p ackscale.InstanceCreateParam
 	if _, ok := s.instances[in.ID]; ok {
 		return ackscale.Instance{}, false, ackscale.ConflictErrorf("instance %s is taken", in.ID)
 	}
-	if s.ipHeld(in.IPPool, in.IP) {
+	if s.ipHeld(in.AccountID, in.IPPool, in.IP) {
 		return ackscale.Instance{}, false, ackscale.ConflictErrorf("IP %s of %s is taken", in.IP, in.IPPool)
 	}
-	s.instances[in.ID] = instance{Instance: in}
+	stored := instance{Instance: in, scope: ackscale.QuotaScopeOf(in.Kind, in.RegionID)}
+	s.instances[in.ID] = stored
+	s.countInstance(stored, p.Reservation)
 	return in, true, nil
 }
 
@@ -51,35 +55,27 @@ func (s *Store) InstanceCreate(_ context.Context, p ackscale.InstanceCreateParam
 // and its live instances. The caller holds the lock.
 func (s *Store) stockUsage(zoneID, instanceType string) ackscale.StockUsage {
 	u := ackscale.StockUsage{ZoneID: zoneID, InstanceType: instanceType}
-	u.Override, u.HasOverride = s.stock[stockKey{zoneID, instanceType}]
-	for _, in := range s.instances {
-		if in.live() && in.ZoneID == zoneID && in.InstanceType == instanceType {
-			u.Live++
-		}
-	}
+	o, ok := s.stock[stockKey{zoneID, instanceType}]
+	u.Override, u.HasOverride = o.Capacity, ok
+	u.Live = s.instances.count(func(in instance) bool {
+		return in.live() && in.ZoneID == zoneID && in.InstanceType == instanceType
+	})
 	return u
 }
 
-// ipHeld reports whether a live instance of pool holds ip. The caller
-// holds the lock.
-func (s *Store) ipHeld(pool, ip string) bool {
-	for _, in := range s.instances {
-		if in.live() && in.IPPool == pool && in.IP == ip {
-			return true
-		}
-	}
-	return false
+// ipHeld reports whether a live instance of the account's pool holds ip.
+// The caller holds the lock.
+func (s *Store) ipHeld(accountID, pool, ip string) bool {
+	_, ok := s.instances.find(func(in instance) bool {
+		return in.live() && in.AccountID == accountID && in.IPPool == pool && in.IP == ip
+	})
+	return ok
 }
 
 // instanceByToken finds the instance a client token created. The caller
 // holds the lock.
 func (s *Store) instanceByToken(clientToken string) (instance, bool) {
-	for _, in := range s.instances {
-		if in.ClientToken == clientToken {
-			return in, true
-		}
-	}
-	return instance{}, false
+	return s.instances.find(func(in instance) bool { return in.ClientToken == clientToken })
 }
 
 // InstanceGet returns an instance by id or client token (both, when both
@@ -100,29 +96,36 @@ func (s *Store) InstanceGet(_ context.Context, p ackscale.InstanceGetParams) (ac
 }
 
 // InstanceUpdate changes an instance's status (InstanceReleased frees its
-// IP and records when), boot time or detached mark. CodeInstanceNotFound
+// IP, records when and takes it out of its account's quota usage: once,
+// the first time), boot time or detached mark. CodeInstanceNotFound
 // when there is none; a *TransitionError when its status may not move to
 // p.Status, and then nothing changes.
 func (s *Store) InstanceUpdate(_ context.Context, p ackscale.InstanceUpdateParams) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	in, ok := s.instances[p.ID]
-	if !ok {
-		return ackscale.Errorf(ackscale.CodeInstanceNotFound, "instance %s not found", p.ID)
-	}
-	if p.Status != "" && !in.Status.CanMoveTo(p.Status) {
-		return &ackscale.TransitionError{What: "instance", ID: p.ID, From: string(in.Status), To: string(p.Status)}
-	}
-	if p.Status == ackscale.InstanceReleased && in.Released.IsZero() {
-		in.Released = s.now() // the first release's time stays
-	}
-	in.Status = cmp.Or(p.Status, in.Status)
-	if !p.ReadyAt.IsZero() {
-		in.ReadyAt = p.ReadyAt
-	}
-	in.detached = in.detached || p.Detach
-	s.instances[in.ID] = in
-	return nil
+	return s.instances.update(p.ID, instanceNotFound, func(in *instance) error {
+		if p.Status != "" {
+			if err := checkMove("instance", p.ID, in.Status, p.Status); err != nil {
+				return err
+			}
+		}
+		if p.Status == ackscale.InstanceReleased && in.live() {
+			s.addUsage(*in, -1)
+		}
+		if p.Status == ackscale.InstanceReleased && in.Released.IsZero() {
+			in.Released = s.now() // the first release's time stays
+		}
+		in.Status = cmp.Or(p.Status, in.Status)
+		if !p.ReadyAt.IsZero() {
+			in.ReadyAt = p.ReadyAt
+		}
+		in.detached = in.detached || p.Detach
+		return nil
+	})
+}
+
+func instanceNotFound(id string) error {
+	return ackscale.Errorf(ackscale.CodeInstanceNotFound, "instance %s not found", id)
 }
 
 // InstanceList returns instances, oldest first (then by id): an
@@ -131,49 +134,24 @@ func (s *Store) InstanceUpdate(_ context.Context, p ackscale.InstanceUpdateParam
 func (s *Store) InstanceList(_ context.Context, p ackscale.InstanceListParams) ([]ackscale.Instance, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	var out []ackscale.Instance
-	for _, in := range s.instances {
-		if matches(p.AccountID, in.AccountID) && (!p.LiveOnly || in.live()) {
-			out = append(out, in.Instance)
-		}
-	}
-	slices.SortFunc(out, func(a, b ackscale.Instance) int {
+	listed := s.instances.sorted(func(in instance) bool {
+		return matches(p.AccountID, in.AccountID) && (!p.LiveOnly || in.live())
+	}, func(a, b instance) int {
 		return cmp.Or(a.Created.Compare(b.Created), cmp.Compare(a.ID, b.ID))
 	})
-	return out, nil
+	return convert(listed, func(in instance) ackscale.Instance { return in.Instance }), nil
 }
 
-// InstanceUsedIPs returns the IPs of a pool held by live instances.
-func (s *Store) InstanceUsedIPs(_ context.Context, pool string) (map[string]bool, error) {
+// InstanceUsedIPs returns the IPs of an account's pool held by live
+// instances.
+func (s *Store) InstanceUsedIPs(_ context.Context, p ackscale.InstanceUsedIPsParams) (map[string]bool, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	used := map[string]bool{}
 	for _, in := range s.instances {
-		if in.live() && in.IPPool == pool {
+		if in.live() && in.AccountID == p.AccountID && in.IPPool == p.Pool {
 			used[in.IP] = true
 		}
 	}
 	return used, nil
-}
-
-// InstanceUsage counts an account's live instances by region and type,
-// ordered by region and type.
-func (s *Store) InstanceUsage(_ context.Context, accountID string) ([]ackscale.InstanceUsage, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	counts := map[ackscale.InstanceUsage]int{} // keyed with Count 0
-	for _, in := range s.instances {
-		if in.live() && in.AccountID == accountID {
-			counts[ackscale.InstanceUsage{RegionID: in.RegionID, InstanceType: in.InstanceType}]++
-		}
-	}
-	var out []ackscale.InstanceUsage
-	for u, n := range counts {
-		u.Count = n
-		out = append(out, u)
-	}
-	slices.SortFunc(out, func(a, b ackscale.InstanceUsage) int {
-		return cmp.Or(cmp.Compare(a.RegionID, b.RegionID), cmp.Compare(a.InstanceType, b.InstanceType))
-	})
-	return out, nil
 }

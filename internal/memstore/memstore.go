@@ -47,31 +47,39 @@ type Store struct {
 
 	mu        sync.Mutex
 	seq       int // counts insertions: the last tie-break of an ordering
-	accounts  map[string]account
+	accounts  table[string, account]
 	nonces    map[nonceKey]time.Time
-	clusters  map[string]ackscale.Cluster
-	tasks     map[string]ackscale.Task
+	clusters  table[string, ackscale.Cluster]
+	tasks     table[string, ackscale.Task]
 	jobs      []string
-	workers   map[string]worker   // by client token
-	instances map[string]instance // by id
-	stock     map[stockKey]int
-	quotas    map[quotaKey]int
-	faults    map[string]fault
+	enqueued  []string                  // jobs enqueued under the lock, for unlock
+	workers   table[string, worker]     // by client token
+	specs     table[string, workerSpec] // by task id
+	instances table[string, instance]   // by id
+	usage     table[scopeKey, counts]
+	// reservations are the tasks' quota reservations, by task id.
+	reservations table[string, reservation]
+	stock        table[stockKey, ackscale.StockOverride]
+	quotas       table[quotaKey, ackscale.QuotaOverride]
+	faults       table[string, fault]
 }
 
 // New returns an empty store.
 func New(opts ...Option) *Store {
 	s := &Store{
-		now:       ackscale.NowUTC,
-		accounts:  map[string]account{},
-		nonces:    map[nonceKey]time.Time{},
-		clusters:  map[string]ackscale.Cluster{},
-		tasks:     map[string]ackscale.Task{},
-		workers:   map[string]worker{},
-		instances: map[string]instance{},
-		stock:     map[stockKey]int{},
-		quotas:    map[quotaKey]int{},
-		faults:    map[string]fault{},
+		now:          ackscale.NowUTC,
+		accounts:     map[string]account{},
+		nonces:       map[nonceKey]time.Time{},
+		clusters:     map[string]ackscale.Cluster{},
+		tasks:        map[string]ackscale.Task{},
+		workers:      map[string]worker{},
+		specs:        map[string]workerSpec{},
+		instances:    map[string]instance{},
+		usage:        map[scopeKey]counts{},
+		reservations: map[string]reservation{},
+		stock:        map[stockKey]ackscale.StockOverride{},
+		quotas:       map[quotaKey]ackscale.QuotaOverride{},
+		faults:       map[string]fault{},
 	}
 	for _, opt := range opts {
 		opt(s)
@@ -86,9 +94,17 @@ func (s *Store) Jobs() []string {
 	return slices.Clone(s.jobs)
 }
 
-// enqueued tells the OnEnqueue function about a job, outside the lock.
-func (s *Store) enqueued(taskID string) {
-	if s.onEnqueue != nil {
+// unlock releases the lock, and then tells the OnEnqueue function about
+// the jobs enqueued while it was held (so the function may call the
+// store). Methods that enqueue jobs release the lock with it.
+func (s *Store) unlock() {
+	enqueued := s.enqueued
+	s.enqueued = nil
+	s.mu.Unlock()
+	if s.onEnqueue == nil {
+		return
+	}
+	for _, taskID := range enqueued {
 		s.onEnqueue(taskID)
 	}
 }

@@ -9,26 +9,20 @@ import (
 )
 
 // TaskStart moves the cluster From → To, marks the Removing workers (by
-// client token) NodeRemoving, inserts the task and its job, in one
-// transaction. A From that may not move to To is a *TransitionError;
+// client token) NodeRemoving, reserves the quota of p.Reserve (its
+// CheckFunc decides on the account's usage of its scope, under the
+// store's lock, and must not call the store; its error is returned as it
+// is), inserts the task and its job, in one transaction. A From that may not move to To is a *TransitionError;
 // CodeClusterState when the cluster is not in From; CodeClusterNotFound
 // when it is not the task's account's or is deleted; CodeNodeNotFound
 // when a removed worker is not the cluster's, and a *TransitionError when
 // it may not be removed.
 func (s *Store) TaskStart(_ context.Context, p ackscale.TaskStartParams) error {
-	if err := s.taskStart(p); err != nil {
+	if err := checkMove("cluster", p.Task.ClusterID, p.From, p.To); err != nil {
 		return err
 	}
-	s.enqueued(p.Task.ID)
-	return nil
-}
-
-func (s *Store) taskStart(p ackscale.TaskStartParams) error {
-	if !p.From.CanMoveTo(p.To) {
-		return &ackscale.TransitionError{What: "cluster", ID: p.Task.ClusterID, From: string(p.From), To: string(p.To)}
-	}
 	s.mu.Lock()
-	defer s.mu.Unlock()
+	defer s.unlock()
 	c, ok := s.clusters[p.Task.ClusterID]
 	if !ok || c.AccountID != p.Task.AccountID || c.State == ackscale.ClusterDeleted {
 		return clusterNotFound(p.Task.ClusterID)
@@ -40,7 +34,7 @@ func (s *Store) taskStart(p ackscale.TaskStartParams) error {
 	if err != nil {
 		return err
 	}
-	t, err := s.newTask(p.Task)
+	t, err := s.newTask(p.Task, p.Reserve)
 	if err != nil {
 		return err
 	}
@@ -51,7 +45,7 @@ func (s *Store) taskStart(p ackscale.TaskStartParams) error {
 		w.State, w.Updated = ackscale.NodeRemoving, now
 		s.workers[w.ClientToken] = w
 	}
-	s.insertTask(t)
+	s.insertTask(t, p.Reserve)
 	return nil
 }
 
@@ -64,8 +58,8 @@ func (s *Store) removable(clusterID string, clientTokens []string) ([]worker, er
 		if !ok || w.ClusterID != clusterID {
 			return nil, workerNotFound(token)
 		}
-		if !w.State.CanMoveTo(ackscale.NodeRemoving) {
-			return nil, &ackscale.TransitionError{What: "worker", ID: token, From: string(w.State), To: string(ackscale.NodeRemoving)}
+		if err := checkMove("worker", token, w.State, ackscale.NodeRemoving); err != nil {
+			return nil, err
 		}
 		out = append(out, w)
 	}
@@ -73,8 +67,9 @@ func (s *Store) removable(clusterID string, clientTokens []string) ([]worker, er
 }
 
 // newTask checks a task about to be inserted (born running, "" means it;
-// its id not taken) and fills in its times. The caller holds the lock.
-func (s *Store) newTask(t ackscale.Task) (ackscale.Task, error) {
+// its id not taken; its reservation, if any, accepted by its CheckFunc)
+// and fills in its times. The caller holds the lock.
+func (s *Store) newTask(t ackscale.Task, reserve *ackscale.Reservation) (ackscale.Task, error) {
 	t.State = cmp.Or(t.State, ackscale.TaskRunning)
 	if t.State != ackscale.TaskRunning {
 		return t, &ackscale.TransitionError{What: "task", ID: t.ID, To: string(t.State)}
@@ -82,16 +77,22 @@ func (s *Store) newTask(t ackscale.Task) (ackscale.Task, error) {
 	if _, ok := s.tasks[t.ID]; ok {
 		return t, ackscale.ConflictErrorf("task %s is taken", t.ID)
 	}
+	if err := s.checkReservation(t.AccountID, reserve); err != nil {
+		return t, err
+	}
 	t.Created = s.orNow(t.Created)
 	t.Updated = s.orNow(t.Updated)
 	return t, nil
 }
 
-// insertTask stores a task checked by newTask and enqueues its job. The
-// caller holds the lock, and calls enqueued once it is released.
-func (s *Store) insertTask(t ackscale.Task) {
+// insertTask stores a task checked by newTask and its reservation, and
+// enqueues its job. The caller holds the lock and releases it with
+// unlock, which tells the OnEnqueue function.
+func (s *Store) insertTask(t ackscale.Task, reserve *ackscale.Reservation) {
 	s.tasks[t.ID] = cloneTask(t)
+	s.reserve(t, reserve)
 	s.jobs = append(s.jobs, t.ID)
+	s.enqueued = append(s.enqueued, t.ID)
 }
 
 // TaskGet returns one task; CodeTaskNotFound when it does not exist in the
@@ -111,8 +112,9 @@ func taskNotFound(id string) error {
 }
 
 // TaskSave writes a task's progress (state, stage, stages, events, error,
-// params). CodeTaskNotFound when there is no such task; a
-// *TransitionError when its state may not move to t.State.
+// params); a task saved ended drops its quota reservation, as TaskFinish
+// does. CodeTaskNotFound when there is no such task; a *TransitionError
+// when its state may not move to t.State.
 func (s *Store) TaskSave(_ context.Context, t ackscale.Task) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -124,8 +126,9 @@ func (s *Store) TaskSave(_ context.Context, t ackscale.Task) error {
 	return nil
 }
 
-// TaskFinish saves an ended task and moves its cluster to p.ClusterState
-// ("" leaves it), in one transaction: either both are written or neither.
+// TaskFinish saves an ended task, moves its cluster to p.ClusterState
+// ("" leaves it) and drops what is left of the task's quota reservation,
+// in one transaction: either all is written or nothing.
 // A task that has not ended is refused; the task's and the cluster's
 // changes follow their tables (*TransitionError).
 func (s *Store) TaskFinish(_ context.Context, p ackscale.TaskFinishParams) error {
@@ -150,49 +153,42 @@ func (s *Store) TaskFinish(_ context.Context, p ackscale.TaskFinishParams) error
 // taskMove returns the stored task that t saves, after checking its state
 // may move to t's. The caller holds the lock.
 func (s *Store) taskMove(t ackscale.Task) (ackscale.Task, error) {
-	cur, ok := s.tasks[t.ID]
-	if !ok {
-		return cur, taskNotFound(t.ID)
+	cur, err := s.tasks.get(t.ID, taskNotFound)
+	if err != nil {
+		return cur, err
 	}
-	if !cur.State.CanMoveTo(t.State) {
-		return cur, &ackscale.TransitionError{What: "task", ID: t.ID, From: string(cur.State), To: string(t.State)}
-	}
-	return cur, nil
+	return cur, checkMove("task", t.ID, cur.State, t.State)
 }
 
-// saveTask writes t's progress over cur. The caller holds the lock.
+// saveTask writes t's progress over cur, and drops its reservation when
+// it ended (an ended task creates nothing more). The caller holds the
+// lock.
 func (s *Store) saveTask(cur, t ackscale.Task) {
 	t = cloneTask(t)
 	cur.State, cur.CurrentStage, cur.Params = t.State, t.CurrentStage, t.Params
 	cur.ErrorCode, cur.ErrorMessage = t.ErrorCode, t.ErrorMessage
 	cur.Stages, cur.Events, cur.Updated = t.Stages, t.Events, s.now()
 	s.tasks[cur.ID] = cur
+	if cur.State.Ended() {
+		delete(s.reservations, cur.ID)
+	}
 }
 
 // moveCluster moves a cluster (of any account) to state to, if its table
 // allows. The caller holds the lock.
 func (s *Store) moveCluster(id string, to ackscale.ClusterState) error {
-	c, ok := s.clusters[id]
-	if !ok {
-		return clusterNotFound(id)
-	}
-	if !c.State.CanMoveTo(to) {
-		return &ackscale.TransitionError{What: "cluster", ID: id, From: string(c.State), To: string(to)}
-	}
-	c.State, c.Updated = to, s.now()
-	s.clusters[id] = c
-	return nil
+	return s.clusters.update(id, clusterNotFound, func(c *ackscale.Cluster) error {
+		if err := checkMove("cluster", id, c.State, to); err != nil {
+			return err
+		}
+		c.State, c.Updated = to, s.now()
+		return nil
+	})
 }
 
 // TaskCount counts tasks (in p.State; "" = in any state).
 func (s *Store) TaskCount(_ context.Context, p ackscale.TaskCountParams) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	n := 0
-	for _, t := range s.tasks {
-		if p.State == "" || t.State == p.State {
-			n++
-		}
-	}
-	return n, nil
+	return s.tasks.count(func(t ackscale.Task) bool { return p.State == "" || t.State == p.State }), nil
 }

@@ -8,15 +8,25 @@ import (
 	"github.com/ackscale/ackscale"
 )
 
-// worker is a stored worker and its place in its plan.
+// worker is a stored worker and its place in its plan. Its labels,
+// taints and runtime are its task's, in the store's specs.
 type worker struct {
 	ackscale.Worker
 	plan  int // index in the WorkerInsert call that planned it
 	order int // insertion number
 }
 
+// workerSpec is what the workers of a task share, kept once per task.
+type workerSpec struct {
+	labels  map[string]string
+	taints  []ackscale.Taint
+	runtime ackscale.Runtime
+}
+
 // WorkerInsert records planned workers in one transaction, in plan order;
-// a worker whose client token exists already is left as it is.
+// a worker whose client token exists already is left as it is. Labels,
+// taints and runtime are kept once per task, those of the first of its
+// workers inserted.
 func (s *Store) WorkerInsert(_ context.Context, ws []ackscale.Worker) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -26,34 +36,42 @@ func (s *Store) WorkerInsert(_ context.Context, ws []ackscale.Worker) error {
 			continue
 		}
 		w = cloneWorker(w)
+		if _, ok := s.specs[w.TaskID]; !ok {
+			s.specs[w.TaskID] = workerSpec{labels: w.Labels, taints: w.Taints, runtime: w.Runtime}
+		}
+		w.Labels, w.Taints, w.Runtime = nil, nil, ackscale.Runtime{}
 		w.Created, w.Updated = orTime(w.Created, now), orTime(w.Updated, now)
 		s.workers[w.ClientToken] = worker{Worker: w, plan: i, order: s.nextSeq()}
 	}
 	return nil
 }
 
+// withSpec returns a copy of a stored worker with its task's labels,
+// taints and runtime. The caller holds the lock.
+func (s *Store) withSpec(w worker) ackscale.Worker {
+	spec := s.specs[w.TaskID]
+	out := w.Worker
+	out.Labels, out.Taints, out.Runtime = spec.labels, spec.taints, spec.runtime
+	return cloneWorker(out)
+}
+
 // WorkerUpdate writes a worker's changing fields: instance, IP, node name
 // and hostname, placement (zone, vSwitch, instance type, image), state,
-// status, error, labels, taints and runtime. CodeNodeNotFound when there
-// is no worker with its client token; a *TransitionError when its state
-// may not move to w.State.
+// status and error; its labels, taints and runtime are its task's and
+// stay. CodeNodeNotFound when there is no worker with its client token; a
+// *TransitionError when its state may not move to w.State.
 func (s *Store) WorkerUpdate(_ context.Context, w ackscale.Worker) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	cur, ok := s.workers[w.ClientToken]
-	if !ok {
-		return workerNotFound(w.ClientToken)
-	}
-	if !cur.State.CanMoveTo(w.State) {
-		return &ackscale.TransitionError{What: "worker", ID: w.ClientToken, From: string(cur.State), To: string(w.State)}
-	}
-	w = cloneWorker(w)
-	cur.InstanceID, cur.IP, cur.NodeName, cur.Hostname = w.InstanceID, w.IP, w.NodeName, w.Hostname
-	cur.ZoneID, cur.VSwitchID, cur.InstanceType, cur.ImageID = w.ZoneID, w.VSwitchID, w.InstanceType, w.ImageID
-	cur.State, cur.NodeStatus, cur.ErrorMessage = w.State, w.NodeStatus, w.ErrorMessage
-	cur.Labels, cur.Taints, cur.Runtime, cur.Updated = w.Labels, w.Taints, w.Runtime, s.now()
-	s.workers[cur.ClientToken] = cur
-	return nil
+	return s.workers.update(w.ClientToken, workerNotFound, func(cur *worker) error {
+		if err := checkMove("worker", w.ClientToken, cur.State, w.State); err != nil {
+			return err
+		}
+		cur.InstanceID, cur.IP, cur.NodeName, cur.Hostname = w.InstanceID, w.IP, w.NodeName, w.Hostname
+		cur.ZoneID, cur.VSwitchID, cur.InstanceType, cur.ImageID = w.ZoneID, w.VSwitchID, w.InstanceType, w.ImageID
+		cur.State, cur.NodeStatus, cur.ErrorMessage, cur.Updated = w.State, w.NodeStatus, w.ErrorMessage, s.now()
+		return nil
+	})
 }
 
 func workerNotFound(clientToken string) error {
@@ -74,21 +92,11 @@ func (s *Store) WorkerDelete(_ context.Context, clientToken string) error {
 func (s *Store) WorkerList(_ context.Context, p ackscale.WorkerListParams) ([]ackscale.Worker, int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	var all []worker
-	for _, w := range s.workers {
-		if workerMatches(w.Worker, p) {
-			all = append(all, w)
-		}
-	}
-	slices.SortFunc(all, func(a, b worker) int {
+	all := s.workers.sorted(func(w worker) bool { return workerMatches(w.Worker, p) }, func(a, b worker) int {
 		return cmp.Or(a.Created.Compare(b.Created), cmp.Compare(a.TaskID, b.TaskID), cmp.Compare(a.plan, b.plan),
 			cmp.Compare(a.order, b.order))
 	})
-	var out []ackscale.Worker
-	for _, w := range page(all, p.Offset, p.Limit) {
-		out = append(out, cloneWorker(w.Worker))
-	}
-	return out, len(all), nil
+	return convert(page(all, p.Offset, p.Limit), s.withSpec), len(all), nil
 }
 
 // workerMatches reports whether a listing with p shows w.
@@ -104,11 +112,5 @@ func oneOf[S comparable](want []S, v S) bool { return len(want) == 0 || slices.C
 func (s *Store) WorkerCount(_ context.Context, clusterID string) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	n := 0
-	for _, w := range s.workers {
-		if w.ClusterID == clusterID {
-			n++
-		}
-	}
-	return n, nil
+	return s.workers.count(func(w worker) bool { return w.ClusterID == clusterID }), nil
 }

@@ -216,7 +216,7 @@ func (b *testBundle) newInstance(pool string) ackscale.Instance {
 	return ackscale.Instance{
 		ID: ackscale.NewInstanceID(), ClientToken: fmt.Sprintf("token-%d", n), AccountID: b.account.ID,
 		RegionID: "cn-hangzhou", ZoneID: "cn-hangzhou-h", IPPool: pool, IP: fmt.Sprintf("192.168.%d.%d", n/250, n%250+2),
-		InstanceType: "ecs.c6.large", ImageID: "aliyun_3_x64", Status: ackscale.InstancePending,
+		InstanceType: "ecs.c6.large", Kind: ackscale.KindECS, VCPUs: 2, ImageID: "aliyun_3_x64", Status: ackscale.InstancePending,
 		ReadyAt: b.now.Add(30 * time.Second), Created: b.now,
 	}
 }

@@ -24,6 +24,7 @@ func (s suite) check(t *testing.T) {
 		require.Equal(t, 1, got.Instances, "instances")
 		require.Zero(t, got.Duplicated, "duplicated")
 	})
+	s.run(t, "quota counters agree with the live instances; only running tasks hold reservations", checkQuotaInvariants)
 	s.run(t, "counts tasks by state", func(t *testing.T, b *testBundle) {
 		b.clusterIn(t, ackscale.ClusterInitial) // create runs
 		b.clusterIn(t, ackscale.ClusterScaling) // create succeeded, scale-out runs
@@ -59,9 +60,11 @@ func checkDisagreements(t *testing.T, b *testBundle) {
 	ws[2].InstanceID = ackscale.NewInstanceID()
 	// ws[3] has no instance yet: not lost.
 	b.insertWorkers(t, ws...)
+	// Failed: its instance was never created.
+	b.workerIn(t, b.newWorkers(b.newTask(c, ackscale.TaskScaleOut), 1)[0], ackscale.NodeFailed)
 
 	require.Equal(t, ackscale.Check{
-		Instances: 4, Live: 3, Released: 1, Workers: 4, Detached: 1, Leaked: 1, Lost: 2,
+		Instances: 4, Live: 3, Released: 1, Workers: 5, Detached: 1, Leaked: 1, Lost: 2, FailedWorkers: 1,
 		TasksRunning: 1, TasksSucceeded: 1,
 	}, b.runCheck(t), "cluster %s", c.ID)
 }

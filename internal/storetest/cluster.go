@@ -20,6 +20,8 @@ func (s suite) clusterCreate(t *testing.T) {
 		require.Equal(t, []string{task.ID}, b.Jobs(), "jobs")
 	})
 	s.run(t, "a taken name is CodeClusterNameExists and writes nothing", clusterCreateNameTaken)
+	s.run(t, "Reserve: CheckFunc sees the account's usage of the scope, and the create task reserves", clusterCreateReserves)
+	s.run(t, "Reserve: a CheckFunc error is returned as it is and writes nothing", clusterCreateReserveRefused)
 	s.run(t, "a failed cluster keeps its name", func(t *testing.T, b *testBundle) {
 		failed, _ := b.clusterIn(t, ackscale.ClusterFailed)
 		c, task := b.newCluster(b.account.ID)

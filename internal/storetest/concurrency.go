@@ -43,6 +43,9 @@ func count(xs []bool) int {
 func (s suite) concurrency(t *testing.T) {
 	s.run(t, "NonceUse: one use of a nonce is fresh", raceNonceUse)
 	s.run(t, "TaskStart: one start of a cluster succeeds", raceTaskStart)
+	s.run(t, "TaskStart: reservations of 3 racing for a quota of 5: one is accepted", raceReservations(5))
+	s.run(t, "TaskStart: reservations of 3 racing for a quota of 9: three are accepted", raceReservations(9))
+	s.run(t, "InstanceCreate: racing creates count and use up a reservation once each", raceInstanceCreate)
 	s.run(t, "FaultFire: a fault of Count k fires k times", raceFaultFire)
 }
 

@@ -31,6 +31,16 @@ func (s suite) instanceCreate(t *testing.T) {
 	})
 	s.run(t, "a CheckFunc error is returned and nothing is written", instanceCreateRefused)
 	s.run(t, "an IP held by a live instance of the pool is a conflict", instanceCreateIPTaken)
+	s.run(t, "the same IP of the same pool in another account is free", func(t *testing.T, b *testBundle) {
+		holder := b.createInstance(t, b.newInstance("vsw-1"))
+		in := b.newInstance("vsw-1")
+		in.AccountID, in.IP = b.other.ID, holder.IP
+		b.createInstance(t, in)
+	})
+	s.run(t, "counts the instance in its account's usage of its scope", instanceCreateCounts)
+	s.run(t, "Reservation: uses up one instance of the task's reservation", instanceCreateUsesReservation)
+	s.run(t, "the same client token counts and uses up once", instanceCreateAgainCountsOnce)
+	s.run(t, "a refused create counts nothing", instanceCreateRefusedCountsNothing)
 	s.run(t, "the same IP in another pool is free", func(t *testing.T, b *testBundle) {
 		holder := b.createInstance(t, b.newInstance("vsw-1"))
 		in := b.newInstance("vsw-2")
@@ -120,10 +130,11 @@ func (s suite) instanceUpdate(t *testing.T) {
 		got := b.getInstance(t, in.ID)
 		require.Equal(t, ackscale.InstanceReleased, got.Status)
 		require.False(t, got.Released.IsZero(), "Released time")
-		used, err := b.Cloud.InstanceUsedIPs(b.ctx, in.IPPool)
+		used, err := b.Cloud.InstanceUsedIPs(b.ctx, ackscale.InstanceUsedIPsParams{AccountID: in.AccountID, Pool: in.IPPool})
 		require.NoError(t, err)
 		require.Empty(t, used)
 	})
+	s.run(t, "Released takes the instance out of the usage once", instanceUpdateReleaseUsage)
 	s.run(t, "an empty status leaves it (Detach alone)", func(t *testing.T, b *testBundle) {
 		in := b.instanceIn(t, b.newInstance("vsw-1"), ackscale.InstanceRunning)
 		require.NoError(t, b.Cloud.InstanceUpdate(b.ctx, ackscale.InstanceUpdateParams{ID: in.ID, Detach: true}))
@@ -197,43 +208,54 @@ func (s suite) instanceList(t *testing.T) {
 }
 
 func (s suite) instanceUsedIPs(t *testing.T) {
-	s.run(t, "the IPs of the pool's live instances", func(t *testing.T, b *testBundle) {
+	s.run(t, "the IPs of the account's pool's live instances", func(t *testing.T, b *testBundle) {
 		pending := b.createInstance(t, b.newInstance("vsw-1"))
 		running := b.instanceIn(t, b.newInstance("vsw-1"), ackscale.InstanceRunning)
 		b.instanceIn(t, b.newInstance("vsw-1"), ackscale.InstanceReleased)
 		b.createInstance(t, b.newInstance("vsw-2"))
-		used, err := b.Cloud.InstanceUsedIPs(b.ctx, "vsw-1")
-		require.NoError(t, err)
-		require.Equal(t, map[string]bool{pending.IP: true, running.IP: true}, used)
-		used, err = b.Cloud.InstanceUsedIPs(b.ctx, "vsw-none")
-		require.NoError(t, err)
-		require.Empty(t, used)
+		other := b.newInstance("vsw-1")
+		other.AccountID = b.other.ID
+		b.createInstance(t, other)
+		b.requireUsedIPs(t, b.account.ID, "vsw-1", pending.IP, running.IP)
+		b.requireUsedIPs(t, b.account.ID, "vsw-none")
+		b.requireUsedIPs(t, b.other.ID, "vsw-1", other.IP)
+		b.requireUsedIPs(t, ackscale.NewAccountID(), "vsw-1")
 	})
+	s.run(t, "every account has its own pools", instanceUsedIPsPerAccount)
 }
 
-func (s suite) instanceUsage(t *testing.T) {
-	s.run(t, "counts the account's live instances by region and type", func(t *testing.T, b *testBundle) {
-		add := func(accountID, regionID, instanceType string, status ackscale.InstanceStatus) {
-			in := b.newInstance("vsw-1")
-			in.AccountID, in.RegionID, in.InstanceType = accountID, regionID, instanceType
-			b.instanceIn(t, in, status)
-		}
-		add(b.account.ID, "cn-hangzhou", "ecs.c6.large", ackscale.InstancePending)
-		add(b.account.ID, "cn-hangzhou", "ecs.c6.large", ackscale.InstanceRunning)
-		add(b.account.ID, "cn-hangzhou", "ecs.c6.large", ackscale.InstanceReleased)
-		add(b.account.ID, "cn-hangzhou", "ecs.g6.large", ackscale.InstanceReleased)
-		add(b.account.ID, "cn-beijing", "ecs.c6.large", ackscale.InstanceRunning)
-		add(b.other.ID, "cn-hangzhou", "ecs.c6.large", ackscale.InstanceRunning)
-		got, err := b.Cloud.InstanceUsage(b.ctx, b.account.ID)
-		require.NoError(t, err)
-		require.ElementsMatch(t, []ackscale.InstanceUsage{
-			{RegionID: "cn-hangzhou", InstanceType: "ecs.c6.large", Count: 2},
-			{RegionID: "cn-beijing", InstanceType: "ecs.c6.large", Count: 1},
-		}, got)
-		got, err = b.Cloud.InstanceUsage(b.ctx, ackscale.NewAccountID())
-		require.NoError(t, err)
-		require.Empty(t, got)
-	})
+// requireUsedIPs fails unless the used IPs of an account's pool are ips.
+func (b *testBundle) requireUsedIPs(t *testing.T, accountID, pool string, ips ...string) {
+	t.Helper()
+	want := map[string]bool{}
+	for _, ip := range ips {
+		want[ip] = true
+	}
+	used, err := b.Cloud.InstanceUsedIPs(b.ctx, ackscale.InstanceUsedIPsParams{AccountID: accountID, Pool: pool})
+	require.NoError(t, err, "InstanceUsedIPs %s %s", accountID, pool)
+	require.Equal(t, want, used, "InstanceUsedIPs %s %s", accountID, pool)
+}
+
+// instanceUsedIPsPerAccount gives two accounts the same IP of the same
+// pool; the same account may not hold it twice.
+func instanceUsedIPsPerAccount(t *testing.T, b *testBundle) {
+	mine := b.createInstance(t, b.newInstance("vsw-1"))
+	theirs := b.newInstance("vsw-1")
+	theirs.AccountID, theirs.IP = b.other.ID, mine.IP
+	b.createInstance(t, theirs)
+	b.requireUsedIPs(t, b.account.ID, "vsw-1", mine.IP)
+	b.requireUsedIPs(t, b.other.ID, "vsw-1", mine.IP)
+
+	again := b.newInstance("vsw-1")
+	again.AccountID, again.IP = b.other.ID, mine.IP
+	_, _, err := b.Cloud.InstanceCreate(b.ctx, ackscale.InstanceCreateParams{Instance: again})
+	require.True(t, ackscale.IsConflict(err), "want a conflict, got %v", err)
+	require.True(t, ackscale.IsRetryable(err), "retryable")
+	requireNoInstance(t, b, again)
+
+	require.NoError(t, b.Cloud.InstanceUpdate(b.ctx, ackscale.InstanceUpdateParams{ID: mine.ID, Status: ackscale.InstanceReleased}))
+	b.requireUsedIPs(t, b.account.ID, "vsw-1")
+	b.requireUsedIPs(t, b.other.ID, "vsw-1", mine.IP)
 }
 
 // instanceCreateAgain creates an instance with a client token used before.

@@ -7,7 +7,8 @@
 // The suite covers every method: results, orderings, filters, paging,
 // each error the contracts list, the transition tables, the writes that
 // must happen together or not at all, and the races that the store must
-// settle (nonces, task starts, fault firings). Subtests are named after
+// settle (nonces, task starts, quota reservations, instance creates,
+// fault firings). Subtests are named after
 // the method and the case, so a failure says which broke.
 package storetest
 
@@ -71,7 +72,7 @@ func Exercise(t *testing.T, newStores func(t *testing.T) Stores) {
 		{"InstanceUpdate", s.instanceUpdate},
 		{"InstanceList", s.instanceList},
 		{"InstanceUsedIPs", s.instanceUsedIPs},
-		{"InstanceUsage", s.instanceUsage},
+		{"QuotaUsageGet", s.quotaUsageGet},
 		{"StockSet", s.stockSet},
 		{"StockList", s.stockList},
 		{"QuotaSet", s.quotaSet},

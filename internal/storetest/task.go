@@ -25,6 +25,9 @@ func (s suite) taskStart(t *testing.T) {
 	s.run(t, "marks the Removing workers", taskStartMarksRemoving)
 	s.run(t, "a cluster not in From is CodeClusterState and writes nothing", taskStartNotInFrom)
 	s.run(t, "a Removing worker that may not be removed is a TransitionError and writes nothing", taskStartUnremovable)
+	s.run(t, "Reserve: CheckFunc sees the account's usage of the scope, and the task reserves", taskStartReserves)
+	s.run(t, "Reserve: a CheckFunc error is returned as it is and writes nothing", taskStartReserveRefused)
+	s.run(t, "Reserve: a start refused for its cluster's state reserves nothing", taskStartRefusedReservesNothing)
 	s.run(t, "another account's cluster is CodeClusterNotFound", func(t *testing.T, b *testBundle) {
 		c, _ := b.clusterIn(t, ackscale.ClusterRunning)
 		task := b.newTask(c, ackscale.TaskScaleOut)
@@ -142,6 +145,7 @@ func (s suite) taskSave(t *testing.T) {
 			}
 		}
 	})
+	s.run(t, "a task saved ended drops its reservation", taskSaveEndedDropsReservation)
 	s.run(t, "an unknown task is CodeTaskNotFound", func(t *testing.T, b *testBundle) {
 		c, _ := b.clusterIn(t, ackscale.ClusterRunning)
 		err := b.Clusters.TaskSave(b.ctx, b.newTask(c, ackscale.TaskScaleOut))
@@ -178,6 +182,7 @@ func (s suite) taskFinish(t *testing.T) {
 			}
 		}
 	})
+	s.run(t, "drops the task's reservation", taskFinishDropsReservation)
 	s.run(t, "an ended task cannot finish again", func(t *testing.T, b *testBundle) {
 		c, task := b.clusterIn(t, ackscale.ClusterScaling)
 		task.State = ackscale.TaskSuccess

@@ -32,6 +32,31 @@ func (s suite) workerInsert(t *testing.T) {
 		require.Equal(t, 3, total)
 		require.Equal(t, normWorkers(ws), normWorkers(got))
 	})
+	s.run(t, "labels, taints and runtime are the task's: those of its first worker", workerInsertTaskSpec)
+}
+
+// workerInsertTaskSpec inserts workers of one task with different labels,
+// taints and runtimes, in two calls, and a worker of another task.
+func workerInsertTaskSpec(t *testing.T, b *testBundle) {
+	c, task := b.clusterIn(t, ackscale.ClusterScaling)
+	ws := b.newWorkers(task, 3)
+	ws[1].Labels, ws[1].Taints = map[string]string{"other": "labels"}, nil
+	ws[1].Runtime = ackscale.Runtime{Name: "containerd", Version: "1.7.0"}
+	ws[2].Labels = nil
+	b.insertWorkers(t, ws[:2]...)
+	b.insertWorkers(t, ws[2])
+	own := b.newWorkers(b.newTask(c, ackscale.TaskScaleOut), 1)[0]
+	own.Labels, own.Taints = map[string]string{"own": "labels"}, []ackscale.Taint{{Key: "own", Effect: "NoExecute"}}
+	own.Runtime = ackscale.Runtime{Name: "docker", Version: "19.03.15"}
+	b.insertWorkers(t, own)
+
+	for _, w := range ws {
+		got := b.getWorker(t, w)
+		require.Equal(t, ws[0].Labels, got.Labels, "%s: labels", w.ClientToken)
+		require.Equal(t, ws[0].Taints, got.Taints, "%s: taints", w.ClientToken)
+		require.Equal(t, ws[0].Runtime, got.Runtime, "%s: runtime", w.ClientToken)
+	}
+	require.Equal(t, normWorker(own), normWorker(b.getWorker(t, own)), "a worker of another task has its own")
 }
 
 func (s suite) workerUpdate(t *testing.T) {
@@ -40,11 +65,27 @@ func (s suite) workerUpdate(t *testing.T) {
 		w := b.workerIn(t, b.newWorkers(task, 1)[0], ackscale.NodeInitial)
 		w.InstanceID, w.IP, w.NodeName = ackscale.NewInstanceID(), "192.168.0.7", "cn-hangzhou.192.168.0.7"
 		w.State, w.NodeStatus, w.ErrorMessage = ackscale.NodeStarting, ackscale.NodeNotReady, "booting"
+		w.ZoneID, w.VSwitchID, w.InstanceType, w.ImageID = "cn-hangzhou-i", "vsw-2", "ecs.g6.large", "aliyun_2_x64"
+		require.NoError(t, b.Workers.WorkerUpdate(b.ctx, w))
+		require.Equal(t, normWorker(w), normWorker(b.getWorker(t, w)))
+	})
+	s.run(t, "leaves the task's labels, taints and runtime", func(t *testing.T, b *testBundle) {
+		_, task := b.clusterIn(t, ackscale.ClusterScaling)
+		ws := b.newWorkers(task, 2)
+		b.insertWorkers(t, ws...)
+		w := b.getWorker(t, ws[0])
+		w.State = ackscale.NodeStarting
 		w.Labels = map[string]string{"pool": "default", "role": "worker"}
 		w.Taints = []ackscale.Taint{{Key: "dedicated", Value: "gpu", Effect: "NoExecute"}}
 		w.Runtime = ackscale.Runtime{Name: "containerd", Version: "1.7.0"}
 		require.NoError(t, b.Workers.WorkerUpdate(b.ctx, w))
-		require.Equal(t, normWorker(w), normWorker(b.getWorker(t, w)))
+		for _, w := range ws {
+			got := b.getWorker(t, w)
+			require.Equal(t, normWorker(ws[0]).Labels, normWorker(got).Labels, "%s: labels", w.ClientToken)
+			require.Equal(t, ws[0].Taints, got.Taints, "%s: taints", w.ClientToken)
+			require.Equal(t, ws[0].Runtime, got.Runtime, "%s: runtime", w.ClientToken)
+		}
+		require.Equal(t, ackscale.NodeStarting, b.getWorker(t, ws[0]).State, "the rest is written")
 	})
 	s.run(t, "an unknown client token is CodeNodeNotFound", func(t *testing.T, b *testBundle) {
 		_, task := b.clusterIn(t, ackscale.ClusterScaling)
