@@ -9,7 +9,7 @@ KUBE_LDFLAGS := -X k8s.io/component-base/version.gitVersion=$(KUBE_VERSION) \
 
 KUBE_CACHE ?= $(HOME)/.cache/ackscale/kube-$(KUBE_VERSION)-etcd-$(ETCD_VERSION)
 
-.PHONY: build kube kube-cached npm test fuzz
+.PHONY: build kube kube-cached npm test test-postgres fuzz
 
 build:
 	go build -o $(BIN)/ackscale ./cmd/ackscale
@@ -34,16 +34,29 @@ kube-cached:
 		$(MAKE) kube && mkdir -p $(KUBE_CACHE) && cp -p $(BIN)/kube-apiserver $(BIN)/kubectl $(BIN)/etcd $(KUBE_CACHE)/; \
 	fi
 
-# npm installs the pinned npm client used by the end-to-end tests.
+# npm installs the pinned npm packages of the end-to-end tests and of the
+# TypeScript example.
 npm:
 	cd e2e/node && npm ci --no-audit --no-fund
+	cd examples/ts && npm ci --no-audit --no-fund
 
 # test runs every test; it first gets the Kubernetes binaries and npm packages.
-# The harnesses (crash/) run verbose so their counts are printed.
-HARNESSES := ./crash/... ./leak/... ./soak/... ./hostile/... ./badinput/...
+# The harnesses (crash/, replicas/, …) run verbose so their counts are printed.
+# Then, when a PostgreSQL is at hand (TEST_DATABASE_URL; always under CI),
+# test-postgres runs the end-to-end tests and a short form of the kill -9,
+# soak and bad-input suites against it.
+HARNESSES := ./crash/... ./leak/... ./soak/... ./hostile/... ./badinput/... ./replicas/...
 test: kube-cached npm
-	go test -race -count=1 -timeout 30m $$(go list ./... | grep -v -e /crash -e /leak -e /soak -e /hostile -e /badinput)
+	go test -race -count=1 -timeout 30m $$(go list ./... | grep -v -e /crash -e /leak -e /soak -e /hostile -e /badinput -e /replicas)
 	go test -count=1 -timeout 20m -v $(HARNESSES)
+	@if [ -n "$$TEST_DATABASE_URL" ] || [ "$$CI" = true ]; then $(MAKE) test-postgres; \
+	else echo "TEST_DATABASE_URL is not set: the suites' PostgreSQL run is skipped"; fi
+
+# test-postgres runs the suites against PostgreSQL (each server on a schema
+# of its own of TEST_DATABASE_URL): e2e in full, the others short.
+test-postgres:
+	ACKSCALE_TEST_BACKEND=postgres go test -count=1 -timeout 20m ./e2e/...
+	ACKSCALE_TEST_BACKEND=postgres ACKSCALE_SOAK=15s go test -count=1 -timeout 20m -short -v ./crash/... ./soak/... ./badinput/...
 
 # fuzz runs each fuzzer briefly (FUZZTIME=1m for a longer run).
 FUZZTIME ?= 10s

@@ -88,6 +88,7 @@ type ScaleOut struct {
 	CloudMonitor       bool       `json:"cloud_monitor,omitempty"`
 	RDSInstances       []string   `json:"rds_instances,omitempty"`
 	EdgeWorker         bool       `json:"edge_worker,omitempty"`
+	Unschedulable      bool       `json:"unschedulable,omitempty"` // new Nodes are cordoned
 	DisableRollback    bool       `json:"disable_rollback"`
 	TimeoutMins        int        `json:"timeout_mins"`
 }
@@ -116,6 +117,8 @@ type ClusterSpec struct {
 	WorkerImageID            string   `json:"worker_image_id,omitempty"`
 	// NumOfNodes is how many workers the create task adds (legacy fields).
 	NumOfNodes int `json:"num_of_nodes,omitempty"`
+	// MaintenanceWindow is set by ModifyCluster; ackscale keeps and shows it.
+	MaintenanceWindow *MaintenanceWindow `json:"maintenance_window,omitempty"`
 	// LoginPassword is the clear password; the caller hashes it and drops it.
 	LoginPassword string `json:"-"`
 }
@@ -128,4 +131,14 @@ type Removal struct {
 	Workers     []string `json:"workers,omitempty"`
 	ReleaseNode bool     `json:"release_node"`
 	DrainNode   bool     `json:"drain_node"`
+}
+
+// MaintenanceWindow is a cluster's maintenance window as ModifyCluster sets
+// it (the SDK model MaintenanceWindow). ackscale runs no maintenance.
+type MaintenanceWindow struct {
+	Enable          bool   `json:"enable"`
+	MaintenanceTime string `json:"maintenance_time"` // RFC 3339
+	Duration        string `json:"duration"`         // "1h" to "24h"
+	WeeklyPeriod    string `json:"weekly_period"`    // Monday,Thursday…
+	Recurrence      string `json:"recurrence,omitempty"`
 }

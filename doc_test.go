@@ -2,7 +2,10 @@ package ackscale
 
 import (
 	"fmt"
+	"io/fs"
 	"os"
+	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -20,14 +23,24 @@ func TestArchitectureShowsTransitionTables(t *testing.T) {
 			if len(tos) > 0 {
 				want = strings.Join(tos, ", ")
 			}
-			require.Contains(t, string(doc), fmt.Sprintf("| %s | %s |", from, want), "row of %s", from)
+			row := fmt.Sprintf("| %s | %s |", from, want)
+			require.True(t, strings.Contains(string(doc), row), "ARCHITECTURE.md lacks the row %q", row)
 		}
 	}
 	rows(asStrings(clusterMoves))
 	rows(asStrings(nodeMoves))
+	rows(asStrings(nodePoolMoves))
+	dash := func(s string) string {
+		if s == "" {
+			return "—"
+		}
+		return s
+	}
 	for _, typ := range TaskTypes() {
-		row := fmt.Sprintf("| %s | %s | %s | %s |", typ, typ.ClusterStateWhile(), typ.ClusterStateAfter(true), typ.ClusterStateAfter(false))
-		require.Contains(t, string(doc), row)
+		row := fmt.Sprintf("| %s | %s | %s | %s | %s | %s | %s |", typ,
+			dash(string(typ.ClusterStateWhile())), dash(string(typ.ClusterStateAfter(true))), dash(string(typ.ClusterStateAfter(false))),
+			dash(string(typ.PoolStateWhile())), dash(string(typ.PoolStateAfter(true))), dash(string(typ.PoolStateAfter(false))))
+		require.True(t, strings.Contains(string(doc), row), "ARCHITECTURE.md lacks the row %q", row)
 	}
 }
 
@@ -41,4 +54,32 @@ func asStrings[S ~string](moves map[S][]S) map[string][]string {
 		out[string(from)] = s
 	}
 	return out
+}
+
+// ARCHITECTURE.md is the map: every package of the module has a row in
+// its Packages table (a leaf folder of several may share one, as
+// `crash`, `soak`, … do).
+func TestArchitectureListsEveryPackage(t *testing.T) {
+	t.Parallel()
+	doc, err := os.ReadFile("ARCHITECTURE.md")
+	require.NoError(t, err)
+	var dirs []string
+	err = filepath.WalkDir(".", func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() && (strings.HasPrefix(d.Name(), ".") || d.Name() == "testdata" || d.Name() == "node_modules" ||
+			path == "tools" || path == "bin" || path == "docs" || path == "scripts") && path != "." {
+			return filepath.SkipDir
+		}
+		if !d.IsDir() && strings.HasSuffix(path, ".go") && filepath.Dir(path) != "." {
+			dirs = append(dirs, filepath.ToSlash(filepath.Dir(path)))
+		}
+		return nil
+	})
+	require.NoError(t, err)
+	for _, dir := range slices.Compact(dirs) {
+		require.True(t, strings.Contains(string(doc), "`"+dir+"`") || strings.Contains(string(doc), "`"+filepath.Base(dir)+"`"),
+			"ARCHITECTURE.md's Packages table lacks %s", dir)
+	}
 }

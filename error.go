@@ -29,6 +29,7 @@ const (
 	CodeQuotaExceeded     = "QuotaExceeded"                // an emulated account quota
 	CodeClusterNameExists = "ErrorClusterNameAlreadyExist"
 	CodeNodeNotFound      = "ErrorNodeNotFound"
+	CodeNodePoolState     = "ErrorNodePoolState" // the pool is busy, has nodes, or is the default one
 
 	// Things the emulated cloud does not have (HTTP 400, or 404 for ids).
 	CodeInstanceTypeNotFound = "InvalidInstanceType.NotFound"
@@ -43,9 +44,10 @@ const (
 	CodeIPExhausted          = "InvalidVSwitchId.IpNotEnough"
 
 	// Lookups (HTTP 404).
-	CodeClusterNotFound = "ErrorClusterNotFound"
-	CodeTaskNotFound    = "ErrorTaskNotFound"
-	CodeRouteNotFound   = "InvalidAction.NotFound"
+	CodeClusterNotFound  = "ErrorClusterNotFound"
+	CodeTaskNotFound     = "ErrorTaskNotFound"
+	CodeNodePoolNotFound = "ErrorNodePoolNotFound"
+	CodeRouteNotFound    = "InvalidAction.NotFound"
 
 	// Authentication (HTTP 400, 401 or 404 as ACK's gateway answers).
 	CodeMissingAuthorization  = "MissingAuthorization"
@@ -127,6 +129,8 @@ var codeKinds = map[string]ErrorKind{
 	CodeNoStock:               KindNoStock,
 	CodeIPExhausted:           KindCloud,
 	CodeNodeNotFound:          KindNotFound,
+	CodeNodePoolNotFound:      KindNotFound,
+	CodeNodePoolState:         KindConflict,
 	CodeInstanceNotFound:      KindNotFound,
 	CodeClusterNotFound:       KindNotFound,
 	CodeTaskNotFound:          KindNotFound,

@@ -16,6 +16,9 @@ func randomHex(n int) string {
 // NewClusterID returns an id shaped like ACK's: "c" and 32 hex digits.
 func NewClusterID() string { return "c" + randomHex(16) }
 
+// NewNodePoolID returns an id shaped like ACK's: "np" and 32 hex digits.
+func NewNodePoolID() string { return "np" + randomHex(16) }
+
 // NewTaskID returns an id shaped like ACK's: "T-" and 24 hex digits.
 func NewTaskID() string { return "T-" + randomHex(12) }
 

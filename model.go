@@ -29,6 +29,7 @@ type Cluster struct {
 // and, with Kubernetes on, a Node in the cluster's API server.
 type Worker struct {
 	ClusterID     string
+	NodePoolID    string // the pool it belongs to
 	AccountID     string
 	TaskID        string // the task that created it
 	ClientToken   string // idempotency token of the cloud call, unique
@@ -48,6 +49,7 @@ type Worker struct {
 	Labels        map[string]string
 	Taints        []Taint
 	Runtime       Runtime
+	Unschedulable bool // its Node is cordoned from the start (its pool's kubernetes_config)
 	SystemDiskGiB int
 	EdgeWorker    bool
 	Created       time.Time
@@ -77,6 +79,21 @@ type TaskParams struct {
 	Removal      *Removal  `json:"removal,omitempty"`
 	PriorWorkers int       `json:"prior_workers"`
 	Deadline     time.Time `json:"deadline"`
+	// NodePoolIDs are the pools the task works on: the workers it adds
+	// belong to the first; each moves to its type's PoolStateAfter when
+	// the task ends.
+	NodePoolIDs []string `json:"nodepool_ids,omitempty"`
+	// UpdateNodes asks the task to give the pool's existing Nodes its
+	// labels, taints and unschedulable mark first.
+	UpdateNodes bool `json:"update_nodes,omitempty"`
+}
+
+// NodePoolID is the pool the task adds workers to ("" for none).
+func (p TaskParams) NodePoolID() string {
+	if len(p.NodePoolIDs) == 0 {
+		return ""
+	}
+	return p.NodePoolIDs[0]
 }
 
 // TaskStage is one step of a task as DescribeTaskInfo shows it.

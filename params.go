@@ -15,10 +15,12 @@ type NonceUseParams struct {
 	Expires     time.Time
 }
 
-// ClusterCreateParams is a new cluster and its create task.
+// ClusterCreateParams is a new cluster, its default node pool and its
+// create task.
 type ClusterCreateParams struct {
-	Cluster Cluster
-	Task    Task
+	Cluster     Cluster
+	DefaultPool NodePool
+	Task        Task
 	// Reserve, when the task creates workers, reserves their quota in the
 	// same transaction.
 	Reserve *Reservation
@@ -58,8 +60,16 @@ type ClusterSetAPIServerParams struct {
 // another, accepted in one transaction with its job.
 type TaskStartParams struct {
 	Task Task
-	From ClusterState // the cluster must be in this state
-	To   ClusterState // and moves to this one (From.CanMoveTo(To))
+	// From and To move the cluster: it must be in From and moves to To
+	// (From.CanMoveTo(To)), and none of its pools may be busy. Both ""
+	// (a node pool's task): the cluster must be running and stays so.
+	From ClusterState
+	To   ClusterState
+	// Pools move node pools of the cluster in the same transaction.
+	Pools []PoolMove
+	// NewPool, when set, is a node pool the task creates (inserted in the
+	// task's pool state while).
+	NewPool *NodePool
 	// Removing lists workers (by client token) marked NodeRemoving in the
 	// same transaction, so two removals never pick the same worker.
 	Removing []string
@@ -68,16 +78,67 @@ type TaskStartParams struct {
 	Reserve *Reservation
 }
 
+// TaskListParams name one cluster's tasks, one page of them.
+type TaskListParams struct {
+	ClusterID string
+	AccountID string
+	Offset    int
+	Limit     int // 0 = all
+}
+
+// ClusterUpdateParams replace a cluster's spec, with the (already ended)
+// task of the operation that changed it.
+type ClusterUpdateParams struct {
+	ID        string
+	AccountID string
+	Spec      ClusterSpec
+	Task      Task
+}
+
 // TaskGetParams names one task.
 type TaskGetParams struct {
 	ID        string
 	AccountID string // "" = whatever its account (task workers)
 }
 
-// TaskFinishParams is an ended task and the state its cluster moves to.
+// TaskFinishParams is an ended task and the state its cluster and its
+// pools (Task.Params.NodePoolIDs) move to.
 type TaskFinishParams struct {
 	Task         Task
 	ClusterState ClusterState // "" leaves the cluster as it is
+	// PoolState moves the task's pools ("" leaves them); each pool's
+	// desired size becomes its worker count.
+	PoolState NodePoolState
+}
+
+// NodePoolGetParams names one node pool of a cluster.
+type NodePoolGetParams struct {
+	ClusterID   string
+	ID          string
+	WithDeleted bool
+}
+
+// NodePoolListParams filter a cluster's node pools (deleted ones are never
+// listed). Pools come default first, then oldest first.
+type NodePoolListParams struct {
+	ClusterID string
+	Name      string // "" = every name
+}
+
+// WorkerCount is how many workers of a pool are in one state and Node
+// status.
+type WorkerCount struct {
+	NodePoolID string
+	State      NodeState
+	NodeStatus NodeStatus
+	Count      int
+}
+
+// TaskCounts is how many tasks of one type are in one state.
+type TaskCounts struct {
+	Type  TaskType
+	State TaskState
+	Count int
 }
 
 // TaskCountParams filter a task count.
@@ -89,6 +150,7 @@ type TaskCountParams struct {
 // plan order within a task.
 type WorkerListParams struct {
 	ClusterID    string
+	NodePoolID   string      // "" = every pool
 	TaskID       string      // "" = every task
 	States       []NodeState // empty = every state
 	InstanceIDs  []string    // empty = all

@@ -124,13 +124,70 @@ const (
 	TaskDeleteCluster TaskType = "cluster_delete"
 )
 
+// TaskModifyCluster is the type of ModifyCluster's task, which ends as it
+// is accepted (clients poll a task for every change).
+const TaskModifyCluster TaskType = "cluster_modify"
+
+// EndsAtOnce reports whether tasks of type t end as they are accepted,
+// with no job and no state held.
+func (t TaskType) EndsAtOnce() bool { return t == TaskModifyCluster }
+
+// Node pool task types.
+const (
+	TaskNodePoolCreate      TaskType = "nodepool_create"
+	TaskNodePoolScaleOut    TaskType = "nodepool_scaleout"
+	TaskNodePoolScaleIn     TaskType = "nodepool_scalein"
+	TaskNodePoolRemoveNodes TaskType = "nodepool_remove_nodes"
+	TaskNodePoolUpdate      TaskType = "nodepool_update"
+	TaskNodePoolDelete      TaskType = "nodepool_delete"
+)
+
 // TaskTypes lists every task type.
 func TaskTypes() []TaskType {
-	return []TaskType{TaskCreateCluster, TaskScaleOut, TaskScaleIn, TaskRemoveNodes, TaskDeleteCluster}
+	return []TaskType{TaskCreateCluster, TaskScaleOut, TaskScaleIn, TaskRemoveNodes, TaskDeleteCluster, TaskModifyCluster,
+		TaskNodePoolCreate, TaskNodePoolScaleOut, TaskNodePoolScaleIn, TaskNodePoolRemoveNodes, TaskNodePoolUpdate, TaskNodePoolDelete}
+}
+
+// IsNodePool reports whether a task of type t is a node pool's own
+// operation: it moves its pool, not its cluster.
+func (t TaskType) IsNodePool() bool {
+	switch t {
+	case TaskNodePoolCreate, TaskNodePoolScaleOut, TaskNodePoolScaleIn, TaskNodePoolRemoveNodes, TaskNodePoolUpdate, TaskNodePoolDelete:
+		return true
+	}
+	return false
+}
+
+// PoolStateWhile is the state a task of this type holds the pools it
+// works on in while it runs ("" for a task that moves none).
+func (t TaskType) PoolStateWhile() NodePoolState {
+	switch t {
+	case TaskCreateCluster, TaskScaleOut, TaskNodePoolCreate, TaskNodePoolScaleOut:
+		return NodePoolScaling
+	case TaskScaleIn, TaskRemoveNodes, TaskNodePoolScaleIn, TaskNodePoolRemoveNodes:
+		return NodePoolRemoving
+	case TaskNodePoolUpdate:
+		return NodePoolUpdating
+	case TaskNodePoolDelete:
+		return NodePoolDeleting
+	}
+	return ""
+}
+
+// PoolStateAfter is the state the pools of a task of this type move to
+// when it ends, well (ok) or not ("" for a task that moves none).
+func (t TaskType) PoolStateAfter(ok bool) NodePoolState {
+	switch {
+	case t.PoolStateWhile() == "":
+		return ""
+	case t == TaskNodePoolDelete && ok:
+		return NodePoolDeleted
+	}
+	return NodePoolActive
 }
 
 // ClusterStateWhile is the state a task of this type holds its cluster
-// in while it runs.
+// in while it runs ("" for a node pool's task: the cluster stays running).
 func (t TaskType) ClusterStateWhile() ClusterState {
 	switch t {
 	case TaskCreateCluster:
@@ -146,9 +203,11 @@ func (t TaskType) ClusterStateWhile() ClusterState {
 }
 
 // ClusterStateAfter is the state the cluster moves to when a task of
-// this type ends, well (ok) or not.
+// this type ends, well (ok) or not ("" for a node pool's task).
 func (t TaskType) ClusterStateAfter(ok bool) ClusterState {
 	switch {
+	case t.IsNodePool() || t.EndsAtOnce():
+		return ""
 	case t == TaskCreateCluster && !ok:
 		return ClusterFailed
 	case t == TaskDeleteCluster && ok:
@@ -174,6 +233,8 @@ const (
 	StageRemoveNodes      Stage = "remove_nodes"      // drain, delete Nodes, release instances
 	StageReleaseInstances Stage = "release_instances" // a deleted cluster's workers
 	StageDeleteAPIServer  Stage = "delete_apiserver"  // its kube-apiserver stops
+	StageUpdateNodes      Stage = "update_nodes"      // a pool's Nodes take its labels and taints
+	StageDeleteNodePool   Stage = "delete_nodepool"   // a pool is gone
 	StageDone             Stage = "done"              // the task succeeded
 )
 
@@ -184,6 +245,15 @@ var stagesOf = map[TaskType][]Stage{
 	TaskScaleIn:       {StageValidate, StageRemoveNodes, StageDone},
 	TaskRemoveNodes:   {StageValidate, StageRemoveNodes, StageDone},
 	TaskDeleteCluster: {StageValidate, StageReleaseInstances, StageDeleteAPIServer, StageDone},
+	TaskModifyCluster: {StageValidate, StageDone},
+	TaskNodePoolCreate: {StageValidate, StagePlan, StageCreateInstances, StageWaitRunning, StageRegister,
+		StageRollback, StageDone},
+	TaskNodePoolScaleOut: {StageValidate, StageUpdateNodes, StagePlan, StageCreateInstances, StageWaitRunning,
+		StageRegister, StageRollback, StageDone},
+	TaskNodePoolScaleIn:     {StageValidate, StageUpdateNodes, StageRemoveNodes, StageDone},
+	TaskNodePoolRemoveNodes: {StageValidate, StageRemoveNodes, StageDone},
+	TaskNodePoolUpdate:      {StageValidate, StageUpdateNodes, StageDone},
+	TaskNodePoolDelete:      {StageValidate, StageRemoveNodes, StageDeleteNodePool, StageDone},
 }
 
 // Stages returns the stages a task of type t may pass through, in order.
@@ -221,6 +291,7 @@ const (
 	ReasonNodeReady     EventReason = "NodeReady"
 	ReasonRolledBack    EventReason = "RolledBack"
 	ReasonNodesRemoved  EventReason = "NodesRemoved"
+	ReasonNodesUpdated  EventReason = "NodesUpdated"
 	ReasonTaskSucceeded EventReason = "TaskSucceeded"
 )
 

@@ -81,24 +81,54 @@ func TestInstanceTransitions(t *testing.T) {
 	require.Equal(t, []InstanceStatus{InstanceReleased, InstancePending, InstanceRunning}, InstanceReleased.Before())
 }
 
-// Every task type holds its cluster in a state it can reach from running
-// (or initial, for create), and leaves it in one it can reach from there.
-func TestTaskTypesAgreeWithClusterTable(t *testing.T) {
+// Every task type holds its cluster (or, for a pool's task, its pools) in
+// a state it can reach from idle, and leaves it in one it can reach from
+// there.
+func TestTaskTypesAgreeWithStateTables(t *testing.T) {
 	t.Parallel()
 	for _, typ := range TaskTypes() {
-		while := typ.ClusterStateWhile()
-		require.NotEmpty(t, while, typ)
-		if typ != TaskCreateCluster {
-			require.True(t, ClusterRunning.CanMoveTo(while), "%s: running → %s", typ, while)
+		while, poolWhile := typ.ClusterStateWhile(), typ.PoolStateWhile()
+		if typ.IsNodePool() || typ.EndsAtOnce() {
+			require.Empty(t, while, typ)
+			require.Empty(t, typ.ClusterStateAfter(true), typ)
+			require.Equal(t, typ.IsNodePool(), poolWhile != "", typ)
+		} else {
+			require.NotEmpty(t, while, typ)
+			if typ != TaskCreateCluster {
+				require.True(t, ClusterRunning.CanMoveTo(while), "%s: running → %s", typ, while)
+			}
 		}
 		for _, ok := range []bool{true, false} {
-			after := typ.ClusterStateAfter(ok)
-			require.True(t, while.CanMoveTo(after), "%s ok=%t: %s → %s", typ, ok, while, after)
+			if while != "" {
+				after := typ.ClusterStateAfter(ok)
+				require.True(t, while.CanMoveTo(after), "%s ok=%t: %s → %s", typ, ok, while, after)
+			}
+			if poolWhile != "" {
+				after := typ.PoolStateAfter(ok)
+				require.True(t, NodePoolActive.CanMoveTo(poolWhile), "%s: active → %s", typ, poolWhile)
+				require.True(t, poolWhile.CanMoveTo(after), "%s ok=%t: %s → %s", typ, ok, poolWhile, after)
+			}
 		}
 		stages := typ.Stages()
 		require.Equal(t, StageValidate, stages[0], typ)
 		require.Equal(t, StageDone, stages[len(stages)-1], typ)
 	}
+}
+
+func TestNodePoolTransitions(t *testing.T) {
+	t.Parallel()
+	for _, busy := range []NodePoolState{NodePoolScaling, NodePoolRemoving, NodePoolUpdating, NodePoolDeleting} {
+		require.True(t, busy.Busy(), busy)
+		require.True(t, NodePoolActive.CanMoveTo(busy), busy)
+		require.True(t, busy.CanMoveTo(NodePoolActive), busy)
+		require.False(t, busy.CanMoveTo(NodePoolScaling) && busy != NodePoolActive, "%s → scaling: one operation per pool", busy)
+	}
+	require.False(t, NodePoolActive.Busy())
+	require.False(t, NodePoolDeleted.Busy())
+	require.True(t, NodePoolDeleting.CanMoveTo(NodePoolDeleted))
+	require.False(t, NodePoolActive.CanMoveTo(NodePoolDeleted), "only through a delete task")
+	require.Empty(t, nodePoolMoves[NodePoolDeleted])
+	require.Len(t, NodePoolStates(), 6)
 }
 
 func TestTransitionError(t *testing.T) {

@@ -37,9 +37,9 @@ type AccountStore interface {
 // ClusterStore keeps clusters and their tasks. A task is only ever
 // accepted together with its job, in one transaction.
 type ClusterStore interface {
-	// ClusterCreate inserts a cluster (state ClusterInitial), its create
-	// task (state TaskRunning) and the task's job, and reserves the quota
-	// of Reserve as TaskStart does. CodeClusterNameExists
+	// ClusterCreate inserts a cluster (state ClusterInitial), its default
+	// pool, its create task (state TaskRunning) and the task's job, and
+	// reserves the quota of Reserve as TaskStart does. CodeClusterNameExists
 	// when the account has a cluster of that name that is not deleted; a
 	// taken cluster or task id is a KindConflict error; another initial
 	// state is a *TransitionError.
@@ -49,10 +49,20 @@ type ClusterStore interface {
 	ClusterGet(ctx context.Context, p ClusterGetParams) (Cluster, error)
 	// ClusterList returns clusters newest first and the count before paging.
 	ClusterList(ctx context.Context, p ClusterListParams) ([]Cluster, int, error)
+	// ClusterUpdate replaces the spec of the account's cluster (and the
+	// name it is found by) and inserts Task — already ended, with no job —
+	// in one transaction. CodeClusterNotFound when the cluster is not the
+	// account's or is deleted; CodeClusterNameExists when another cluster of
+	// the account that is not deleted has Spec.Name.
+	ClusterUpdate(ctx context.Context, p ClusterUpdateParams) error
 	// ClusterSetAPIServer records the endpoint of the cluster's
 	// kube-apiserver; CodeClusterNotFound when there is no such cluster.
 	ClusterSetAPIServer(ctx context.Context, p ClusterSetAPIServerParams) error
-	// TaskStart moves the cluster From → To, marks the Removing workers,
+	// TaskStart moves the cluster From → To (refusing with
+	// CodeClusterState while one of its pools is busy) or, for a pool's
+	// task, checks that the cluster is running; moves the Pools (a pool not
+	// in its From: CodeNodePoolState; missing: CodeNodePoolNotFound) and
+	// sets their specs; inserts NewPool; marks the Removing workers,
 	// reserves the quota of Reserve (when set: Reserve.CheckFunc, when not
 	// nil, decides on the account's QuotaUsage of its scope, read in the
 	// transaction; a reservation of no instance records nothing), and
@@ -65,24 +75,36 @@ type ClusterStore interface {
 	// TaskGet returns one task; CodeTaskNotFound when it does not exist in
 	// the account.
 	TaskGet(ctx context.Context, p TaskGetParams) (Task, error)
+	// TaskList returns the tasks of the account's cluster, newest first
+	// (then by id, descending), and their count before paging.
+	TaskList(ctx context.Context, p TaskListParams) ([]Task, int, error)
 	// TaskSave writes a task's progress (state, stage, stages, events,
 	// error, params); a task saved ended drops its quota reservation as
 	// TaskFinish does. CodeTaskNotFound when there is none.
 	TaskSave(ctx context.Context, t Task) error
-	// TaskFinish saves an ended task, moves its cluster and drops what is
-	// left of the task's quota reservation, in one transaction; a task that
-	// has not ended is refused. CodeTaskNotFound when there is none.
+	// TaskFinish saves an ended task, moves its cluster and its pools (each
+	// pool's desired size becomes its worker count) and drops what is left
+	// of the task's quota reservation, in one transaction; a task that has
+	// not ended is refused. CodeTaskNotFound when there is none.
 	TaskFinish(ctx context.Context, p TaskFinishParams) error
 	// TaskCount counts tasks.
 	TaskCount(ctx context.Context, p TaskCountParams) (int, error)
+	// TaskCountsByType counts every task by type and state (only the pairs
+	// that have tasks, ordered by type then state).
+	TaskCountsByType(ctx context.Context) ([]TaskCounts, error)
+	// NodePoolGet returns one pool of a cluster; CodeNodePoolNotFound when
+	// there is none (or it is deleted, unless WithDeleted).
+	NodePoolGet(ctx context.Context, p NodePoolGetParams) (NodePool, error)
+	// NodePoolList returns a cluster's pools, default first, then oldest first.
+	NodePoolList(ctx context.Context, p NodePoolListParams) ([]NodePool, error)
 }
 
 // WorkerStore keeps the workers of clusters, one per instance asked of the
 // cloud, keyed by the client token of that call.
 type WorkerStore interface {
 	// WorkerInsert records planned workers in one transaction; a worker
-	// whose client token exists already is left as it is. Labels, Taints and
-	// Runtime are the task's, not each worker's: they are kept once per task
+	// whose client token exists already is left as it is. Labels, Taints,
+	// Runtime and Unschedulable are the task's, not each worker's: they are kept once per task
 	// (those of its first worker inserted) and every worker of the task
 	// reads them back.
 	WorkerInsert(ctx context.Context, ws []Worker) error
@@ -99,6 +121,9 @@ type WorkerStore interface {
 	WorkerList(ctx context.Context, p WorkerListParams) ([]Worker, int, error)
 	// WorkerCount counts a cluster's workers in any state.
 	WorkerCount(ctx context.Context, clusterID string) (int, error)
+	// WorkerCounts counts a cluster's workers by pool, state and Node
+	// status (only the combinations that have workers).
+	WorkerCounts(ctx context.Context, clusterID string) ([]WorkerCount, error)
 }
 
 // CloudStore keeps the emulated cloud's state: instances, stock and quota

@@ -5,11 +5,13 @@ import (
 	"encoding/json"
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/ackscale/ackscale"
@@ -22,25 +24,35 @@ type target struct {
 	name   string
 	table  rules.Table
 	method string
-	route  string // with {id}
+	route  string // with {id} (and {np})
 	path   string
 	base   string
+	// query: the operation takes no body but query parameters, which the
+	// server makes into the JSON object the table validates
+	// (RemoveNodePoolNodes, R32); the cases are sent as those parameters.
+	query bool
 }
 
-// bases are the valid bodies each table's cases start from.
+// bases are the valid bodies each table's cases start from; the node
+// pool tables' are the fixture's (poolBases).
 var bases = map[string]string{
-	"legacy/scale":       seed000Body,
-	"legacy/scale_out":   seed002Body,
-	"standard/scale_out": seed002Body,
-	"edge/scale_out":     seed001Body,
-	"sandbox/scale_out":  seed004Body,
-	"create_cluster":     createBody,
-	"delete_nodes":       deleteBody,
+	"legacy/scale":         seed000Body,
+	"legacy/scale_out":     seed002Body,
+	"standard/scale_out":   seed002Body,
+	"edge/scale_out":       seed001Body,
+	"edge/scale_out:cloud": edgeCloudBody,
+	"sandbox/scale_out":    seed004Body,
+	"create_cluster":       createBody,
+	"delete_nodes":         deleteBody,
 }
 
 // routeIn finds "METHOD /path" in a table's Route and Title (the
 // deprecated RemoveClusterNodes route is in DeleteClusterNodes' title).
 var routeIn = regexp.MustCompile(`(GET|POST|PUT|DELETE) (/\S+?)[)]?(?:\s|$)`)
+
+// nodePoolOps are the node-pool tables' operations: they run on the
+// fixture's pool cluster, and all but the create on its pool.
+var nodePoolOps = []rules.Op{rules.OpCreateNodePool, rules.OpModifyNodePool, rules.OpScaleNodePool, rules.OpRemoveNodePoolNodes}
 
 // targets are every table with a route, each route once.
 func (f *fixture) targets(t *testing.T) []target {
@@ -48,13 +60,19 @@ func (f *fixture) targets(t *testing.T) []target {
 	for _, tab := range rules.Tables() {
 		name := tableName(tab)
 		base, ok := bases[name]
-		require.True(t, ok, "no base body for table %s: add one", name)
 		cluster := f.clusters[tab.Profile]
 		if tab.Profile == "" {
 			cluster = f.clusters[ackscale.ProfileStandard]
 		}
+		pool := slices.Contains(nodePoolOps, tab.Op)
+		if pool {
+			base, ok = f.poolBases[tab.Op]
+			cluster = f.poolCluster
+		}
+		require.True(t, ok, "no base body for table %s: add one", name)
 		for i, m := range routeIn.FindAllStringSubmatch(tab.Route+" "+tab.Title, -1) {
-			tg := target{name: name, table: tab, method: m[1], route: m[2], path: strings.ReplaceAll(m[2], "{id}", cluster), base: base}
+			p := strings.NewReplacer("{id}", cluster, "{np}", f.pool).Replace(m[2])
+			tg := target{name: name, table: tab, method: m[1], route: m[2], path: p, base: base, query: tab.Op == rules.OpRemoveNodePoolNodes}
 			if i > 0 {
 				tg.name += "(" + m[2][strings.LastIndex(m[2], "/")+1:] + ")"
 			}
@@ -64,23 +82,57 @@ func (f *fixture) targets(t *testing.T) []target {
 	return out
 }
 
+// cases are a target's cases: the generated ones and the body-level ones
+// (or, for a query, the generated ones that a query can say and the
+// query-level ones), and the mutations not generated.
+func (tg target) cases(all []rules.Table) ([]badCase, []string) {
+	g := generate(tg.table, tg.base, all, tg.query)
+	switch tg.table.Op {
+	case rules.OpCreateNodePool:
+		g.cases = append(g.cases, poolLimitCases(tg.base)...)
+	case rules.OpModifyNodePool:
+		g.cases = append(g.cases, mergedCases(tg.base)...)
+	}
+	if !tg.query {
+		return append(g.cases, bodyCases(tg.base)...), g.skipped
+	}
+	cases, skipped := asQueries(tg.table, g.cases, tg.path)
+	return append(cases, queryCases(tg.base, tg.path)...), append(g.skipped, skipped...)
+}
+
 // TestBadInput sends every generated bad request to the real server and
 // requires the documented refusal, and that nothing was created.
 func TestBadInput(t *testing.T) {
 	t.Parallel()
 	start := time.Now()
 	f := setup(t)
+	t.Logf("bad input: 5 clusters and a node pool of one node ready at %s", time.Since(start).Round(time.Millisecond))
 	before := f.counts(t)
 	total := 0
 	all := rules.Tables()
+	var perTable []string
+	prev := before
 	for _, tg := range f.targets(t) {
-		g := generate(tg.table, tg.base, all)
-		cases := append(g.cases, bodyCases(tg.base)...)
+		cases, skipped := tg.cases(all)
 		requireUniqueNames(t, cases)
+		for i := range cases {
+			cases[i].req.method = tg.method
+			if !tg.query {
+				cases[i].req.path = tg.path
+			}
+		}
+		// A query's unknown parameters run last, one at a time: one the
+		// server took would remove the node the base names, and every
+		// case after it would meet a busy pool instead of its own rule.
+		var late []badCase
+		if tg.query {
+			late = slices.DeleteFunc(slices.Clone(cases), func(c badCase) bool { return !slices.Equal(c.want.codes, []string{ackscale.CodeUnknownField}) })
+			cases = slices.DeleteFunc(cases, func(c badCase) bool { return slices.Equal(c.want.codes, []string{ackscale.CodeUnknownField}) })
+		}
 		var failed atomic.Int32
+		tableStart := time.Now()
 		t.Run(tg.name, func(t *testing.T) {
 			for _, c := range cases {
-				c.req.method, c.req.path = tg.method, tg.path
 				t.Run(c.name, func(t *testing.T) {
 					t.Parallel()
 					defer func() {
@@ -92,23 +144,39 @@ func TestBadInput(t *testing.T) {
 				})
 			}
 		})
-		require.Equal(t, before, f.counts(t), "%s: a refused request created or changed something", tg.name)
-		total += len(cases)
+		if len(late) > 0 {
+			t.Run(tg.name+"(unknown-parameters)", func(t *testing.T) {
+				for _, c := range late {
+					if !t.Run(c.name, func(t *testing.T) { f.expectRefused(t, c) }) {
+						failed.Add(1)
+					}
+				}
+			})
+		}
+		now := f.counts(t)
+		assert.Equal(t, prev, now, "%s: a refused request created or changed something", tg.name)
+		prev = now
+		n := len(cases) + len(late)
+		total += n
+		perTable = append(perTable, fmt.Sprintf("%s: %d", tg.name, n))
 		verdict := "all refused as documented"
 		if n := failed.Load(); n > 0 {
 			verdict = fmt.Sprintf("%d NOT as documented", n)
 		}
-		t.Logf("bad input: %s: %d cases, %s (%s %s; %d mutations not generated: a documented rule accepts them, or they are about the cloud)",
-			tg.name, len(cases), verdict, tg.method, tg.route, len(g.skipped))
+		t.Logf("bad input: %s: %d cases, %s, in %s (%s %s; %d mutations not generated: a documented rule accepts them, a query cannot say them, or they are about the cloud)",
+			tg.name, n, verdict, time.Since(tableStart).Round(time.Millisecond), tg.method, tg.route, len(skipped))
 		if testing.Verbose() {
-			for _, s := range g.skipped {
+			for _, s := range skipped {
 				t.Logf("  not generated: %s: %s", tg.name, s)
 			}
 		}
 	}
-	require.Equal(t, before, f.counts(t), "after the whole run")
-	t.Logf("bad input: %d cases in all, in %s; instances %d, workers %d, tasks %d, clusters %d before and after",
-		total, time.Since(start).Round(time.Millisecond), before.Instances, before.Workers, before.Tasks, before.Clusters)
+	after := f.counts(t)
+	t.Logf("bad input: %s", strings.Join(perTable, "; "))
+	t.Logf("bad input: %d cases in all, in %s; instances %d, workers %d, tasks %d, clusters %d, node pools %d before; %d, %d, %d, %d, %d after",
+		total, time.Since(start).Round(time.Millisecond), before.Instances, before.Workers, before.Tasks, before.Clusters, before.Pools,
+		after.Instances, after.Workers, after.Tasks, after.Clusters, after.Pools)
+	require.Equal(t, before, after, "after the whole run")
 	t.Run("bases accepted", func(t *testing.T) { f.basesAccepted(t) })
 }
 
@@ -160,11 +228,19 @@ func clip(b []byte) string {
 // basesAccepted sends each base body once, after the counts were checked:
 // each is accepted (DeleteClusterNodes' passes validation and then names
 // a node the cluster lacks), so every refusal above is its mutation's.
+// The node pool bases run in table order: a new pool, the pool's desired
+// size up by one, one node more, the fixture's node removed.
 func (f *fixture) basesAccepted(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	for _, tg := range f.targets(t) {
-		a, err := f.send(ctx, request{method: tg.method, path: tg.path, body: []byte(tg.base), contentType: "application/json"})
+		r := request{method: tg.method, path: tg.path, body: []byte(tg.base), contentType: "application/json"}
+		if tg.query {
+			q, ok := toQuery(decode(tg.base))
+			require.True(t, ok, "%s: the base cannot be a query", tg.name)
+			r = request{method: tg.method, path: tg.path + "?" + q}
+		}
+		a, err := f.send(ctx, r)
 		require.NoError(t, err)
 		if tg.table.Op == rules.OpDeleteNodes {
 			require.Equal(t, ackscale.CodeNodeNotFound, a.code, "%s: %s", tg.name, a.raw)

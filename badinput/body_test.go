@@ -2,6 +2,7 @@ package badinput
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"strings"
 
@@ -100,4 +101,50 @@ func firstMember(b []byte) (string, string) {
 	key := s[1 : 1+strings.IndexByte(s[1:], '"')]
 	val := string(encode(body{"v": m[key]}))
 	return key, strings.TrimSuffix(strings.TrimPrefix(val, `{"v":`), "}")
+}
+
+// mergedCases are ModifyClusterNodePool bodies that pass its own table but
+// not the rules of the pool they would make: the pool's configuration
+// with the body merged in is validated whole by CreateClusterNodePool's
+// table (docs/api.md, R28), and the scale it asks for by R31's limit.
+func mergedCases(base string) []badCase {
+	b := decode(base)
+	sg := b["scaling_group"].(map[string]any)
+	size, _ := sg["desired_size"].(json.Number).Int64()
+	with := func(set func(b body)) []byte {
+		c := clone(b)
+		set(c)
+		return encode(c)
+	}
+	c := func(name string, set func(b body), w expect) badCase {
+		return badCase{name: "merged/" + name, req: request{body: with(set), contentType: "application/json"}, want: w}
+	}
+	autoScaling := func(enable bool, min, max int) func(b body) {
+		return func(b body) {
+			b["auto_scaling"] = map[string]any{"enable": enable, "min_instances": num(min), "max_instances": num(max)}
+		}
+	}
+	desired := func(n int) func(b body) {
+		return func(b body) { b["scaling_group"].(map[string]any)["desired_size"] = num(n) }
+	}
+	return []badCase{
+		c("auto_scaling.type-changed", func(b body) { b["auto_scaling"] = map[string]any{"type": "gpu"} },
+			want(ackscale.CodeInvalidParameter, "auto_scaling.type")),
+		c("auto-scaling-bounds", autoScaling(true, 2, 1), want(ackscale.CodeOutOfRange, "auto_scaling.max_instances")),
+		c("desired-size-below-auto-scaling", autoScaling(true, int(size)+1, int(size)+2), want(ackscale.CodeOutOfRange, "scaling_group.desired_size")),
+		c("desired-size-above-auto-scaling", autoScaling(true, 0, int(size)-1), want(ackscale.CodeOutOfRange, "scaling_group.desired_size")),
+		c("prepaid-without-period", func(b body) { b["scaling_group"].(map[string]any)["instance_charge_type"] = "PrePaid" },
+			want(ackscale.CodeMissingParameter, "scaling_group.period")),
+		c("quota+1", desired(rules.DefaultMaxWorkers+1), want(ackscale.CodeQuotaExceeded, "scaling_group.desired_size")),
+		c("more-than-500-at-once", desired(int(size)+500), want(ackscale.CodeOutOfRange, "scaling_group.desired_size")),
+	}
+}
+
+// poolLimitCases are CreateClusterNodePool bodies that pass its table but
+// ask for more nodes than one call may add (R31: 500).
+func poolLimitCases(base string) []badCase {
+	b := clone(decode(base))
+	b["scaling_group"].(map[string]any)["desired_size"] = num(501)
+	return []badCase{{name: "limit/more-than-500-at-once", req: request{body: encode(b), contentType: "application/json"},
+		want: want(ackscale.CodeOutOfRange, "scaling_group.desired_size")}}
 }

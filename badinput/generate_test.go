@@ -1,6 +1,7 @@
 package badinput
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"slices"
@@ -57,15 +58,70 @@ type gen struct {
 	others  []rules.Table // every other table
 	cases   []badCase
 	skipped []string // mutations a documented rule accepts, with the rule
+	query   bool     // the cases are sent as query parameters
+	// sibling is the table of the same profile and operation that takes
+	// the body when tab's selector (tab.SelectedBy) does not choose tab
+	// (R37); nil when tab is not chosen by a value of a field.
+	sibling *rules.Table
+}
+
+// selector reports whether f at l is the field that chooses tab among
+// its variants, and the answer when a value does not choose tab: the body
+// is the sibling table's, which takes the base's first field (by name) that
+// it lacks as unknown (R37, ruling 14).
+func (g *gen) selector(f rules.Field, l loc) (expect, bool) {
+	if g.sibling == nil || len(l.parents) > 0 || f.Name != g.tab.SelectedBy {
+		return expect{}, false
+	}
+	var names []string
+	for k, v := range g.base {
+		sib := g.sibling
+		switch {
+		case k == f.Name || slices.ContainsFunc(sib.Fields, func(sf rules.Field) bool { return sf.Name == k }):
+		case slices.Contains(sib.SDKEmpty, k) && isEmpty(v):
+		case slices.ContainsFunc(sib.LoosePrefixes, func(p string) bool { return strings.HasPrefix(k, p) }):
+		default:
+			names = append(names, k)
+		}
+	}
+	if len(names) == 0 {
+		return expect{}, false
+	}
+	slices.Sort(names)
+	return want(ackscale.CodeUnknownField, names[0]), true
+}
+
+// isEmpty: null, "", 0, false, [] or {} (ruling 14's empty value).
+func isEmpty(v any) bool {
+	switch x := v.(type) {
+	case nil:
+		return true
+	case string:
+		return x == ""
+	case bool:
+		return !x
+	case json.Number:
+		f, err := x.Float64()
+		return err == nil && f == 0
+	case []any:
+		return len(x) == 0
+	case map[string]any:
+		return len(x) == 0
+	}
+	return false
 }
 
 // generate returns the field, unknown-field and check cases of tab,
-// mutating base.
-func generate(tab rules.Table, base string, all []rules.Table) *gen {
-	g := &gen{tab: tab, base: decode(base)}
+// mutating base; with query, for an operation that takes its parameters
+// in the query (asQueries).
+func generate(tab rules.Table, base string, all []rules.Table, query bool) *gen {
+	g := &gen{tab: tab, base: decode(base), query: query}
 	for _, o := range all {
-		if o.Profile != tab.Profile || o.Op != tab.Op {
+		switch {
+		case o.Profile != tab.Profile || o.Op != tab.Op:
 			g.others = append(g.others, o)
+		case o.Variant != tab.Variant && tab.SelectedWhen != "":
+			g.sibling = &o
 		}
 	}
 	for _, f := range tab.Fields {
@@ -78,48 +134,130 @@ func generate(tab rules.Table, base string, all []rules.Table) *gen {
 }
 
 // loc is where a field sits: at the top level, or in the object (or the
-// first item) of a parent field.
+// first item) of each of its parents, outermost first
+// (scaling_group.data_disks[0].size has two).
 type loc struct {
-	parent *rules.Field
+	parents []rules.Field
 }
 
-// name is the field's path as errors name it (runtime.name, tags[0].key).
+// in is the loc of the sub-fields of f, which sits at l.
+func (l loc) in(f rules.Field) loc {
+	return loc{parents: append(slices.Clone(l.parents), f)}
+}
+
+// name is the field's path as errors name it (runtime.name, tags[0].key,
+// scaling_group.data_disks[0].size).
 func (l loc) name(f rules.Field) string {
-	switch {
-	case l.parent == nil:
-		return f.Name
-	case l.parent.Type == rules.Objects:
-		return l.parent.Name + "[0]." + f.Name
+	var b strings.Builder
+	for _, p := range l.parents {
+		b.WriteString(p.Name)
+		if p.Type == rules.Objects {
+			b.WriteString("[0]")
+		}
+		b.WriteString(".")
 	}
-	return l.parent.Name + "." + f.Name
+	return b.String() + f.Name
 }
 
 // container returns the object of b the field sits in, adding a valid
-// parent when the base has none.
+// parent (or first item) at each level the body lacks one.
 func (l loc) container(b body) map[string]any {
-	if l.parent == nil {
-		return b
-	}
-	p := l.parent
-	if p.Type == rules.Object {
-		m, ok := b[p.Name].(map[string]any)
-		if !ok {
-			m = validObject(p.Fields, 0)
-			b[p.Name] = m
-		}
-		return m
-	}
-	items, _ := b[p.Name].([]any)
-	if len(items) == 0 {
-		items = []any{validObject(p.Fields, 0)}
-		b[p.Name] = items
-	}
-	m, ok := items[0].(map[string]any)
-	if !ok {
-		m = validObject(p.Fields, 0)
-		items[0] = m
+	m := b
+	for _, p := range l.parents {
+		m = child(m, p)
 	}
 	return m
+}
+
+// child returns the object of m's field p (its first item when p is a
+// list of objects), adding a valid one when m has none.
+func child(m map[string]any, p rules.Field) map[string]any {
+	if p.Type == rules.Object {
+		c, ok := m[p.Name].(map[string]any)
+		if !ok {
+			c = validObject(p.Fields, 0)
+			m[p.Name] = c
+		}
+		return c
+	}
+	items, _ := m[p.Name].([]any)
+	if len(items) == 0 {
+		items = []any{validObject(p.Fields, 0)}
+		m[p.Name] = items
+	}
+	c, ok := items[0].(map[string]any)
+	if !ok {
+		c = validObject(p.Fields, 0)
+		items[0] = c
+	}
+	return c
+}
+
+// at is the loc and field of a dotted path of the table's fields
+// (scaling_group.private_pool_options.id), as the checks name them.
+func (g *gen) at(path string) (loc, rules.Field, bool) {
+	var l loc
+	fs := g.tab.Fields
+	names := strings.Split(path, ".")
+	for i, n := range names {
+		j := slices.IndexFunc(fs, func(f rules.Field) bool { return f.Name == n })
+		if j < 0 {
+			return loc{}, rules.Field{}, false
+		}
+		if i == len(names)-1 {
+			return l, fs[j], true
+		}
+		l, fs = l.in(fs[j]), fs[j].Fields
+	}
+	return loc{}, rules.Field{}, false
+}
+
+// setAt sets the field at path to val, adding its parents.
+func (g *gen) setAt(b body, path string, val any) {
+	l, f, ok := g.at(path)
+	if !ok {
+		panic("no field " + path + " in " + tableName(g.tab))
+	}
+	l.container(b)[f.Name] = val
+}
+
+// getAt returns the value of the field at path, if b has it; it adds
+// nothing to b.
+func (g *gen) getAt(b body, path string) (any, bool) {
+	var cur any = map[string]any(b)
+	for _, n := range strings.Split(path, ".") {
+		if items, ok := cur.([]any); ok && len(items) > 0 {
+			cur = items[0]
+		}
+		m, ok := cur.(map[string]any)
+		if !ok {
+			return nil, false
+		}
+		if cur, ok = m[n]; !ok {
+			return nil, false
+		}
+	}
+	return cur, true
+}
+
+// deleteAt removes the field at path, if b has it.
+func (g *gen) deleteAt(b body, path string) {
+	parent, name := "", path
+	if i := strings.LastIndexByte(path, '.'); i >= 0 {
+		parent, name = path[:i], path[i+1:]
+	}
+	var m map[string]any = b
+	if parent != "" {
+		v, _ := g.getAt(b, parent)
+		if items, isList := v.([]any); isList && len(items) > 0 {
+			v = items[0]
+		}
+		var ok bool
+		if m, ok = v.(map[string]any); !ok {
+			return
+		}
+	}
+	delete(m, name)
 }
 
 // add records a case: the base, changed by mutate in the field's container.
@@ -193,7 +331,11 @@ func (g *gen) field(f rules.Field, l loc) {
 		g.ints(f, l)
 	case rules.Bool:
 		if len(f.Enum) == 1 {
-			g.set(l, f, "enum:other", f.Enum[0] != "true", want(ackscale.CodeNotInEnum, name))
+			w := want(ackscale.CodeNotInEnum, name)
+			if other, ok := g.selector(f, l); ok { // the other value chooses the other table (R37)
+				w = other
+			}
+			g.set(l, f, "enum:other", f.Enum[0] != "true", w)
 		}
 	case rules.String:
 		g.strings(f, l)
@@ -216,8 +358,20 @@ func (g *gen) presence(f rules.Field, l loc) {
 		return
 	}
 	missing := want(ackscale.CodeMissingParameter, name)
-	g.add(name+"/absent", l, func(m map[string]any) { delete(m, f.Name) }, missing)
-	g.set(l, f, "null", nil, missing)
+	absent := missing
+	if n := len(l.parents); n > 0 && l.parents[n-1].Type == rules.Object && l.parents[n-1].Required {
+		if c := l.container(clone(g.base)); len(c) == 1 {
+			// Its object is left {}: a required object sent empty is
+			// missing itself (as "" and [] are, R15).
+			absent = want(ackscale.CodeMissingParameter, loc{parents: l.parents[:n-1]}.name(l.parents[n-1]))
+		}
+	}
+	nullW := missing
+	if other, ok := g.selector(f, l); ok { // absent and null choose the other table (R37)
+		absent, nullW = other, other
+	}
+	g.add(name+"/absent", l, func(m map[string]any) { delete(m, f.Name) }, absent)
+	g.set(l, f, "null", nil, nullW)
 	switch f.Type {
 	case rules.String:
 		g.set(l, f, "empty", "", missing)
@@ -227,6 +381,8 @@ func (g *gen) presence(f rules.Field, l loc) {
 		g.set(l, f, "empty", "", want(ackscale.CodeInvalidType, name))
 	case rules.Strings, rules.Objects:
 		g.set(l, f, "empty", []any{}, missing)
+	case rules.Object:
+		g.set(l, f, "empty", map[string]any{}, missing) // like "" and [] (R15)
 	}
 }
 
@@ -395,8 +551,10 @@ func (g *gen) objects(f rules.Field, l loc) {
 	name := l.name(f)
 	if f.Type == rules.Objects {
 		first := validObject(f.Fields, 0)
-		if items, ok := g.base[f.Name].([]any); ok && len(items) > 0 {
-			first = items[0].(map[string]any)
+		if items, ok := l.container(clone(g.base))[f.Name].([]any); ok && len(items) > 0 {
+			if m, ok := items[0].(map[string]any); ok {
+				first = m
+			}
 		}
 		if r := f.Len; r != nil && r.Max != rules.NoMax {
 			items := make([]any, r.Max+1)
@@ -409,7 +567,7 @@ func (g *gen) objects(f rules.Field, l loc) {
 			g.set(l, f, "duplicate-item", []any{first, first}, want(ackscale.CodeInvalidParameter, name+"[1]")) // R21
 		}
 	}
-	sub := loc{parent: &f}
+	sub := l.in(f)
 	unknown := sub.name(rules.Field{Name: "ackscale_unknown"})
 	g.add(unknown+"/unknown-field", sub, func(m map[string]any) { m["ackscale_unknown"] = "x" },
 		want(ackscale.CodeUnknownField, unknown)) // ruling 14, also inside objects
@@ -463,40 +621,58 @@ func (g *gen) loose(name string) bool {
 }
 
 func (g *gen) lookup(name string) (rules.Field, bool) {
-	for _, f := range g.tab.Fields {
-		if f.Name == name {
-			return f, true
-		}
-		for _, sf := range f.Fields {
-			if f.Name+"."+sf.Name == name {
-				return sf, true
-			}
-		}
-	}
-	return rules.Field{}, false
+	_, f, ok := g.at(name)
+	return f, ok
 }
 
-// tableName is PROFILE/OP, or OP for operations without a profile.
+// tableName is PROFILE/OP, or OP for operations without a profile, with
+// :VARIANT for a table among variants (edge/scale_out:cloud).
 func tableName(t rules.Table) string {
-	if t.Profile == "" {
-		return string(t.Op)
+	name := string(t.Op)
+	if t.Profile != "" {
+		name = string(t.Profile) + "/" + name
 	}
-	return string(t.Profile) + "/" + string(t.Op)
+	if t.Variant != "" {
+		name += ":" + t.Variant
+	}
+	return name
 }
 
 // order: bodies that break two rules get the error of the one checked
 // first (docs/api.md, "How a body is checked"; R13).
 func (g *gen) order() {
-	first, last := g.tab.Fields[0], g.tab.Fields[len(g.tab.Fields)-1]
-	bad := func(f rules.Field) any { return wrongTypes(f.Type)[0].value }
+	// The field that chooses among variants is read before anything else
+	// (R37): first and last are of the others.
+	fields := slices.DeleteFunc(slices.Clone(g.tab.Fields), func(f rules.Field) bool { return f.Name == g.tab.SelectedBy })
+	first, last := fields[0], fields[len(fields)-1]
+	// A value of the wrong type; in a query, one a query can say: an item
+	// of a list, a flag that is not true or false.
+	bad := func(f rules.Field) any {
+		vs := wrongTypes(f.Type)
+		if g.query {
+			for _, v := range vs {
+				if _, isString := v.value.(string); v.item >= 0 || f.Type != rules.Strings && !isString {
+					return v.value
+				}
+			}
+		}
+		return vs[0].value
+	}
 	g.mutate("order/unknown-field-before-fields", func(b body) { b[first.Name] = bad(first); b["ackscale_unknown"] = "x" },
 		want(ackscale.CodeUnknownField, "ackscale_unknown"))
 	w := want(ackscale.CodeUnknownField, "ackscale_aa")
 	w.absent = []string{"ackscale_zz"}
 	g.mutate("order/first-unknown-field-by-name", func(b body) { b["ackscale_zz"] = "x"; b["ackscale_aa"] = "x" }, w)
-	w = want(ackscale.CodeInvalidType, first.Name)
-	w.absent = []string{last.Name}
-	g.mutate("order/fields-in-table-order", func(b body) { b[last.Name] = bad(last); b[first.Name] = bad(first) }, w)
+	if len(fields) > 1 {
+		w = want(ackscale.CodeInvalidType, first.Name)
+		w.absent = []string{last.Name}
+		g.mutate("order/fields-in-table-order", func(b body) { b[last.Name] = bad(last); b[first.Name] = bad(first) }, w)
+	}
+	if sel := g.tab.SelectedBy; sel != "" {
+		w = want(ackscale.CodeInvalidType, sel)
+		w.absent = []string{"ackscale_aa", first.Name}
+		g.mutate("order/selector-before-everything", func(b body) { b["ackscale_aa"] = "x"; b[first.Name] = bad(first); b[sel] = "true" }, w)
+	}
 	for _, c := range g.tab.Checks {
 		if m := exactlyOne.FindStringSubmatch(c.Rule); m != nil {
 			g.mutate("order/fields-before-checks", func(b body) { g.fill(b, m[2]); g.fill(b, m[3]); b[last.Name] = bad(last) },

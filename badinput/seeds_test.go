@@ -25,6 +25,16 @@ const seed004Body = seeds.Body004
 // 4: exactly one of them).
 const seed002Body = seeds.Body002
 
+// edgeCloudBody asks an edge cluster for ECS cloud workers (R37): seed
+// 002's example without its vSwitch, which is in cn-beijing's VPC (the
+// workers take the edge cluster's vSwitches, in cn-hangzhou), and without
+// is_edge_worker (false).
+var edgeCloudBody = func() string {
+	b := decode(seed002Body)
+	delete(b, "vswitch_ids")
+	return string(encode(b))
+}()
+
 // createBody is a dedicated cluster with seed 000's password and worker
 // settings: the profile whose create rules are the strictest (a credential
 // is required, cluster_spec and profile Edge are refused).
@@ -64,3 +74,47 @@ const (
 	createSandbox = `{"name":"badinput-sandbox","region_id":"cn-beijing","cluster_type":"ManagedKubernetes",` +
 		`"kubernetes_version":"1.34.4","runtime":{"name":"Sandboxed-Container.runv","version":"2.2.3"}}`
 )
+
+// tfNodePoolBody is ../shared/spec/fixtures/tf-nodepool-create.json
+// verbatim: what terraform-provider-alicloud's
+// alicloud_cs_kubernetes_node_pool sends to create a pool (the same body
+// as rules' tfNodePool). Its vSwitch is in cn-hangzhou's default VPC.
+const tfNodePoolBody = `{
+ "kubernetes_config": {
+  "cms_enabled": true
+ },
+ "nodepool_info": {
+  "name": "tf-pool"
+ },
+ "scaling_group": {
+  "desired_size": 2,
+  "instance_types": [
+   "ecs.g6.large"
+  ],
+  "key_pair": "secrity-key",
+  "vswitch_ids": [
+   "vsw-bp1ackscaledefaultg01"
+  ]
+ }
+}`
+
+// createPools is the cluster the node pool tables' cases target: a
+// standard cluster in cn-hangzhou, where tfNodePoolBody's vSwitch is.
+const createPools = `{"name":"badinput-pools","region_id":"cn-hangzhou","cluster_type":"ManagedKubernetes",` +
+	`"kubernetes_version":"1.34.4"}`
+
+// fixturePoolBody is the pool the modify, scale and remove cases target:
+// Terraform's, with another name and one node.
+const fixturePoolBody = `{"nodepool_info":{"name":"badinput-pool"},"scaling_group":{"desired_size":1,` +
+	`"instance_types":["ecs.g6.large"],"key_pair":"secrity-key","vswitch_ids":["vsw-bp1ackscaledefaultg01"]}}`
+
+// modifyPoolBody raises the fixture pool's desired size by one, as
+// Terraform sends a size change.
+const modifyPoolBody = `{"scaling_group":{"desired_size":2}}`
+
+// scalePoolBody adds one node (ScaleClusterNodePool).
+const scalePoolBody = `{"count":1}`
+
+// removePoolBody removes the fixture pool's node (its name is set by the
+// fixture), released and drained: sent as the query it stands for.
+const removePoolBody = `{"nodes":[%q],"release_node":true,"drain_node":true}`

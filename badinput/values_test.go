@@ -68,6 +68,8 @@ func validValue(f rules.Field) any {
 		return validObject(f.Fields, 0)
 	case rules.Objects:
 		return []any{validObject(f.Fields, 0)}
+	case rules.Number:
+		return num(1)
 	}
 	panic("unknown type " + f.Type)
 }
@@ -162,6 +164,8 @@ func wrongTypes(t rules.Type) []variant {
 	case rules.Objects:
 		return []variant{str, number, boolean, object, {name: "type:string-item", value: []any{"x"}, item: 0},
 			{name: "type:number-item", value: []any{num(7)}, item: 0}, {name: "type:null-item", value: []any{nil}, item: 0}}
+	case rules.Number:
+		return []variant{v("type:digit-string", "7"), boolean, v("type:array", []any{num(7)}), object}
 	}
 	panic("unknown type " + t)
 }
@@ -277,6 +281,13 @@ var formatViolations = map[rules.Format][]variant{
 		v("format:exponent", "4e1"), v("format:fraction", "40.0")},
 	rules.FormatNodeName: {v("format:upper-case", "CN-Beijing.192.168.0.10"), v("format:underscore", "cn_beijing.192.168.0.10"),
 		v("format:leading-dash", "-cn-beijing.192.168.0.10"), v("format:space", "cn-beijing 192.168.0.10"), v("format:long", strings.Repeat("n", 254))},
+	rules.FormatPoolName: {v("format:leading-dash", "-badinput"), v("format:underscore", "bad_input"), v("format:space", "bad input"),
+		v("format:dot", "bad.input")},
+	rules.FormatECSTagKey: {v("format:aliyun-prefix", "aliyun-key"), v("format:acs-prefix", "acs:key"), v("format:http", "a http://key"),
+		v("format:https", "a https://key")},
+	rules.FormatECSTagValue: {v("format:aliyun-prefix", "aliyun-value"), v("format:acs-prefix", "acs:value"), v("format:http", "a http://value")},
+	rules.FormatNodeNameMode: {v("format:not-custom", "aliyun"), v("format:no-prefix", "customized,,ip,com"), v("format:upper-case", "customized,Node,ip,"),
+		v("format:double-dot", "customized,a..b,ip,"), v("format:no-ip", "customized,a,host,b")},
 }
 
 // emptyAllowed says whether "" has each format's shape: a label value may
@@ -286,4 +297,5 @@ var emptyAllowed = map[rules.Format]bool{
 	rules.FormatLabelValue: true, rules.FormatBase64: true,
 	rules.FormatPassword: false, rules.FormatCIDR: false, rules.FormatClusterName: false, rules.FormatLabelKey: false,
 	rules.FormatTagKey: false, rules.FormatInteger: false, rules.FormatNodeName: false,
+	rules.FormatPoolName: false, rules.FormatECSTagKey: false, rules.FormatECSTagValue: true, rules.FormatNodeNameMode: false,
 }

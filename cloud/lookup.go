@@ -91,3 +91,85 @@ func (c *Cloud) ZoneExists(id string) bool {
 	_, ok := c.cfg.Catalog.ZoneRegion(id)
 	return ok || c.ENSRegionExists(id)
 }
+
+// KubernetesVersions returns the Kubernetes versions the catalog offers,
+// newest first.
+func (c *Cloud) KubernetesVersions() []string { return c.cfg.Catalog.KubernetesVersions() }
+
+// RuntimeNames returns the container runtimes the catalog offers, in its
+// order.
+func (c *Cloud) RuntimeNames() []string {
+	var names []string
+	for _, rt := range c.cfg.Catalog.Runtimes() {
+		names = append(names, rt.Name)
+	}
+	return names
+}
+
+// The lists below are what a validation error offers instead of a name the
+// catalog does not have (rules.Cloud), each in the catalog's order.
+
+// InstanceTypeNames lists the catalog's instance types of a kind.
+func (c *Cloud) InstanceTypeNames(kind ackscale.InstanceKind) []string {
+	var names []string
+	for _, it := range c.cfg.Catalog.InstanceTypes() {
+		if it.Kind == string(kind) {
+			names = append(names, it.Name)
+		}
+	}
+	return names
+}
+
+// ImageIDs lists the catalog's images that boot on instances of a kind.
+func (c *Cloud) ImageIDs(kind ackscale.InstanceKind) []string {
+	var ids []string
+	for _, im := range c.cfg.Catalog.Images() {
+		if im.Supports(string(kind)) {
+			ids = append(ids, im.ID)
+		}
+	}
+	return ids
+}
+
+// VSwitchIDs lists the vSwitches of a VPC of a region, or of every VPC of
+// the region when vpcID is "".
+func (c *Cloud) VSwitchIDs(regionID, vpcID string) []string {
+	reg, _ := c.cfg.Catalog.Region(regionID)
+	var ids []string
+	for _, vpc := range reg.VPCs {
+		if vpcID != "" && vpc.ID != vpcID {
+			continue
+		}
+		for _, v := range vpc.VSwitches {
+			ids = append(ids, v.ID)
+		}
+	}
+	return ids
+}
+
+// KeyPairNames lists the key pairs of an ECS region or an ENS region.
+func (c *Cloud) KeyPairNames(regionID string) []string {
+	if reg, ok := c.cfg.Catalog.Region(regionID); ok {
+		return reg.KeyPairs
+	}
+	ens, _ := c.cfg.Catalog.ENSRegion(regionID)
+	return ens.KeyPairs
+}
+
+// RegionIDs lists the catalog's ECS regions.
+func (c *Cloud) RegionIDs() []string {
+	var ids []string
+	for _, reg := range c.cfg.Catalog.Regions() {
+		ids = append(ids, reg.ID)
+	}
+	return ids
+}
+
+// ENSRegionIDs lists the catalog's ENS regions.
+func (c *Cloud) ENSRegionIDs() []string {
+	var ids []string
+	for _, ens := range c.cfg.Catalog.ENSRegions() {
+		ids = append(ids, ens.ID)
+	}
+	return ids
+}

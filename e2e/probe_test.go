@@ -228,6 +228,10 @@ func TestFailedWorkerRemovable(t *testing.T) {
 	admin(t, p.srv, "POST", "faults", ackscale.Fault{Operation: ackscale.FaultCreate, Code: "InvalidResourceType.NotSupported", Count: 1}, nil)
 	body := scaleOutBody(2)
 	body["disable_rollback"] = true
+	// One vSwitch: its instances are created one after the other, so the
+	// failed first one stops the second before it is created (instances
+	// of different vSwitches are created at once).
+	body["vswitch_ids"] = []string{"vsw-bp1ackscaledefaultg01"}
 	task, err := p.scaleOut(id, body)
 	require.NoError(t, err)
 	require.Equal(t, "failed", p.wait(task).State)

@@ -10,7 +10,7 @@ import (
 
 func (s *Server) describeClusterNodes(ctx context.Context, r *request) (response, error) {
 	q := r.URL.Query()
-	p := ops.NodeListParams{ClusterID: r.PathValue("id"), State: q.Get("state"),
+	p := ops.NodeListParams{ClusterID: r.PathValue("id"), State: q.Get("state"), NodePoolID: q.Get("nodepool_id"),
 		Page: ops.PageParams{Number: q.Get("pageNumber"), Size: q.Get("pageSize"), NumberName: "pageNumber",
 			SizeName: "pageSize", DefaultSize: 10, MaxSize: 100}}
 	if ids := q.Get("instanceIds"); ids != "" {

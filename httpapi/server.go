@@ -14,6 +14,8 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/ackscale/ackscale"
 	"github.com/ackscale/ackscale/ops"
 	"github.com/ackscale/ackscale/sign"
@@ -37,6 +39,16 @@ type Config struct {
 	// limit), Burst how many it may send at once.
 	RateLimit float64
 	Burst     int
+	// Limiter, when set, decides instead of RateLimit and Burst: a budget
+	// the replicas of one database share.
+	Limiter Limiter
+	// Metrics is the registry the server adds its request metrics to and
+	// serves at /metrics (default: a registry of its own).
+	Metrics *prometheus.Registry
+	// Ready lists the checks of one /readyz request (none: always ready).
+	Ready func(ctx context.Context) []Check
+	// Version is the version GET / names.
+	Version string
 }
 
 // Server is the CS API server.
@@ -45,7 +57,9 @@ type Server struct {
 	log      *slog.Logger
 	verify   *sign.Verifier
 	mux      *http.ServeMux
-	throttle *throttle
+	public   *http.ServeMux // served without a signature (health.go)
+	throttle Limiter
+	metrics  *requestMetrics
 }
 
 // New returns a Server.
@@ -62,10 +76,21 @@ func New(cfg Config) (*Server, error) {
 	if cfg.MaxBodySize <= 0 {
 		cfg.MaxBodySize = 1 << 20
 	}
+	if cfg.Metrics == nil {
+		cfg.Metrics = prometheus.NewRegistry()
+	}
 	s := &Server{cfg: cfg, log: cfg.Logger}
+	var err error
+	if s.metrics, err = newRequestMetrics(cfg.Metrics); err != nil {
+		return nil, err
+	}
 	s.verify = &sign.Verifier{Nonces: nonces{cfg.Accounts}, Now: cfg.Now, MaxSkew: 15 * time.Minute}
 	s.mux = s.routes()
-	s.throttle = newThrottle(cfg.RateLimit, cfg.Burst)
+	s.public = s.publicRoutes()
+	s.throttle = cfg.Limiter
+	if s.throttle == nil {
+		s.throttle = newThrottle(cfg.RateLimit, cfg.Burst, cfg.Now)
+	}
 	return s, nil
 }
 
@@ -122,22 +147,39 @@ type response struct {
 	body   any
 }
 
-// ServeHTTP answers one request: request id, body limit, signature,
-// throttle, version and content coding, route, handler, envelope. Every
-// answer carries the request id.
+// ServeHTTP answers one request. GET of the index, /healthz, /readyz and
+// /metrics is answered without a signature (health.go); anything else is
+// the CS API: request id, body limit, signature, throttle, version and
+// content coding, route, handler, envelope. Every CS API answer carries the
+// request id, and is logged in one line and counted in the metrics.
 func (s *Server) ServeHTTP(w http.ResponseWriter, hr *http.Request) {
-	start := s.cfg.Now()
+	if h, pattern := s.public.Handler(hr); pattern != "" {
+		s.servePublic(w, hr, h)
+		return
+	}
+	start := time.Now() // monotonic: the duration; cfg.Now is the signature clock
 	r := &request{Request: hr, id: ackscale.NewRequestID()}
 	r.log = s.log.With("request_id", r.id)
 	w.Header().Set("x-acs-request-id", r.id)
 	resp, err := s.serve(hr.Context(), w, r)
+	status := resp.status
 	if err != nil {
-		s.writeError(w, r, err)
+		status = s.writeError(w, r, err)
 	} else {
 		write(w, hr, resp.status, resp.body)
 	}
-	r.log.Info("request", "method", hr.Method, "path", hr.URL.Path, "operation", r.op,
-		"account_id", r.account.ID, "code", ackscale.ErrorCode(err), "duration_ms", s.cfg.Now().Sub(start).Milliseconds())
+	s.logAndCount(r, status, ackscale.ErrorCode(err), time.Since(start))
+}
+
+// logAndCount writes a request's access line and counts it in the
+// metrics. The line is s.log's, not r.log's, which has account_id already
+// once the request is authenticated.
+func (s *Server) logAndCount(r *request, status int, code string, d time.Duration) {
+	s.metrics.observe(r.op, status, code, d)
+	s.log.LogAttrs(r.Context(), slog.LevelInfo, "request", slog.String("request_id", r.id),
+		slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.String("operation", r.op),
+		slog.String("account_id", r.account.ID), slog.Int("status", status), slog.String("code", code),
+		slog.Int64("duration_ms", d.Milliseconds()))
 }
 
 func (s *Server) serve(ctx context.Context, w http.ResponseWriter, r *request) (resp response, err error) {
@@ -147,6 +189,11 @@ func (s *Server) serve(ctx context.Context, w http.ResponseWriter, r *request) (
 			err = ackscale.Errorf(ackscale.CodeInternal, "internal error")
 		}
 	}()
+	// Routed first, so that every answer (a refused signature too) is
+	// logged and counted under its operation; a routing error is answered
+	// in its turn, after the signature and the headers.
+	op, routeErr := s.route(r.Request)
+	r.op = op.name
 	if r.Header.Get("Authorization") == "" { // refused before its body is read
 		return resp, ackscale.Errorf(ackscale.CodeMissingAuthorization, "the request has no Authorization header")
 	}
@@ -161,17 +208,16 @@ func (s *Server) serve(ctx context.Context, w http.ResponseWriter, r *request) (
 	}
 	r.account = account
 	r.log = r.log.With("account_id", account.ID)
-	if ok, wait := s.throttle.allow(account.ID, s.cfg.Now()); !ok {
+	if ok, wait := s.Allow(ctx, account.ID); !ok {
+		s.metrics.throttled.WithLabelValues(account.ID).Inc()
 		return resp, throttled(w, wait)
 	}
 	if err := checkHeaders(r.Request); err != nil {
 		return resp, err
 	}
-	op, err := s.route(r.Request)
-	if err != nil {
-		return resp, err
+	if routeErr != nil {
+		return resp, routeErr
 	}
-	r.op = op.name
 	return op.handle(ctx, r)
 }
 
@@ -199,13 +245,15 @@ func readBody(r *http.Request, limit int64) ([]byte, error) {
 	return body, nil
 }
 
-func (s *Server) writeError(w http.ResponseWriter, r *request, err error) {
+// writeError writes err's envelope and returns its HTTP status.
+func (s *Server) writeError(w http.ResponseWriter, r *request, err error) int {
 	code := ackscale.ErrorCode(err)
 	if code == ackscale.CodeInternal {
 		r.log.Error("internal error", "err", err)
 	}
 	status := ackscale.HTTPStatus(err)
 	write(w, r.Request, status, newErrorBody(code, clip(ackscale.ErrorMessage(err)), r.id, hostOf(r.Request), status))
+	return status
 }
 
 // maxMessage bounds an error message: a message may quote the value it

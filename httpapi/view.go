@@ -23,37 +23,38 @@ func fmtTime(t time.Time) string {
 // clusterView is a cluster as DescribeClusterDetail, DescribeClustersV1 and
 // DescribeClusters show it.
 type clusterView struct {
-	ClusterID          string            `json:"cluster_id"`
-	Name               string            `json:"name"`
-	RegionID           string            `json:"region_id"`
-	ZoneID             string            `json:"zone_id"`
-	State              string            `json:"state"`
-	ClusterType        string            `json:"cluster_type"`
-	ClusterSpec        string            `json:"cluster_spec"`
-	Profile            string            `json:"profile"`
-	CurrentVersion     string            `json:"current_version"`
-	InitVersion        string            `json:"init_version"`
-	NextVersion        string            `json:"next_version"`
-	Size               int               `json:"size"`
-	Created            string            `json:"created"`
-	Updated            string            `json:"updated"`
-	VPCID              string            `json:"vpc_id"`
-	VSwitchID          string            `json:"vswitch_id"`
-	VSwitchIDs         []string          `json:"vswitch_ids"`
-	SecurityGroupID    string            `json:"security_group_id"`
-	ContainerCIDR      string            `json:"container_cidr"`
-	ServiceCIDR        string            `json:"service_cidr"`
-	SubnetCIDR         string            `json:"subnet_cidr"`
-	NetworkMode        string            `json:"network_mode"`
-	ProxyMode          string            `json:"proxy_mode"`
-	MasterURL          string            `json:"master_url"`
-	MetaData           string            `json:"meta_data"`
-	DeletionProtection bool              `json:"deletion_protection"`
-	PrivateZone        bool              `json:"private_zone"`
-	ResourceGroupID    string            `json:"resource_group_id"`
-	WorkerRAMRoleName  string            `json:"worker_ram_role_name"`
-	Tags               []ackscale.Tag    `json:"tags"`
-	Parameters         map[string]string `json:"parameters,omitempty"`
+	ClusterID          string                      `json:"cluster_id"`
+	Name               string                      `json:"name"`
+	RegionID           string                      `json:"region_id"`
+	ZoneID             string                      `json:"zone_id"`
+	State              string                      `json:"state"`
+	ClusterType        string                      `json:"cluster_type"`
+	ClusterSpec        string                      `json:"cluster_spec"`
+	Profile            string                      `json:"profile"`
+	CurrentVersion     string                      `json:"current_version"`
+	InitVersion        string                      `json:"init_version"`
+	NextVersion        string                      `json:"next_version"`
+	Size               int                         `json:"size"`
+	Created            string                      `json:"created"`
+	Updated            string                      `json:"updated"`
+	VPCID              string                      `json:"vpc_id"`
+	VSwitchID          string                      `json:"vswitch_id"`
+	VSwitchIDs         []string                    `json:"vswitch_ids"`
+	SecurityGroupID    string                      `json:"security_group_id"`
+	ContainerCIDR      string                      `json:"container_cidr"`
+	ServiceCIDR        string                      `json:"service_cidr"`
+	SubnetCIDR         string                      `json:"subnet_cidr"`
+	NetworkMode        string                      `json:"network_mode"`
+	ProxyMode          string                      `json:"proxy_mode"`
+	MasterURL          string                      `json:"master_url"`
+	MetaData           string                      `json:"meta_data"`
+	DeletionProtection bool                        `json:"deletion_protection"`
+	PrivateZone        bool                        `json:"private_zone"`
+	ResourceGroupID    string                      `json:"resource_group_id"`
+	WorkerRAMRoleName  string                      `json:"worker_ram_role_name"`
+	Tags               []ackscale.Tag              `json:"tags"`
+	Parameters         map[string]string           `json:"parameters,omitempty"`
+	MaintenanceWindow  *ackscale.MaintenanceWindow `json:"maintenance_window,omitempty"`
 	// DescribeClusters (deprecated) adds these.
 	VSwitchCIDR      string `json:"vswitch_cidr,omitempty"`
 	DataDiskCategory string `json:"data_disk_category,omitempty"`
@@ -79,7 +80,7 @@ func newClusterView(info ops.ClusterInfo) clusterView {
 		SecurityGroupID: "sg-" + c.ID[1:21], ContainerCIDR: spec.ContainerCIDR, ServiceCIDR: spec.ServiceCIDR,
 		NetworkMode: "vpc", ProxyMode: "ipvs", DeletionProtection: spec.DeletionProtection,
 		ResourceGroupID: "rg-default", WorkerRAMRoleName: "KubernetesWorkerRole-" + c.ID[1:13],
-		Tags: nonNilTags(spec.Tags), MasterURL: "{}", Parameters: clusterParameters(c, size),
+		Tags: nonNilTags(spec.Tags), MasterURL: "{}", Parameters: clusterParameters(c, size), MaintenanceWindow: spec.MaintenanceWindow,
 	}
 	meta := map[string]any{"KubernetesVersion": spec.KubernetesVersion, "MultiAZ": len(spec.VSwitchIDs) > 1,
 		"SubClass": "default", "EtcdVersion": "v3.5.4", "DockerVersion": ""}
@@ -175,7 +176,7 @@ func newNodeView(w ackscale.Worker) nodeView {
 	return nodeView{
 		InstanceID: w.InstanceID, InstanceName: "worker-k8s-for-cs-" + w.ClusterID, NodeName: w.NodeName,
 		HostName: w.Hostname, IPAddress: ips, InstanceRole: "Worker", InstanceStatus: instanceStatusOf[w.State],
-		NodeStatus: status, State: string(w.State), InstanceType: w.InstanceType, InstanceTypeFamily: family,
+		NodeStatus: status, State: string(w.State), NodepoolID: w.NodePoolID, InstanceType: w.InstanceType, InstanceTypeFamily: family,
 		InstanceChargeType: cmpStr(chargeTypeOf(w.ChargeType), "PostPaid"), ImageID: w.ImageID,
 		CreationTime: fmtTime(w.Created), ErrorMessage: w.ErrorMessage, IsAliyunNode: true, Source: "ess_attach",
 		SpotStrategy: "NoSpot", ZoneID: w.ZoneID, VSwitchID: w.VSwitchID,

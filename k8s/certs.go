@@ -30,6 +30,12 @@ func (f clusterFiles) ensure() error {
 	if _, err := os.Stat(f.path("token.csv")); err == nil {
 		return nil
 	}
+	return f.create()
+}
+
+// create makes a new CA, serving certificate, service-account key and
+// admin token, replacing any there.
+func (f clusterFiles) create() error {
 	if err := os.MkdirAll(f.dir, 0o700); err != nil {
 		return err
 	}

@@ -12,7 +12,11 @@ import (
 
 	"github.com/stretchr/testify/require"
 	corev1 "k8s.io/api/core/v1"
+	policyv1 "k8s.io/api/policy/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/intstr"
+	"k8s.io/utils/ptr"
 
 	"github.com/ackscale/ackscale"
 	"github.com/ackscale/ackscale/catalog"
@@ -179,4 +183,105 @@ func TestNodesLifecycle(t *testing.T) {
 	require.NoError(t, m2.DeleteCluster(ctx, c.ID))
 	_, err = os.Stat(filepath.Join(dir, "kube", "clusters", c.ID))
 	require.True(t, os.IsNotExist(err))
+}
+
+// TestNodePoolsOnAPIServer: a real API server shows the pool's labels,
+// taints and cordon on exactly its Nodes, updates them in place, marks a
+// NotReady Node as the node lifecycle controller would, and a drain waits
+// for a PodDisruptionBudget, then fails naming it.
+func TestNodePoolsOnAPIServer(t *testing.T) {
+	ctx := context.Background()
+	m, err := NewManager(Config{BinDir: binDir(t), DataDir: t.TempDir(), Catalog: catalog.Default(),
+		LeaseInterval: time.Hour, DrainTimeout: 2 * time.Second})
+	require.NoError(t, err)
+	require.NoError(t, m.Start(ctx))
+	defer m.Close()
+	c := cluster("ck8spool", "containerd")
+	_, err = m.EnsureCluster(ctx, c)
+	require.NoError(t, err)
+	cs, err := m.client(ctx, c.ID)
+	require.NoError(t, err)
+
+	a := poolWorker("np1", map[string]string{"tier": "web"}, []ackscale.Taint{{Key: "dedicated", Value: "web", Effect: "NoSchedule"}}, true)
+	other := worker("cn-hangzhou.192.168.16.20", "192.168.16.20", "ecs.c5.xlarge")
+	other.NodePoolID = "np2"
+	for _, w := range []ackscale.Worker{a, other} {
+		require.NoError(t, m.RegisterNode(ctx, c, w))
+	}
+	out := string(kubectl(t, m, c.ID, "get", "nodes", "-l", LabelNodePool+"=np1", "-o", "name"))
+	require.Equal(t, "node/"+a.NodeName+"\n", out, "the pool label selects exactly the pool's Nodes")
+	n := nodesByKubectl(t, m, c.ID)[a.NodeName]
+	require.True(t, n.Spec.Unschedulable)
+	require.Equal(t, "web", n.Labels["tier"])
+	require.Equal(t, "3920m", n.Status.Allocatable.Cpu().String())
+	uid := n.UID
+
+	// A user's label and taint survive a pool change; the pool's own are replaced.
+	kubectl(t, m, c.ID, "label", "node", a.NodeName, "user=keep")
+	kubectl(t, m, c.ID, "taint", "node", a.NodeName, "user=keep:PreferNoSchedule")
+	a.Labels, a.Taints, a.Unschedulable = map[string]string{"team": "a"}, []ackscale.Taint{{Key: "dedicated", Value: "api", Effect: "NoExecute"}}, false
+	require.NoError(t, m.UpdateNode(ctx, c, a))
+	n = nodesByKubectl(t, m, c.ID)[a.NodeName]
+	require.Equal(t, uid, n.UID, "updated, not recreated")
+	require.NotContains(t, n.Labels, "tier")
+	require.Equal(t, "a", n.Labels["team"])
+	require.Equal(t, "keep", n.Labels["user"])
+	require.ElementsMatch(t, []corev1.Taint{{Key: "user", Value: "keep", Effect: corev1.TaintEffectPreferNoSchedule},
+		{Key: "dedicated", Value: "api", Effect: corev1.TaintEffectNoExecute}}, n.Spec.Taints)
+	require.False(t, n.Spec.Unschedulable)
+	require.NotContains(t, nodesByKubectl(t, m, c.ID)[other.NodeName].Labels, "team")
+
+	// NotReady: tainted, Lease not renewed; Ready again: untainted, renewed.
+	require.NoError(t, m.SetNodeReady(ctx, c.ID, other.NodeName, false))
+	n = nodesByKubectl(t, m, c.ID)[other.NodeName]
+	require.True(t, hasNotReadyTaints(&n))
+	renewed, err := renewAll(ctx, cs)
+	require.NoError(t, err)
+	require.Equal(t, 1, renewed)
+	other.NodeStatus = ackscale.NodeReady
+	require.NoError(t, m.RegisterNode(ctx, c, other))
+	n = nodesByKubectl(t, m, c.ID)[other.NodeName]
+	require.False(t, hasNotReadyTaints(&n))
+	require.True(t, ready(n))
+	renewed, err = renewAll(ctx, cs)
+	require.NoError(t, err)
+	require.Equal(t, 2, renewed)
+
+	// Drain: the DaemonSet pod is left to the Node's deletion; the web pod
+	// is guarded by a budget. No kubelet runs: the pods are bound by hand,
+	// and web is marked Running (the API server lets a Pending pod go
+	// whatever its budget says).
+	web := pod("web", a.NodeName, func(p *corev1.Pod) { p.Spec.Containers = []corev1.Container{{Name: "c", Image: "nginx"}} })
+	ds := pod("ds", a.NodeName, ownedByDaemonSet, func(p *corev1.Pod) { p.Spec.Containers = web.Spec.Containers })
+	for _, p := range []*corev1.Pod{web, ds} {
+		_, err := cs.CoreV1().Pods("default").Create(ctx, p, metav1.CreateOptions{})
+		require.NoError(t, err)
+	}
+	cur, err := cs.CoreV1().Pods("default").Get(ctx, "web", metav1.GetOptions{})
+	require.NoError(t, err)
+	cur.Status.Phase = corev1.PodRunning
+	_, err = cs.CoreV1().Pods("default").UpdateStatus(ctx, cur, metav1.UpdateOptions{})
+	require.NoError(t, err)
+	_, err = cs.PolicyV1().PodDisruptionBudgets("default").Create(ctx, &policyv1.PodDisruptionBudget{
+		ObjectMeta: metav1.ObjectMeta{Name: "web-pdb"},
+		Spec: policyv1.PodDisruptionBudgetSpec{MinAvailable: ptr.To(intstr.FromInt32(1)),
+			Selector: &metav1.LabelSelector{MatchLabels: map[string]string{"app": "web"}}},
+	}, metav1.CreateOptions{})
+	require.NoError(t, err)
+	start := time.Now()
+	err = m.RemoveNode(ctx, c.ID, a.NodeName, true)
+	require.ErrorContains(t, err, "evict default/web: blocked by PodDisruptionBudget default/web-pdb")
+	require.True(t, apierrors.IsTooManyRequests(err))
+	require.Less(t, time.Since(start), 10*time.Second)
+	n = nodesByKubectl(t, m, c.ID)[a.NodeName]
+	require.True(t, n.Spec.Unschedulable, "left cordoned")
+	_, err = cs.CoreV1().Pods("default").Get(ctx, "ds", metav1.GetOptions{})
+	require.NoError(t, err, "the DaemonSet pod was not evicted")
+
+	require.NoError(t, cs.PolicyV1().PodDisruptionBudgets("default").Delete(ctx, "web-pdb", metav1.DeleteOptions{}))
+	require.NoError(t, m.RemoveNode(ctx, c.ID, a.NodeName, true))
+	pods, err := cs.CoreV1().Pods("default").List(ctx, metav1.ListOptions{})
+	require.NoError(t, err)
+	require.Empty(t, pods.Items, "web evicted, ds deleted with its Node")
+	require.NotContains(t, nodesByKubectl(t, m, c.ID), a.NodeName)
 }

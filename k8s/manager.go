@@ -6,6 +6,7 @@
 package k8s
 
 import (
+	"cmp"
 	"context"
 	"encoding/base64"
 	"encoding/json"
@@ -13,16 +14,20 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/httputil"
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
 	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
+	"k8s.io/utils/clock"
 
 	"github.com/ackscale/ackscale"
 	"github.com/ackscale/ackscale/catalog"
@@ -35,8 +40,17 @@ type Config struct {
 	DataDir string // ackscale's data dir; the Manager uses DataDir/kube
 	Catalog *catalog.Catalog
 	Logger  *slog.Logger
-	// LeaseInterval is how often Node leases are renewed (default 40 s).
+	// LeaseInterval is how often each Node Lease is renewed (default 10 s,
+	// a quarter of the Lease's 40 s duration, as the kubelet does); the
+	// renewals of a cluster are spread evenly over the interval.
 	LeaseInterval time.Duration
+	// DrainTimeout is how long a drain retries the evictions a
+	// PodDisruptionBudget refuses before RemoveNode fails (default 60 s).
+	DrainTimeout time.Duration
+	// Shared, when set, makes the Manager one of several replicas on one
+	// database (shared.go): it runs no etcd, and runs the API servers of
+	// the clusters it hosts only.
+	Shared *Shared
 }
 
 // BinariesPresent reports whether binDir holds kube-apiserver and etcd.
@@ -57,7 +71,9 @@ type Manager struct {
 	etcd     *process
 	etcdURL  string
 	mu       sync.Mutex
-	clusters map[string]*apiserver
+	clusters map[string]*apiserver // the API servers this process runs
+	remotes  map[string]remote     // shared mode: those other replicas run
+	known    map[string]bool       // shared mode: the clusters with an API server, as last listed
 	done     chan struct{}
 	unlock   func() error // releases DIR/kube/lock, held while the Manager runs
 }
@@ -67,10 +83,17 @@ type apiserver struct {
 	id     string
 	files  clusterFiles
 	port   int
+	addr   string // host:port of another replica's API server ("": this process's, on port)
 	proc   *process
 	client kubernetes.Interface
 	ready  chan struct{} // closed once it answered /readyz
 	err    error         // why it did not start, valid after ready
+	// stopRenewal ends its Lease renewer (set once ready).
+	stopRenewal context.CancelFunc
+	// proxy forwards the requests of kubeconfigs (shared mode), made once.
+	proxyOnce sync.Once
+	proxy     *httputil.ReverseProxy
+	proxyErr  error
 }
 
 // NewManager checks the binaries and prepares the folders.
@@ -81,9 +104,13 @@ func NewManager(cfg Config) (*Manager, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	if cfg.LeaseInterval <= 0 {
-		cfg.LeaseInterval = 40 * time.Second
+	if cfg.Shared != nil {
+		if err := cfg.Shared.validate(); err != nil {
+			return nil, err
+		}
 	}
+	cfg.LeaseInterval = cmp.Or(max(cfg.LeaseInterval, 0), defaultRenewInterval)
+	cfg.DrainTimeout = cmp.Or(max(cfg.DrainTimeout, 0), 60*time.Second)
 	bin, err := filepath.Abs(cfg.BinDir)
 	if err != nil {
 		return nil, err
@@ -93,13 +120,26 @@ func NewManager(cfg Config) (*Manager, error) {
 	if err := os.MkdirAll(filepath.Join(dir, "clusters"), 0o700); err != nil {
 		return nil, err
 	}
-	return &Manager{cfg: cfg, log: cfg.Logger, dir: dir, clusters: map[string]*apiserver{}, done: make(chan struct{})}, nil
+	return &Manager{cfg: cfg, log: cfg.Logger, dir: dir, clusters: map[string]*apiserver{}, remotes: map[string]remote{},
+		done: make(chan struct{})}, nil
 }
 
-// Start runs the shared etcd and waits until it is healthy.
+// Start runs the etcd every cluster shares and waits until it is healthy;
+// in shared mode it waits for the replicas' etcd instead, and starts
+// adopting the API servers of dead replicas.
 func (m *Manager) Start(ctx context.Context) error {
 	if err := m.takeLock(); err != nil {
 		return err
+	}
+	if s := m.cfg.Shared; s != nil {
+		m.etcdURL = strings.TrimRight(s.EtcdURL, "/")
+		ctx, cancel := context.WithTimeout(ctx, 60*time.Second)
+		defer cancel()
+		if err := waitFor(ctx, "etcd", func() error { return httpOK(m.etcdURL + "/health") }); err != nil {
+			return err
+		}
+		go m.adopt()
+		return nil
 	}
 	ports, err := m.ports("etcd", 2)
 	if err != nil {
@@ -173,23 +213,40 @@ func httpOK(url string) error {
 }
 
 // EnsureCluster starts (or finds running) the cluster's API server and
-// returns its endpoint. It is idempotent and safe to call concurrently.
+// returns its endpoint, as clients reach it. It is idempotent and safe to
+// call concurrently.
 func (m *Manager) EnsureCluster(ctx context.Context, c ackscale.Cluster) (string, error) {
 	a, err := m.apiserver(ctx, c.ID)
 	if err != nil {
 		return "", err
 	}
+	if m.cfg.Shared != nil {
+		return m.publicEndpoint(c.ID)
+	}
 	return a.endpoint(), nil
 }
 
-func (a *apiserver) endpoint() string { return "https://127.0.0.1:" + strconv.Itoa(a.port) }
+func (a *apiserver) endpoint() string { return "https://" + a.hostPort() }
 
-// apiserver returns the cluster's running API server, starting it first.
+// clusterDir is the folder of a cluster's files.
+func (m *Manager) clusterDir(id string) string { return filepath.Join(m.dir, "clusters", id) }
+
+// apiserver returns the cluster's API server, started first if needed: in
+// shared mode, possibly another replica's.
 func (m *Manager) apiserver(ctx context.Context, id string) (*apiserver, error) {
+	if m.cfg.Shared != nil {
+		return m.sharedAPIServer(ctx, id)
+	}
+	return m.apiserverLocal(ctx, id)
+}
+
+// apiserverLocal returns the cluster's API server this process runs,
+// starting it first.
+func (m *Manager) apiserverLocal(ctx context.Context, id string) (*apiserver, error) {
 	m.mu.Lock()
 	a, ok := m.clusters[id]
 	if !ok {
-		a = &apiserver{id: id, files: clusterFiles{dir: filepath.Join(m.dir, "clusters", id)}, ready: make(chan struct{})}
+		a = &apiserver{id: id, files: clusterFiles{dir: m.clusterDir(id)}, ready: make(chan struct{})}
 		m.clusters[id] = a
 		go m.boot(a)
 	}
@@ -214,7 +271,12 @@ func (m *Manager) apiserver(ctx context.Context, id string) (*apiserver, error) 
 func (m *Manager) boot(a *apiserver) {
 	defer close(a.ready)
 	start := time.Now()
-	if a.err = a.files.ensure(); a.err != nil {
+	if m.cfg.Shared != nil {
+		a.err = m.syncFiles(context.Background(), a)
+	} else {
+		a.err = a.files.ensure()
+	}
+	if a.err != nil {
 		return
 	}
 	ports, err := m.ports(filepath.Join("clusters", a.id, "apiserver"), 1)
@@ -222,6 +284,9 @@ func (m *Manager) boot(a *apiserver) {
 		return
 	}
 	a.port = ports[0]
+	if m.cfg.Shared != nil {
+		a.addr = net.JoinHostPort(m.cfg.Shared.Advertise, strconv.Itoa(a.port))
+	}
 	a.proc = &process{name: "kube-apiserver " + a.id, bin: filepath.Join(m.cfg.BinDir, "kube-apiserver"), log: m.log,
 		pidFile: a.files.path("apiserver.pid"), logFile: a.files.path("apiserver.log"), args: m.apiserverArgs(a)}
 	if a.err = a.proc.start(); a.err != nil {
@@ -236,17 +301,36 @@ func (m *Manager) boot(a *apiserver) {
 		_, err := a.client.Discovery().RESTClient().Get().AbsPath("/readyz").DoRaw(ctx)
 		return err
 	})
+	if a.err == nil && m.cfg.Shared != nil {
+		a.err = m.serving(ctx, a)
+	}
 	if a.err == nil {
 		m.log.Info("api server ready", "cluster_id", a.id, "endpoint", a.endpoint(), "ms", time.Since(start).Milliseconds())
-		go m.renewLeases(a)
+		m.startRenewer(a)
 	}
+}
+
+// startRenewer renews the cluster's Node Leases until the Manager closes or
+// the cluster is deleted.
+func (m *Manager) startRenewer(a *apiserver) {
+	ctx, cancel := context.WithCancel(context.Background())
+	a.stopRenewal = cancel
+	r := &renewer{cs: a.client, clock: clock.RealClock{}, interval: m.cfg.LeaseInterval, log: m.log, cluster: a.id}
+	go r.run(ctx)
+	go func() {
+		select {
+		case <-m.done:
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
 }
 
 func (m *Manager) apiserverArgs(a *apiserver) []string {
 	f := a.files
 	return []string{
 		"--etcd-servers=" + m.etcdURL, "--etcd-prefix=/ackscale/" + a.id,
-		"--bind-address=127.0.0.1", "--advertise-address=127.0.0.1", "--secure-port=" + strconv.Itoa(a.port),
+		"--bind-address=" + m.bindHost(), "--advertise-address=" + m.bindHost(), "--secure-port=" + strconv.Itoa(a.port),
 		"--tls-cert-file=" + f.path("serving.crt"), "--tls-private-key-file=" + f.path("serving.key"),
 		"--client-ca-file=" + f.path("ca.crt"), "--cert-dir=" + f.path("certs"),
 		"--service-cluster-ip-range=10.96.0.0/16",
@@ -268,16 +352,26 @@ func (m *Manager) restConfig(a *apiserver) (*rest.Config, error) {
 		return nil, err
 	}
 	// Our own loopback server: client-side throttling would only slow the
-	// lease renewer (1000 updates at the default 200 QPS take 5 s).
-	return &rest.Config{Host: a.endpoint(), BearerToken: string(token), TLSClientConfig: rest.TLSClientConfig{CAData: ca},
+	// registration of a scale-out's Nodes and the Lease renewer; the
+	// callers bound what they have in flight instead.
+	tc := rest.TLSClientConfig{CAData: ca}
+	if m.cfg.Shared != nil { // whichever replica's address it answers at
+		tc.ServerName = sharedServerName
+	}
+	return &rest.Config{Host: a.endpoint(), BearerToken: string(token), TLSClientConfig: tc,
 		QPS: 5000, Burst: 5000, Timeout: 30 * time.Second}, nil
 }
 
+// newClient is ackscale's own client of the API server. It speaks
+// protobuf, as the kubelet does: Nodes and Leases cost the API server and
+// ackscale less to encode and decode than in JSON.
 func (m *Manager) newClient(a *apiserver) (kubernetes.Interface, error) {
 	rc, err := m.restConfig(a)
 	if err != nil {
 		return nil, err
 	}
+	rc.ContentType = runtime.ContentTypeProtobuf
+	rc.AcceptContentTypes = runtime.ContentTypeProtobuf + "," + runtime.ContentTypeJSON
 	return kubernetes.NewForConfig(rc)
 }
 
@@ -292,7 +386,24 @@ func (m *Manager) Kubeconfig(clusterID string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
+	if s := m.cfg.Shared; s != nil { // through any replica's proxy
+		u, err := m.publicEndpoint(clusterID)
+		if err != nil {
+			return nil, err
+		}
+		return kubeconfig("ackscale-"+clusterID, u, s.PublicCA, rc.BearerToken)
+	}
 	return kubeconfig("ackscale-"+clusterID, rc.Host, rc.CAData, rc.BearerToken)
+}
+
+// CA returns the PEM certificate of the CA that signs the cluster's
+// kube-apiserver (DescribeClusterCerts).
+func (m *Manager) CA(clusterID string) ([]byte, error) {
+	a, err := m.apiserver(context.Background(), clusterID)
+	if err != nil {
+		return nil, err
+	}
+	return os.ReadFile(a.files.path("ca.crt"))
 }
 
 // kubeconfig is a kubeconfig with one cluster and one context, both called
@@ -313,9 +424,13 @@ func (m *Manager) DeleteCluster(ctx context.Context, clusterID string) error {
 	m.mu.Lock()
 	a, ok := m.clusters[clusterID]
 	delete(m.clusters, clusterID)
+	delete(m.remotes, clusterID)
 	m.mu.Unlock()
 	if ok {
 		<-a.ready
+		if a.stopRenewal != nil {
+			a.stopRenewal()
+		}
 		if a.proc != nil {
 			a.proc.stop(20 * time.Second)
 		}
@@ -323,7 +438,15 @@ func (m *Manager) DeleteCluster(ctx context.Context, clusterID string) error {
 	if err := m.deletePrefix(ctx, "/ackscale/"+clusterID+"/"); err != nil {
 		return err
 	}
-	return os.RemoveAll(filepath.Join(m.dir, "clusters", clusterID))
+	if s := m.cfg.Shared; s != nil {
+		if err := s.Hosts.Release(ctx, clusterID); err != nil {
+			return err
+		}
+		if err := s.Hosts.ForgetFiles(ctx, clusterID); err != nil {
+			return err
+		}
+	}
+	return os.RemoveAll(m.clusterDir(clusterID))
 }
 
 // deletePrefix removes every etcd key under prefix (etcd's JSON gateway).

@@ -4,58 +4,91 @@ import (
 	"context"
 	"fmt"
 	"maps"
+	"slices"
+	"strconv"
 	"strings"
-	"sync/atomic"
 	"time"
 
-	"golang.org/x/sync/errgroup"
-	coordinationv1 "k8s.io/api/coordination/v1"
 	corev1 "k8s.io/api/core/v1"
-	policyv1 "k8s.io/api/policy/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/fields"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/util/retry"
-	"k8s.io/utils/ptr"
 
 	"github.com/ackscale/ackscale"
 	"github.com/ackscale/ackscale/catalog"
 )
 
-// Label keys ackscale puts on Nodes (docs/kubernetes.md says where each
-// comes from).
+// Label keys ackscale puts on Nodes besides the standard Kubernetes ones
+// (docs/kubernetes.md gives the ACK source of each).
 const (
-	LabelCluster         = "ack.aliyun.com"
-	LabelRuntime         = "alibabacloud.com/container-runtime"
-	LabelRuntimeVersion  = "alibabacloud.com/container-runtime-version"
-	LabelEdgeWorker      = "alibabacloud.com/is-edge-worker"
-	LabelOpenYurtEdge    = "openyurt.io/is-edge-worker"
-	LabelENSRegion       = "alibabacloud.com/ens-region-id"
-	LabelSandboxed       = "alibabacloud.com/sandboxed-container"
-	LabelInstanceChargeT = "alibabacloud.com/instance-charge-type"
-	nodeLeaseNamespace   = "kube-node-lease"
-	leaseSeconds         = 40
+	LabelCluster        = "ack.aliyun.com"
+	LabelNodePool       = "alibabacloud.com/nodepool-id"
+	LabelRuntime        = "alibabacloud.com/container-runtime"
+	LabelRuntimeVersion = "alibabacloud.com/container-runtime-version"
+	LabelEdgeWorker     = "alibabacloud.com/is-edge-worker"
+	LabelENSInstance    = "alibabacloud.com/ens-instance-id"
+	LabelSandboxed      = "alibabacloud.com/sandboxed-container"
 )
 
-// RegisterNode creates (or updates) the worker's Node with its labels,
-// taints, capacity, addresses and node info, and its Lease. The Node is
-// Ready when the worker is running.
+// Annotations ackscale keeps on its Nodes. The managed lists let a later
+// registration take away what ackscale set before and the pool no longer
+// has, without touching labels, taints or a cordon set by anyone else.
+const (
+	AnnotationInstanceID = "ackscale.io/instance-id"
+	// AnnotationManagedLabels lists, sorted and comma-separated, the label
+	// keys ackscale set.
+	AnnotationManagedLabels = "ackscale.io/managed-labels"
+	// AnnotationManagedTaints lists the KEY:EFFECT of the taints ackscale
+	// set from the worker's pool (the not-ready taints are always ackscale's).
+	AnnotationManagedTaints = "ackscale.io/managed-taints"
+	// AnnotationCordoned is "true" when ackscale set spec.unschedulable
+	// because the pool asked for it.
+	AnnotationCordoned = "ackscale.io/cordoned"
+)
+
+// maxPods is the pods capacity of every Node (the kubelet's default); it is
+// also the $max_num_pods of ACK's memory reservation formula.
+const maxPods = 110
+
+// RegisterNode creates the worker's Node, or brings an existing one up to
+// date without recreating it: labels, taints, cordon, capacity, addresses,
+// node info, the Ready condition and the Lease. It sets exactly the labels
+// and taints the worker (its pool) has now and removes those ackscale set
+// before that it no longer has; labels and taints set by others stay. A
+// NotReady worker's Node carries the node.kubernetes.io/not-ready taints and
+// its Lease is not renewed until it is Ready again.
 func (m *Manager) RegisterNode(ctx context.Context, c ackscale.Cluster, w ackscale.Worker) error {
 	cs, err := m.client(ctx, c.ID)
 	if err != nil {
 		return err
 	}
+	return m.register(ctx, cs, c, w)
+}
+
+func (m *Manager) register(ctx context.Context, cs kubernetes.Interface, c ackscale.Cluster, w ackscale.Worker) error {
 	it, _ := m.cfg.Catalog.InstanceType(w.InstanceType)
-	node := newNode(c, w, it, m.osImage(w.ImageID))
+	ready, now := nodeReady(w), time.Now()
+	node := newNode(c, w, it, ready, now)
+	node.Status = nodeStatus(c, w, it, m.osImage(w.ImageID), ready)
 	if err := createOrUpdateNode(ctx, cs, node); err != nil {
 		return fmt.Errorf("node %s: %w", w.NodeName, err)
 	}
-	if err := setStatus(ctx, cs, w.NodeName, nodeStatus(c, w, it, m.osImage(w.ImageID), w.State == ackscale.NodeRunning)); err != nil {
-		return fmt.Errorf("node %s status: %w", w.NodeName, err)
+	return ensureLease(ctx, cs, w.NodeName, ready)
+}
+
+// nodeReady reports whether the worker's Node is Ready: its NodeStatus
+// decides (a node fault registers it NotReady); without one, a running
+// worker is Ready.
+func nodeReady(w ackscale.Worker) bool {
+	switch w.NodeStatus {
+	case ackscale.NodeReady:
+		return true
+	case ackscale.NodeNotReady, ackscale.NodeUnknown:
+		return false
 	}
-	return ensureLease(ctx, cs, node)
+	return w.State == ackscale.NodeRunning
 }
 
 func (m *Manager) osImage(imageID string) string {
@@ -65,34 +98,67 @@ func (m *Manager) osImage(imageID string) string {
 	return "Alibaba Cloud Linux 3"
 }
 
-func newNode(c ackscale.Cluster, w ackscale.Worker, it catalog.InstanceType, _ string) *corev1.Node {
-	arch := archOf(it.Arch)
-	labels := map[string]string{
-		"kubernetes.io/hostname": w.NodeName, "kubernetes.io/os": "linux", "kubernetes.io/arch": arch,
-		"beta.kubernetes.io/os": "linux", "beta.kubernetes.io/arch": arch,
-		"node.kubernetes.io/instance-type": w.InstanceType, "beta.kubernetes.io/instance-type": w.InstanceType,
-		"topology.kubernetes.io/region": w.RegionID, "topology.kubernetes.io/zone": w.ZoneID,
-		"failure-domain.beta.kubernetes.io/region": w.RegionID, "failure-domain.beta.kubernetes.io/zone": w.ZoneID,
-		LabelCluster: c.ID, LabelRuntime: w.Runtime.Name, LabelRuntimeVersion: w.Runtime.Version,
-	}
-	if w.EdgeWorker {
-		labels[LabelEdgeWorker], labels[LabelOpenYurtEdge], labels[LabelENSRegion] = "true", "true", w.RegionID
-	}
-	if w.Runtime.Name == ackscale.RuntimeSandboxed {
-		labels[LabelSandboxed] = w.Runtime.Name
-	}
-	maps.Copy(labels, w.Labels) // the request's tags
+// newNode is the worker's Node as ackscale wants it: labels, taints, cordon
+// and the annotations that record which of them ackscale manages.
+func newNode(c ackscale.Cluster, w ackscale.Worker, it catalog.InstanceType, ready bool, now time.Time) *corev1.Node {
+	labels := nodeLabels(c, w, archOf(it.Arch))
 	var taints []corev1.Taint
 	for _, t := range w.Taints {
 		taints = append(taints, corev1.Taint{Key: t.Key, Value: t.Value, Effect: corev1.TaintEffect(t.Effect)})
 	}
+	ann := map[string]string{
+		"node.alpha.kubernetes.io/ttl": "0", AnnotationInstanceID: w.InstanceID,
+		AnnotationManagedLabels: joinKeys(labels), AnnotationManagedTaints: taintIDs(taints),
+	}
+	if w.Unschedulable {
+		ann[AnnotationCordoned] = "true"
+	}
+	if !ready {
+		taints = append(taints, notReadyTaints(now)...)
+	}
 	return &corev1.Node{
-		ObjectMeta: metav1.ObjectMeta{Name: w.NodeName, Labels: labels,
-			Annotations: map[string]string{"node.alpha.kubernetes.io/ttl": "0", "ackscale.io/instance-id": w.InstanceID}},
-		Spec: corev1.NodeSpec{ProviderID: w.RegionID + "." + w.InstanceID, Taints: taints},
+		ObjectMeta: metav1.ObjectMeta{Name: w.NodeName, Labels: labels, Annotations: ann},
+		Spec: corev1.NodeSpec{ProviderID: w.RegionID + "." + w.InstanceID, Taints: taints,
+			Unschedulable: w.Unschedulable},
 	}
 }
 
+// nodeLabels are the Node's labels: the worker's (its pool's) own, then the
+// ones the kubelet, the cloud controller manager and ACK set, which win.
+func nodeLabels(c ackscale.Cluster, w ackscale.Worker, arch string) map[string]string {
+	labels := maps.Clone(w.Labels)
+	if labels == nil {
+		labels = map[string]string{}
+	}
+	maps.Copy(labels, map[string]string{
+		corev1.LabelHostname: w.NodeName, corev1.LabelOSStable: "linux", corev1.LabelArchStable: arch,
+		"beta.kubernetes.io/os": "linux", "beta.kubernetes.io/arch": arch,
+		corev1.LabelInstanceTypeStable: w.InstanceType, corev1.LabelInstanceType: w.InstanceType,
+		corev1.LabelTopologyRegion: w.RegionID, corev1.LabelTopologyZone: w.ZoneID,
+		corev1.LabelFailureDomainBetaRegion: w.RegionID, corev1.LabelFailureDomainBetaZone: w.ZoneID,
+		LabelCluster: c.ID,
+	})
+	if w.NodePoolID != "" {
+		labels[LabelNodePool] = w.NodePoolID
+	}
+	if w.Runtime.Name != "" {
+		labels[LabelRuntime], labels[LabelRuntimeVersion] = w.Runtime.Name, w.Runtime.Version
+	}
+	// ACK Edge marks every node of an edge cluster: true at the edge, false
+	// in the cloud.
+	if c.Profile == ackscale.ProfileEdge || w.EdgeWorker {
+		labels[LabelEdgeWorker] = strconv.FormatBool(w.EdgeWorker)
+	}
+	if w.EdgeWorker && w.InstanceID != "" {
+		labels[LabelENSInstance] = w.InstanceID
+	}
+	if w.Runtime.Name == ackscale.RuntimeSandboxed {
+		labels[LabelSandboxed] = w.Runtime.Name
+	}
+	return labels
+}
+
+// archOf is the kubernetes.io/arch of an instance type's architecture.
 func archOf(a string) string {
 	if a == catalog.ArchARM {
 		return "arm64"
@@ -100,24 +166,26 @@ func archOf(a string) string {
 	return "amd64"
 }
 
+// notReadyTaints are the taints the node lifecycle controller (which
+// ackscale stands in for) puts on a NotReady Node.
+func notReadyTaints(now time.Time) []corev1.Taint {
+	return []corev1.Taint{
+		{Key: corev1.TaintNodeNotReady, Effect: corev1.TaintEffectNoSchedule},
+		{Key: corev1.TaintNodeNotReady, Effect: corev1.TaintEffectNoExecute, TimeAdded: &metav1.Time{Time: now}},
+	}
+}
+
 // nodeStatus is what a kubelet would report for the worker.
 func nodeStatus(c ackscale.Cluster, w ackscale.Worker, it catalog.InstanceType, osImage string, ready bool) corev1.NodeStatus {
 	capacity := corev1.ResourceList{
 		corev1.ResourceCPU:              *resource.NewQuantity(int64(max(it.VCPU, 1)), resource.DecimalSI),
 		corev1.ResourceMemory:           *resource.NewQuantity(int64(it.MemoryGiB*(1<<30)), resource.BinarySI),
-		corev1.ResourcePods:             *resource.NewQuantity(110, resource.DecimalSI),
+		corev1.ResourcePods:             *resource.NewQuantity(maxPods, resource.DecimalSI),
 		corev1.ResourceEphemeralStorage: *resource.NewQuantity(int64(max(w.SystemDiskGiB, 20))<<30, resource.BinarySI),
 	}
-	allocatable := capacity.DeepCopy()
-	cpu := allocatable[corev1.ResourceCPU]
-	cpu.Sub(resource.MustParse("100m")) // kube-reserved, as ACK reserves some
-	allocatable[corev1.ResourceCPU] = cpu
-	mem := allocatable[corev1.ResourceMemory]
-	mem.Sub(resource.MustParse("300Mi"))
-	allocatable[corev1.ResourceMemory] = mem
 	now := metav1.Now()
 	return corev1.NodeStatus{
-		Capacity: capacity, Allocatable: allocatable, Phase: corev1.NodeRunning,
+		Capacity: capacity, Allocatable: allocatable(c.Spec.KubernetesVersion, capacity), Phase: corev1.NodeRunning,
 		Conditions: append(pressureConditions(now), readyCondition(ready, now)),
 		Addresses:  []corev1.NodeAddress{{Type: corev1.NodeInternalIP, Address: w.IP}, {Type: corev1.NodeHostName, Address: w.NodeName}},
 		NodeInfo: corev1.NodeSystemInfo{
@@ -154,176 +222,158 @@ func readyCondition(ready bool, now metav1.Time) corev1.NodeCondition {
 	return c
 }
 
+// createOrUpdateNode creates the Node with its status in one call (the API
+// server keeps the status a Node is created with, as a kubelet's
+// registration relies on), or, when it exists, gives it the metadata
+// ackscale manages and then the status.
 func createOrUpdateNode(ctx context.Context, cs kubernetes.Interface, node *corev1.Node) error {
 	_, err := cs.CoreV1().Nodes().Create(ctx, node, metav1.CreateOptions{})
 	if !apierrors.IsAlreadyExists(err) {
 		return err
 	}
-	return retry.RetryOnConflict(retry.DefaultRetry, func() error {
-		cur, err := cs.CoreV1().Nodes().Get(ctx, node.Name, metav1.GetOptions{})
-		if err != nil {
+	cur, err := updateMeta(ctx, cs, node, false)
+	if err != nil {
+		return err
+	}
+	return setStatus(ctx, cs, node.Name, cur, node.Status)
+}
+
+// updateMeta gives the existing Node the labels, taints and cordon of want
+// (reconcileMeta), retrying on conflicts, and returns the Node as it is
+// now. With keepReadiness the Node keeps the not-ready taints it has,
+// whatever want says.
+func updateMeta(ctx context.Context, cs kubernetes.Interface, want *corev1.Node, keepReadiness bool) (*corev1.Node, error) {
+	var cur *corev1.Node
+	err := retry.RetryOnConflict(retry.DefaultRetry, func() error {
+		var err error
+		if cur, err = cs.CoreV1().Nodes().Get(ctx, want.Name, metav1.GetOptions{}); err != nil {
 			return err
 		}
-		cur.Labels, cur.Spec.Taints, cur.Spec.ProviderID = node.Labels, node.Spec.Taints, node.Spec.ProviderID
-		_, err = cs.CoreV1().Nodes().Update(ctx, cur, metav1.UpdateOptions{})
+		next := want
+		if keepReadiness {
+			next = want.DeepCopy()
+			next.Spec.Taints = slices.DeleteFunc(next.Spec.Taints, isNotReadyTaint)
+			for _, t := range cur.Spec.Taints {
+				if isNotReadyTaint(t) {
+					next.Spec.Taints = append(next.Spec.Taints, t)
+				}
+			}
+		}
+		if !reconcileMeta(cur, next) {
+			return nil
+		}
+		cur, err = cs.CoreV1().Nodes().Update(ctx, cur, metav1.UpdateOptions{})
+		return err
+	})
+	return cur, err
+}
+
+func isNotReadyTaint(t corev1.Taint) bool { return t.Key == corev1.TaintNodeNotReady }
+
+// UpdateNode gives the worker's existing Node, in place, the labels, taints
+// and cordon the worker (its pool) has now, as RegisterNode does, but
+// leaves its status, its Ready condition and not-ready taints, and its
+// Lease alone. A Node not registered yet is fine: its registration will
+// carry them.
+func (m *Manager) UpdateNode(ctx context.Context, c ackscale.Cluster, w ackscale.Worker) error {
+	cs, err := m.client(ctx, c.ID)
+	if err != nil {
+		return err
+	}
+	return m.update(ctx, cs, c, w)
+}
+
+func (m *Manager) update(ctx context.Context, cs kubernetes.Interface, c ackscale.Cluster, w ackscale.Worker) error {
+	it, _ := m.cfg.Catalog.InstanceType(w.InstanceType)
+	_, err := updateMeta(ctx, cs, newNode(c, w, it, true, time.Now()), true)
+	if err != nil && !apierrors.IsNotFound(err) {
+		return fmt.Errorf("node %s: %w", w.NodeName, err)
+	}
+	return nil
+}
+
+// setStatus replaces the status of Node name, starting from cur (the Node
+// as last read, or nil), keeping the transition time of conditions whose
+// status did not change; on a conflict it reads the Node again and retries.
+func setStatus(ctx context.Context, cs kubernetes.Interface, name string, cur *corev1.Node, st corev1.NodeStatus) error {
+	return retry.RetryOnConflict(retry.DefaultRetry, func() error {
+		if cur == nil {
+			var err error
+			if cur, err = cs.CoreV1().Nodes().Get(ctx, name, metav1.GetOptions{}); err != nil {
+				return err
+			}
+		}
+		next := st.DeepCopy()
+		keepTransitions(cur.Status.Conditions, next.Conditions)
+		cur.Status = *next
+		_, err := cs.CoreV1().Nodes().UpdateStatus(ctx, cur, metav1.UpdateOptions{})
+		if apierrors.IsConflict(err) {
+			cur = nil
+		}
 		return err
 	})
 }
 
-func setStatus(ctx context.Context, cs kubernetes.Interface, name string, st corev1.NodeStatus) error {
-	return retry.RetryOnConflict(retry.DefaultRetry, func() error {
-		cur, err := cs.CoreV1().Nodes().Get(ctx, name, metav1.GetOptions{})
-		if err != nil {
-			return err
+func keepTransitions(old, next []corev1.NodeCondition) {
+	for i := range next {
+		for _, o := range old {
+			if o.Type == next[i].Type && o.Status == next[i].Status {
+				next[i].LastTransitionTime = o.LastTransitionTime
+			}
 		}
-		cur.Status = st
-		_, err = cs.CoreV1().Nodes().UpdateStatus(ctx, cur, metav1.UpdateOptions{})
-		return err
-	})
+	}
 }
 
-func ensureLease(ctx context.Context, cs kubernetes.Interface, node *corev1.Node) error {
-	now := metav1.NewMicroTime(time.Now())
-	lease := &coordinationv1.Lease{
-		ObjectMeta: metav1.ObjectMeta{Name: node.Name, Namespace: nodeLeaseNamespace},
-		Spec: coordinationv1.LeaseSpec{HolderIdentity: ptr.To(node.Name), LeaseDurationSeconds: ptr.To(int32(leaseSeconds)),
-			RenewTime: &now},
-	}
-	if _, err := cs.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: nodeLeaseNamespace}},
-		metav1.CreateOptions{}); err != nil && !apierrors.IsAlreadyExists(err) {
-		return fmt.Errorf("lease namespace: %w", err)
-	}
-	_, err := cs.CoordinationV1().Leases(nodeLeaseNamespace).Create(ctx, lease, metav1.CreateOptions{})
-	if apierrors.IsAlreadyExists(err) {
-		return nil
-	}
-	return err
-}
-
-// SetNodeReady turns a Node's Ready condition on or off.
+// SetNodeReady turns a Node's Ready condition on or off, with the
+// not-ready taints and the Lease renewal to match.
 func (m *Manager) SetNodeReady(ctx context.Context, clusterID, nodeName string, ready bool) error {
 	cs, err := m.client(ctx, clusterID)
 	if err != nil {
 		return err
 	}
-	return retry.RetryOnConflict(retry.DefaultRetry, func() error {
+	return setNodeReady(ctx, cs, nodeName, ready)
+}
+
+func setNodeReady(ctx context.Context, cs kubernetes.Interface, nodeName string, ready bool) error {
+	now := time.Now()
+	err := retry.RetryOnConflict(retry.DefaultRetry, func() error {
 		cur, err := cs.CoreV1().Nodes().Get(ctx, nodeName, metav1.GetOptions{})
 		if err != nil {
 			return err
 		}
-		now := metav1.Now()
-		for i, c := range cur.Status.Conditions {
+		next := slices.Clone(cur.Status.Conditions)
+		for i, c := range next {
 			if c.Type == corev1.NodeReady {
-				cur.Status.Conditions[i] = readyCondition(ready, now)
+				next[i] = readyCondition(ready, metav1.Time{Time: now})
 			}
 		}
+		keepTransitions(cur.Status.Conditions, next)
+		cur.Status.Conditions = next
 		_, err = cs.CoreV1().Nodes().UpdateStatus(ctx, cur, metav1.UpdateOptions{})
 		return err
 	})
-}
-
-// RemoveNode cordons the Node, evicts its pods when drain is set, and
-// deletes the Node and its Lease. A Node already gone is fine.
-func (m *Manager) RemoveNode(ctx context.Context, clusterID, nodeName string, drain bool) error {
-	cs, err := m.client(ctx, clusterID)
 	if err != nil {
-		return err
+		return fmt.Errorf("node %s status: %w", nodeName, err)
 	}
 	err = retry.RetryOnConflict(retry.DefaultRetry, func() error {
 		cur, err := cs.CoreV1().Nodes().Get(ctx, nodeName, metav1.GetOptions{})
 		if err != nil {
 			return err
 		}
-		cur.Spec.Unschedulable = true
+		var want []corev1.Taint
+		if !ready {
+			want = notReadyTaints(now)
+		}
+		taints := reconcileTaints(cur.Spec.Taints, nil, want)
+		if taintsEqual(taints, cur.Spec.Taints) {
+			return nil
+		}
+		cur.Spec.Taints = taints
 		_, err = cs.CoreV1().Nodes().Update(ctx, cur, metav1.UpdateOptions{})
 		return err
 	})
-	if apierrors.IsNotFound(err) {
-		return nil
-	}
 	if err != nil {
-		return fmt.Errorf("cordon %s: %w", nodeName, err)
+		return fmt.Errorf("node %s taints: %w", nodeName, err)
 	}
-	if drain {
-		if err := evictPods(ctx, cs, nodeName); err != nil {
-			return err
-		}
-	}
-	if err := cs.CoreV1().Nodes().Delete(ctx, nodeName, metav1.DeleteOptions{}); err != nil && !apierrors.IsNotFound(err) {
-		return fmt.Errorf("delete node %s: %w", nodeName, err)
-	}
-	err = cs.CoordinationV1().Leases(nodeLeaseNamespace).Delete(ctx, nodeName, metav1.DeleteOptions{})
-	if err != nil && !apierrors.IsNotFound(err) {
-		return fmt.Errorf("delete lease %s: %w", nodeName, err)
-	}
-	return nil
-}
-
-// evictPods evicts every pod bound to the node through the Eviction API.
-// With no kubelet to finish a graceful shutdown, the grace period is 0.
-func evictPods(ctx context.Context, cs kubernetes.Interface, nodeName string) error {
-	pods, err := cs.CoreV1().Pods("").List(ctx, metav1.ListOptions{FieldSelector: fields.OneTermEqualSelector("spec.nodeName", nodeName).String()})
-	if err != nil {
-		return fmt.Errorf("list pods on %s: %w", nodeName, err)
-	}
-	for _, p := range pods.Items {
-		ev := &policyv1.Eviction{ObjectMeta: metav1.ObjectMeta{Name: p.Name, Namespace: p.Namespace},
-			DeleteOptions: &metav1.DeleteOptions{GracePeriodSeconds: ptr.To(int64(0))}}
-		if err := cs.PolicyV1().Evictions(p.Namespace).Evict(ctx, ev); err != nil && !apierrors.IsNotFound(err) {
-			return fmt.Errorf("evict %s/%s: %w", p.Namespace, p.Name, err)
-		}
-	}
-	return nil
-}
-
-// renewLeases renews every Node Lease of a cluster in one pass per
-// interval: one goroutine per cluster, not one per node.
-func (m *Manager) renewLeases(a *apiserver) {
-	t := time.NewTicker(m.cfg.LeaseInterval)
-	defer t.Stop()
-	for {
-		select {
-		case <-m.done:
-			return
-		case <-t.C:
-		}
-		if n, err := renewAll(context.Background(), a.client); err != nil {
-			m.log.Warn("renew leases", "cluster_id", a.id, "renewed", n, "err", err)
-		}
-	}
-}
-
-// renewAll sets RenewTime of every lease in kube-node-lease to now, with
-// 16 updates in flight at once. A conflict (someone else updated the lease)
-// is skipped; any other failure does not stop the remaining renewals. It
-// returns how many leases it renewed and the first error other than a
-// conflict.
-func renewAll(ctx context.Context, cs kubernetes.Interface) (int, error) {
-	leases, err := cs.CoordinationV1().Leases(nodeLeaseNamespace).List(ctx, metav1.ListOptions{})
-	if err != nil {
-		return 0, err
-	}
-	// A plain Group, not WithContext: one failed update must not cancel
-	// the others. Wait returns the first non-nil error a task returned.
-	var g errgroup.Group
-	g.SetLimit(16)
-	var n atomic.Int64
-	for i := range leases.Items {
-		l := &leases.Items[i]
-		g.Go(func() error {
-			now := metav1.NewMicroTime(time.Now())
-			l.Spec.RenewTime = &now
-			_, err := cs.CoordinationV1().Leases(nodeLeaseNamespace).Update(ctx, l, metav1.UpdateOptions{})
-			if apierrors.IsConflict(err) {
-				return nil
-			}
-			if err != nil {
-				return fmt.Errorf("lease %s: %w", l.Name, err)
-			}
-			n.Add(1)
-			return nil
-		})
-	}
-	err = g.Wait()
-	return int(n.Load()), err
+	return ensureLease(ctx, cs, nodeName, ready)
 }

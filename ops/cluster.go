@@ -2,7 +2,9 @@ package ops
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"time"
 
 	"golang.org/x/crypto/bcrypt"
 
@@ -34,8 +36,11 @@ func (s *Service) CreateCluster(ctx context.Context, c Caller, body []byte) (Acc
 		cl.PasswordHash, cl.Spec.LoginPassword = string(hash), ""
 	}
 	t := s.newTask(c, cl.ID, ackscale.TaskCreateCluster, spec.TimeoutMins)
-	p := ackscale.ClusterCreateParams{Cluster: cl, Task: t}
+	pool := defaultPool(cl, spec.LoginPassword != "", now)
+	t.Params.NodePoolIDs = []string{pool.ID}
+	p := ackscale.ClusterCreateParams{Cluster: cl, Task: t, DefaultPool: pool}
 	if spec.NumOfNodes > 0 {
+		p.DefaultPool.Spec = withDesired(p.DefaultPool.Spec, spec.NumOfNodes)
 		so := initialWorkers(spec)
 		q, err := s.quotas(ctx, c)
 		if err != nil {
@@ -63,6 +68,44 @@ func initialWorkers(spec ackscale.ClusterSpec) *ackscale.ScaleOut {
 		SystemDiskSizeGiB: spec.WorkerSystemDiskSizeGiB, KeyPair: spec.KeyPair, HasPassword: spec.LoginPassword != "",
 		TimeoutMins: spec.TimeoutMins, DisableRollback: true, ChargeType: "PostPaid",
 	}
+}
+
+// defaultPool is a new cluster's default node pool: its workers are made
+// of the cluster's worker settings.
+func defaultPool(cl ackscale.Cluster, hasPassword bool, now time.Time) ackscale.NodePool {
+	spec := cl.Spec
+	workers := *initialWorkers(spec)
+	workers.Count, workers.Runtime, workers.HasPassword = 0, &spec.Runtime, hasPassword
+	sg := map[string]any{"instance_charge_type": "PostPaid"}
+	for k, v := range map[string]any{"instance_types": spec.WorkerInstanceTypes, "vswitch_ids": spec.VSwitchIDs,
+		"system_disk_category": spec.WorkerSystemDiskCategory, "system_disk_size": spec.WorkerSystemDiskSizeGiB,
+		"key_pair": spec.KeyPair, "image_id": spec.WorkerImageID} {
+		if !isZero(v) {
+			sg[k] = v
+		}
+	}
+	cfg, _ := json.Marshal(map[string]any{
+		"nodepool_info":     map[string]any{"name": ackscale.DefaultNodePoolName, "type": ackscale.NodePoolTypeESS},
+		"scaling_group":     sg,
+		"kubernetes_config": map[string]any{"runtime": spec.Runtime.Name, "runtime_version": spec.Runtime.Version},
+		"auto_scaling":      map[string]any{"enable": false},
+	})
+	return ackscale.NodePool{ID: ackscale.NewNodePoolID(), ClusterID: cl.ID, AccountID: cl.AccountID, IsDefault: true,
+		Created: now, Updated: now, // its state: the create task's (the store sets it)
+		Spec: ackscale.NodePoolSpec{Name: ackscale.DefaultNodePoolName, Type: ackscale.NodePoolTypeESS, Workers: workers, Config: cfg}}
+}
+
+// isZero reports whether a configuration value is unset.
+func isZero(v any) bool {
+	switch v := v.(type) {
+	case string:
+		return v == ""
+	case int:
+		return v == 0
+	case []string:
+		return len(v) == 0
+	}
+	return v == nil
 }
 
 // ClusterInfo is a cluster and its size (its workers in any state).

@@ -35,6 +35,7 @@ var nodeStateNames = []string{"all", "running", "removing", "initial", "failed",
 // them.
 type NodeListParams struct {
 	ClusterID   string
+	NodePoolID  string   // "" = every pool
 	State       string   // "" = all
 	InstanceIDs []string // empty = all
 	Page        PageParams
@@ -65,7 +66,7 @@ func (s *Service) ListNodes(ctx context.Context, c Caller, p NodeListParams) (No
 	if states != nil && len(states) == 0 {
 		return NodeList{Nodes: []ackscale.Worker{}, Page: page}, nil
 	}
-	ws, total, err := s.cfg.Workers.WorkerList(ctx, ackscale.WorkerListParams{ClusterID: cl.ID, States: states,
+	ws, total, err := s.cfg.Workers.WorkerList(ctx, ackscale.WorkerListParams{ClusterID: cl.ID, NodePoolID: p.NodePoolID, States: states,
 		InstanceIDs: p.InstanceIDs, Offset: page.Offset(), Limit: page.Limit()})
 	if err != nil {
 		return NodeList{}, fmt.Errorf("list workers: %w", err)

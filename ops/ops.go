@@ -27,12 +27,17 @@ type Clusters interface {
 	ClusterList(ctx context.Context, p ackscale.ClusterListParams) ([]ackscale.Cluster, int, error)
 	TaskStart(ctx context.Context, p ackscale.TaskStartParams) error
 	TaskGet(ctx context.Context, p ackscale.TaskGetParams) (ackscale.Task, error)
+	TaskList(ctx context.Context, p ackscale.TaskListParams) ([]ackscale.Task, int, error)
+	ClusterUpdate(ctx context.Context, p ackscale.ClusterUpdateParams) error
+	NodePoolGet(ctx context.Context, p ackscale.NodePoolGetParams) (ackscale.NodePool, error)
+	NodePoolList(ctx context.Context, p ackscale.NodePoolListParams) ([]ackscale.NodePool, error)
 }
 
 // Workers is what operations read of workers.
 type Workers interface {
 	WorkerList(ctx context.Context, p ackscale.WorkerListParams) ([]ackscale.Worker, int, error)
 	WorkerCount(ctx context.Context, clusterID string) (int, error)
+	WorkerCounts(ctx context.Context, clusterID string) ([]ackscale.WorkerCount, error)
 }
 
 // Accounts creates accounts (the CLI's `account create`).
@@ -54,6 +59,10 @@ type Cloud interface {
 	InstanceTypeExists(name string) bool
 	// ZoneExists reports whether a zone (or ENS region) exists.
 	ZoneExists(id string) bool
+	// KubernetesVersions lists the Kubernetes versions offered, newest first.
+	KubernetesVersions() []string
+	// RuntimeNames lists the container runtimes offered.
+	RuntimeNames() []string
 	Control
 }
 
@@ -74,6 +83,8 @@ type Control interface {
 // without Kubernetes.
 type Kubeconfigs interface {
 	Kubeconfig(clusterID string) ([]byte, error)
+	// CA returns the PEM certificate of the CA of the cluster's API server.
+	CA(clusterID string) ([]byte, error)
 }
 
 // Config configures a Service.

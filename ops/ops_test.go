@@ -136,7 +136,8 @@ func (b *testBundle) finish(taskID string, ok bool) {
 	if ok {
 		tk.State = ackscale.TaskSuccess
 	}
-	require.NoError(b.t, b.store.TaskFinish(b.ctx, ackscale.TaskFinishParams{Task: tk, ClusterState: tk.Type.ClusterStateAfter(ok)}))
+	require.NoError(b.t, b.store.TaskFinish(b.ctx, ackscale.TaskFinishParams{Task: tk, ClusterState: tk.Type.ClusterStateAfter(ok),
+		PoolState: tk.Type.PoolStateAfter(ok)}))
 }
 
 // cluster reads a cluster as the store has it (any account, deleted too).
@@ -303,9 +304,17 @@ func (f *fakeCloud) SetQuota(ctx context.Context, q ackscale.QuotaOverride) erro
 // fakeKube is a Kubeconfigs.
 type fakeKube struct {
 	KubeconfigFunc func(clusterID string) ([]byte, error)
+	CAFunc         func(clusterID string) ([]byte, error)
 }
 
 func (f fakeKube) Kubeconfig(clusterID string) ([]byte, error) { return f.KubeconfigFunc(clusterID) }
+
+func (f fakeKube) CA(clusterID string) ([]byte, error) {
+	if f.CAFunc == nil {
+		return nil, nil
+	}
+	return f.CAFunc(clusterID)
+}
 
 // errStore is a failing store or cloud.
 var errStore = errors.New("database is locked")

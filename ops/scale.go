@@ -2,6 +2,7 @@ package ops
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
@@ -76,10 +77,76 @@ func (s *Service) startScaleOut(ctx context.Context, c Caller, cl ackscale.Clust
 	if so.Runtime != nil && so.Runtime.Name != "" && so.Runtime.Version == "" {
 		so.Runtime.Version = s.cfg.Cloud.DefaultRuntimeVersion(so.Runtime.Name)
 	}
+	pool, err := s.defaultPool(ctx, cl.ID)
+	if err != nil {
+		return Accepted{}, err
+	}
+	pool.Spec = withDesired(learnWorkers(pool.Spec, so), pool.Spec.DesiredSize+so.Count)
 	t := s.newTask(c, cl.ID, ackscale.TaskScaleOut, so.TimeoutMins)
-	t.Params.ScaleOut, t.Params.PriorWorkers = &so, prior
+	t.Params.ScaleOut, t.Params.PriorWorkers, t.Params.NodePoolIDs = &so, prior, []string{pool.ID}
 	return s.start(ctx, cl, ackscale.TaskStartParams{Task: t, From: ackscale.ClusterRunning, To: ackscale.ClusterScaling,
+		Pools:   []ackscale.PoolMove{{ID: pool.ID, From: ackscale.NodePoolActive, To: ackscale.NodePoolScaling, Spec: &pool.Spec}},
 		Reserve: s.reservation(q, cl, so)})
+}
+
+// learnWorkers fills what a default pool's configuration lacks —
+// instance types, vSwitches, a credential — from a cluster-level scale-out
+// of ECS workers: that is what its workers are made of, and what a
+// modification of the pool (which validates it whole) then needs.
+// Anything the pool's configuration sets stays.
+func learnWorkers(spec ackscale.NodePoolSpec, so ackscale.ScaleOut) ackscale.NodePoolSpec {
+	if so.ENSRegionID != "" {
+		return spec // ENS workers: not an ECS pool's configuration
+	}
+	var cfg map[string]any
+	if json.Unmarshal(spec.Config, &cfg) != nil || cfg == nil {
+		cfg = map[string]any{}
+	}
+	sg, _ := cfg["scaling_group"].(map[string]any)
+	if sg == nil {
+		sg = map[string]any{}
+	}
+	setIfEmpty := func(key string, v any, empty bool) {
+		if _, ok := sg[key]; !ok && !empty {
+			sg[key] = v
+		}
+	}
+	setIfEmpty("instance_types", so.InstanceTypes, len(so.InstanceTypes) == 0)
+	setIfEmpty("vswitch_ids", so.VSwitchIDs, len(so.VSwitchIDs) == 0)
+	_, hasKey := sg["key_pair"]
+	if !hasKey && !spec.Workers.HasPassword {
+		setIfEmpty("key_pair", so.KeyPair, so.KeyPair == "")
+		spec.Workers.HasPassword = so.HasPassword && so.KeyPair == ""
+	}
+	if len(spec.Workers.InstanceTypes) == 0 {
+		spec.Workers.InstanceTypes = so.InstanceTypes
+	}
+	if len(spec.Workers.VSwitchIDs) == 0 {
+		spec.Workers.VSwitchIDs = so.VSwitchIDs
+	}
+	if spec.Workers.KeyPair == "" && !spec.Workers.HasPassword {
+		spec.Workers.KeyPair = so.KeyPair
+	}
+	cfg["scaling_group"] = sg
+	if b, err := json.Marshal(cfg); err == nil {
+		spec.Config = b
+	}
+	return spec
+}
+
+// defaultPool returns the cluster's default node pool, which the
+// cluster-level operations add workers to.
+func (s *Service) defaultPool(ctx context.Context, clusterID string) (ackscale.NodePool, error) {
+	pools, err := s.cfg.Clusters.NodePoolList(ctx, ackscale.NodePoolListParams{ClusterID: clusterID})
+	if err != nil {
+		return ackscale.NodePool{}, fmt.Errorf("list node pools: %w", err)
+	}
+	for _, p := range pools {
+		if p.IsDefault {
+			return p, nil
+		}
+	}
+	return ackscale.NodePool{}, fmt.Errorf("cluster %s has no default node pool", clusterID)
 }
 
 // Scale is the legacy PUT /clusters/{id}: an absolute num_of_nodes that
@@ -113,7 +180,7 @@ func (s *Service) Scale(ctx context.Context, c Caller, clusterID string, body []
 		return Accepted{}, err
 	}
 	rm := removal(picked, true, true)
-	return s.startRemoval(ctx, c, cl, ackscale.TaskScaleIn, rm, ls.Out.TimeoutMins)
+	return s.startRemoval(ctx, c, cl, ackscale.TaskScaleIn, rm, picked, ls.Out.TimeoutMins)
 }
 
 // pickScaleIn chooses n of a cluster's workers (oldest first) to remove:
@@ -196,7 +263,7 @@ func (s *Service) RemoveNodes(ctx context.Context, c Caller, clusterID string, b
 	for _, w := range ws {
 		rm.Workers = append(rm.Workers, w.ClientToken)
 	}
-	return s.startRemoval(ctx, c, cl, ackscale.TaskRemoveNodes, rm, 0)
+	return s.startRemoval(ctx, c, cl, ackscale.TaskRemoveNodes, rm, ws, 0)
 }
 
 // namedWorkers returns the cluster's workers that names name: each is a
@@ -246,9 +313,51 @@ func removal(picked []ackscale.Worker, release, drain bool) ackscale.Removal {
 	return rm
 }
 
-func (s *Service) startRemoval(ctx context.Context, c Caller, cl ackscale.Cluster, typ ackscale.TaskType, rm ackscale.Removal, timeoutMins int) (Accepted, error) {
+// startRemoval accepts a cluster-level removal of workers; the pools they
+// belong to are removing while it runs.
+func (s *Service) startRemoval(ctx context.Context, c Caller, cl ackscale.Cluster, typ ackscale.TaskType, rm ackscale.Removal,
+	ws []ackscale.Worker, timeoutMins int) (Accepted, error) {
+	pools, removed := poolsOf(ws), map[string]int{}
+	for _, w := range ws {
+		removed[w.NodePoolID]++
+	}
 	t := s.newTask(c, cl.ID, typ, timeoutMins)
-	t.Params.Removal = &rm
-	return s.start(ctx, cl, ackscale.TaskStartParams{Task: t, From: ackscale.ClusterRunning,
-		To: typ.ClusterStateWhile(), Removing: rm.Workers})
+	t.Params.Removal, t.Params.NodePoolIDs = &rm, pools
+	p := ackscale.TaskStartParams{Task: t, From: ackscale.ClusterRunning, To: typ.ClusterStateWhile(), Removing: rm.Workers}
+	moves, err := s.shrinkPools(ctx, cl.ID, pools, removed)
+	if err != nil {
+		return Accepted{}, err
+	}
+	p.Pools = moves
+	return s.start(ctx, cl, p)
+}
+
+// shrinkPools moves the pools of removed workers to removing, each with
+// its desired size the workers it keeps.
+func (s *Service) shrinkPools(ctx context.Context, clusterID string, ids []string, removed map[string]int) ([]ackscale.PoolMove, error) {
+	counts, err := s.poolCounts(ctx, clusterID)
+	if err != nil {
+		return nil, err
+	}
+	var moves []ackscale.PoolMove
+	for _, id := range ids {
+		pool, err := s.pool(ctx, clusterID, id)
+		if err != nil {
+			return nil, err
+		}
+		spec := withDesired(pool.Spec, counts[id].Total-removed[id])
+		moves = append(moves, ackscale.PoolMove{ID: id, From: ackscale.NodePoolActive, To: ackscale.NodePoolRemoving, Spec: &spec})
+	}
+	return moves, nil
+}
+
+// poolsOf lists the pools workers belong to, in order, once each.
+func poolsOf(ws []ackscale.Worker) []string {
+	var ids []string
+	for _, w := range ws {
+		if w.NodePoolID != "" && !slices.Contains(ids, w.NodePoolID) {
+			ids = append(ids, w.NodePoolID)
+		}
+	}
+	return ids
 }

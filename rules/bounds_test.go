@@ -94,25 +94,35 @@ type boundSuite struct {
 	target  func() Target
 	op      func(Target, []byte, Cloud) (any, error)
 	kind    ackscale.InstanceKind
+	variant string // Table.Variant
 }
 
 func boundSuites() []boundSuite {
 	return []boundSuite{
-		{"legacy/scale", ackscale.ProfileLegacy, OpScale, seed000, legacyTarget, scaleOp, ackscale.KindECS},
-		{"legacy/scale_out", ackscale.ProfileLegacy, OpScaleOut, seed002, legacyTarget, scaleOutOp, ackscale.KindECS},
-		{"standard/scale_out", ackscale.ProfileStandard, OpScaleOut, seed002, standardTarget, scaleOutOp, ackscale.KindECS},
-		{"edge/scale_out", ackscale.ProfileEdge, OpScaleOut, seed001, edgeTarget, scaleOutOp, ackscale.KindENS},
-		{"sandbox/scale_out", ackscale.ProfileSandbox, OpScaleOut, seed004, sandboxTarget, scaleOutOp, ackscale.KindEBM},
-		{"create_cluster", "", OpCreateCluster, createBase, noTarget, createOp, ackscale.KindECS},
-		{"delete_nodes", "", OpDeleteNodes, `{"nodes":["cn-beijing.192.168.0.10"]}`, noTarget, deleteOp, ""},
+		{"legacy/scale", ackscale.ProfileLegacy, OpScale, seed000, legacyTarget, scaleOp, ackscale.KindECS, ""},
+		{"legacy/scale_out", ackscale.ProfileLegacy, OpScaleOut, seed002, legacyTarget, scaleOutOp, ackscale.KindECS, ""},
+		{"standard/scale_out", ackscale.ProfileStandard, OpScaleOut, seed002, standardTarget, scaleOutOp, ackscale.KindECS, ""},
+		{"edge/scale_out", ackscale.ProfileEdge, OpScaleOut, seed001, edgeTarget, scaleOutOp, ackscale.KindENS, ""},
+		{"edge/scale_out/cloud", ackscale.ProfileEdge, OpScaleOut, seed002, edgeCloudTarget, scaleOutOp, ackscale.KindECS, VariantCloud},
+		{"sandbox/scale_out", ackscale.ProfileSandbox, OpScaleOut, seed004, sandboxTarget, scaleOutOp, ackscale.KindEBM, ""},
+		{"create_cluster", "", OpCreateCluster, createBase, noTarget, createOp, ackscale.KindECS, ""},
+		{"delete_nodes", "", OpDeleteNodes, `{"nodes":["cn-beijing.192.168.0.10"]}`, noTarget, deleteOp, "", ""},
+		{"create_node_pool", "", OpCreateNodePool, tfNodePool, poolTarget, nodePoolOp, ackscale.KindECS, ""},
+		{"modify_node_pool", "", OpModifyNodePool, tfModify, noTarget, modifyPoolOp, "", ""},
+		{"scale_node_pool", "", OpScaleNodePool, `{"count":2}`, noTarget, scalePoolOp, "", ""},
+		{"remove_node_pool_nodes", "", OpRemoveNodePoolNodes, `{"instance_ids":["i-a"]}`, noTarget, removePoolOp, "", ""},
 	}
 }
 
 func noTarget() Target { return Target{} }
 
-// exclusive are fields that a base's field must make way for: the other
-// credential (ruling 4), and the legacy aliases of create (R17).
-var exclusive = map[string]string{"key_pair": "login_password", "login_password": "key_pair"}
+// exclusive are fields that a base's field must make way for, by dotted
+// name: the other credential (ruling 4, R29), and the legacy aliases of
+// create (R17). The field made way for is a sibling.
+var exclusive = map[string]string{
+	"key_pair": "login_password", "login_password": "key_pair",
+	sgKeyPair: sgPassword, sgPassword: sgKeyPair,
+}
 
 func init() {
 	for _, a := range legacyVSwitches {
@@ -121,14 +131,22 @@ func init() {
 	for _, a := range legacyTypes {
 		exclusive[a] = "worker_instance_types"
 	}
+	exclusive["worker_vswitch_ids"] = "vswitch_ids" // aliyungo's name of it (R36)
 }
 
+// step is one field on the way from the body to a bounded field: an
+// object, or the first item of a list of objects.
+type step struct{ f *Field }
+
 // boundCase is one bound of one field: the value at the bound and the
-// value one past it, set at path in the body.
+// value one past it, set at the field's place in the body.
 type boundCase struct {
 	path   string // as errors name it: runtime.version, tags[0].key
+	name   string // dotted, without indices: tags.key
 	top    string // the top-level field
-	at     any    // the top-level value with the field at its bound
+	steps  []step // the objects the field sits in, outermost first
+	leaf   string // its own name
+	at     any    // the field's value at the bound
 	over   any    // … and one past it
 	code   string // of over
 	field  string // that over's error names
@@ -137,66 +155,67 @@ type boundCase struct {
 }
 
 // boundCases returns a case for each bounded string, list and list item
-// of fields, top-level or inside objects (in their first item).
+// of fields, top-level or inside objects at any depth (in the first item
+// of lists of objects).
 func boundCases(fs []Field) []boundCase {
+	return boundCasesIn(fs, nil, "", "")
+}
+
+func boundCasesIn(fs []Field, steps []step, path, name string) []boundCase {
 	var out []boundCase
 	for i := range fs {
 		f := &fs[i]
 		if f.Ignored {
 			continue
 		}
-		wrap := func(v any) any { return v }
-		out = append(out, fieldBounds(f, f.Name, f.Name, wrap)...)
+		p, n := path+f.Name, name+f.Name
+		out = append(out, fieldBounds(f, steps, p, n)...)
+		inner := append(slices.Clone(steps), step{f})
 		switch f.Type {
 		case Object:
-			for j := range f.Fields {
-				sf := &f.Fields[j]
-				wrap := func(v any) any { o := validObj(f.Fields, 0); o[sf.Name] = v; return o }
-				out = append(out, fieldBounds(sf, f.Name+"."+sf.Name, f.Name, wrap)...)
-			}
+			out = append(out, boundCasesIn(f.Fields, inner, p+".", n+".")...)
 		case Objects:
-			for j := range f.Fields {
-				sf := &f.Fields[j]
-				wrap := func(v any) any { o := validObj(f.Fields, 0); o[sf.Name] = v; return []any{o} }
-				out = append(out, fieldBounds(sf, f.Name+"[0]."+sf.Name, f.Name, wrap)...)
-			}
+			out = append(out, boundCasesIn(f.Fields, inner, p+"[0].", n+".")...)
 		}
 	}
 	return out
 }
 
-// fieldBounds are the cases of one field's own bounds; wrap makes the
-// top-level value from the field's.
-func fieldBounds(f *Field, path, top string, wrap func(any) any) []boundCase {
-	var out []boundCase
-	if f.Ignored {
-		return nil
+// fieldBounds are the cases of one field's own bounds.
+func fieldBounds(f *Field, steps []step, path, name string) []boundCase {
+	top := name
+	if len(steps) > 0 {
+		top = steps[0].f.Name
 	}
+	c := boundCase{path: path, name: name, top: top, steps: steps, leaf: f.Name}
+	var out []boundCase
 	if l := f.Len; l != nil && l.Max != NoMax {
+		c.bound, c.field = l, path
 		switch f.Type {
 		case String:
-			at := longest(f, l.Max, 0)
-			out = append(out, boundCase{path: path, top: top, at: wrap(at), over: wrap(at + "x"),
-				code: ackscale.CodeInvalidFormat, field: path, bound: l, detail: "length"})
+			c.at, c.detail, c.code = longest(f, l.Max, 0), "length", ackscale.CodeInvalidFormat
+			c.over = c.at.(string) + "x"
+			out = append(out, c)
 		case Strings:
-			out = append(out, boundCase{path: path, top: top, at: wrap(items(f, l.Max)), over: wrap(items(f, l.Max+1)),
-				code: ackscale.CodeOutOfRange, field: path, bound: l, detail: "items"})
+			c.at, c.over, c.detail, c.code = items(f, l.Max), items(f, l.Max+1), "items", ackscale.CodeOutOfRange
+			out = append(out, c)
 		case Objects:
 			objs := func(n int) []any {
 				out := make([]any, n)
 				for i := range out {
-					out[i] = validObj(f.Fields, i)
+					out[i] = validItem(f, i)
 				}
 				return out
 			}
-			out = append(out, boundCase{path: path, top: top, at: wrap(objs(l.Max)), over: wrap(objs(l.Max + 1)),
-				code: ackscale.CodeOutOfRange, field: path, bound: l, detail: "items"})
+			c.at, c.over, c.detail, c.code = objs(l.Max), objs(l.Max+1), "items", ackscale.CodeOutOfRange
+			out = append(out, c)
 		}
 	}
 	if l := f.ItemLen; l != nil {
 		at := longest(f, l.Max, 0)
-		out = append(out, boundCase{path: path + "[0]", top: top, at: wrap([]any{at}), over: wrap([]any{at + "x"}),
-			code: ackscale.CodeInvalidFormat, field: path + "[0]", bound: l, detail: "item length"})
+		c.path, c.field, c.bound = path+"[0]", path+"[0]", l
+		c.at, c.over, c.detail, c.code = []any{at}, []any{at + "x"}, "item length", ackscale.CodeInvalidFormat
+		out = append(out, c)
 	}
 	return out
 }
@@ -216,6 +235,20 @@ func validObj(fs []Field, i int) map[string]any {
 	for j := range fs {
 		if f := &fs[j]; f.Required {
 			m[f.Name] = short(f, i)
+		}
+	}
+	return m
+}
+
+// validItem is the i-th item of a list of objects: validObj, and the
+// fields that make items distinct.
+func validItem(f *Field, i int) map[string]any {
+	m := validObj(f.Fields, i)
+	for _, name := range f.UniqueBy {
+		for j := range f.Fields {
+			if sf := &f.Fields[j]; sf.Name == name && sf.Type == String {
+				m[name] = short(sf, i)
+			}
 		}
 	}
 	return m
@@ -244,6 +277,14 @@ func short(f *Field, i int) string {
 		return fmt.Sprintf("cn-beijing.192.168.%d.%d", i/200, 10+i%200)
 	case FormatClusterName:
 		return fmt.Sprint("c", i)
+	case FormatPoolName:
+		return fmt.Sprint("p", i)
+	case FormatECSTagKey:
+		return fmt.Sprint("k", i)
+	case FormatECSTagValue:
+		return fmt.Sprint("v", i)
+	case FormatNodeNameMode:
+		return fmt.Sprintf("customized,n%d,ip,", i)
 	}
 	return fmt.Sprint("bound-", i)
 }
@@ -278,6 +319,14 @@ func longest(f *Field, n, i int) string {
 		return pad(fmt.Sprint("n", i), "n", n)
 	case FormatClusterName:
 		return pad(fmt.Sprint("c", i), "n", n)
+	case FormatPoolName:
+		return pad(fmt.Sprint("p", i), "p", n)
+	case FormatECSTagKey:
+		return pad(fmt.Sprint("k", i), "k", n)
+	case FormatECSTagValue:
+		return pad(fmt.Sprint("v", i), "v", n)
+	case FormatNodeNameMode:
+		return "customized," + pad(fmt.Sprint("n", i), "n", n-len("customized,,ip,")) + ",ip,"
 	}
 	return pad(fmt.Sprint("bound-", i, "-"), "x", n)
 }
@@ -290,14 +339,15 @@ func TestBounds(t *testing.T) {
 	t.Parallel()
 	suites := boundSuites()
 	for _, tab := range Tables() {
-		require.True(t, slices.ContainsFunc(suites, func(s boundSuite) bool { return s.profile == tab.Profile && s.opID == tab.Op }),
-			"no bound suite for %s/%s", tab.Profile, tab.Op)
+		require.True(t, slices.ContainsFunc(suites, func(s boundSuite) bool {
+			return s.profile == tab.Profile && s.opID == tab.Op && s.variant == tab.Variant
+		}), "no bound suite for %s/%s %s", tab.Profile, tab.Op, tab.Variant)
 	}
 	for _, s := range suites {
-		tab, ok := Lookup(s.profile, s.opID)
+		tab, ok := LookupVariant(s.profile, s.opID, s.variant)
 		require.True(t, ok, s.name)
 		cases := boundCases(tab.Fields)
-		require.NotEmpty(t, cases, s.name)
+		require.Equal(t, hasStringOrList(tab.Fields), len(cases) > 0, "%s: a bound case for each bounded string and list", s.name)
 		t.Run(s.name, func(t *testing.T) {
 			t.Parallel()
 			for _, c := range cases {
@@ -312,7 +362,7 @@ func TestBounds(t *testing.T) {
 					require.Contains(t, e.Message, c.field+":", "names the field")
 					require.Contains(t, e.Message, strconv.Itoa(c.bound.Max), "names the bound")
 					if c.bound.Source != "" {
-						require.True(t, strings.HasSuffix(e.Message, "("+c.bound.Source+")"), "cites the bound's source: %s", e.Message)
+						require.True(t, strings.HasSuffix(e.Message, seeDocs(c.bound.Source)), "cites the bound's source: %s", e.Message)
 					}
 				})
 			}
@@ -320,18 +370,24 @@ func TestBounds(t *testing.T) {
 	}
 }
 
-// run validates the base with the top-level field of c set to v, on a
-// cloud that has every name sent.
+// hasStringOrList reports whether fs has a string or a list that is not
+// ignored, at any depth.
+func hasStringOrList(fs []Field) bool {
+	return slices.ContainsFunc(flatten(fs, ""), func(f Field) bool {
+		return !f.Ignored && (f.Type == String || f.Type == Strings || f.Type == Objects)
+	})
+}
+
+// run validates the base with the field of c set to v (and the objects
+// on its way added when the base lacks them), on a cloud that has every
+// name sent.
 func (s boundSuite) run(t *testing.T, c boundCase, v any) error {
 	body := decodeMap(t, s.base)
-	body[c.top] = v
-	if other, ok := exclusive[c.top]; ok {
-		delete(body, other)
-	}
+	c.set(body, v)
 	tgt := s.target()
 	tgt.PasswordMatches = func(string) bool { return true } // any password is the cluster's (ruling 3)
 	cl := s.cloud(tgt)
-	cl.learn(v)
+	cl.learn(body[c.top])
 	switch c.top {
 	case "region_id":
 		cl.region = v.(string)
@@ -344,6 +400,46 @@ func (s boundSuite) run(t *testing.T, c boundCase, v any) error {
 	require.NoError(t, err)
 	_, err = s.op(tgt, b, cl)
 	return err
+}
+
+// set puts v at c's place in body, and removes the sibling that must make
+// way for it.
+func (c boundCase) set(body map[string]any, v any) {
+	m := c.parent(body)
+	m[c.leaf] = v
+	if other, ok := exclusive[c.name]; ok {
+		delete(m, other[strings.LastIndex(other, ".")+1:])
+	}
+}
+
+// parent returns the object of body that holds c's field, adding the
+// objects on the way when the body lacks them.
+func (c boundCase) parent(body map[string]any) map[string]any {
+	m := body
+	for _, st := range c.steps {
+		f := st.f
+		if f.Type == Object {
+			o, ok := m[f.Name].(map[string]any)
+			if !ok {
+				o = validObj(f.Fields, 0)
+				m[f.Name] = o
+			}
+			m = o
+			continue
+		}
+		list, _ := m[f.Name].([]any)
+		if len(list) == 0 {
+			list = []any{validItem(f, 0)}
+			m[f.Name] = list
+		}
+		o, ok := list[0].(map[string]any)
+		if !ok {
+			o = validItem(f, 0)
+			list[0] = o
+		}
+		m = o
+	}
+	return m
 }
 
 func (s boundSuite) cloud(tgt Target) *openCloud {
@@ -461,15 +557,15 @@ func shape(v any) any {
 
 // TestLargestValidScaleOutIsBounded builds the largest body a standard
 // cluster's ScaleOutCluster accepts, every field at its bounds (key_pair,
-// the longer credential, instead of login_password; ignored fields left
-// out), and requires it to be accepted and smaller than maxScaleOutBody
+// the longer credential, instead of login_password; vswitch_ids, not its
+// alias worker_vswitch_ids; ignored fields left out), and requires it to be accepted and smaller than maxScaleOutBody
 // (R24). Its shape is logged for database-growth tests.
 func TestLargestValidScaleOutIsBounded(t *testing.T) {
 	t.Parallel()
 	tgt := standardTarget()
 	body := map[string]any{}
 	for _, f := range Fields(ackscale.ProfileStandard, OpScaleOut) {
-		if f.Name != "login_password" && !f.Ignored {
+		if f.Name != "login_password" && f.Name != "worker_vswitch_ids" && !f.Ignored {
 			body[f.Name] = largest(&f, 0, tgt)
 		}
 	}
@@ -552,7 +648,7 @@ func TestRuntimeCheckedAgainstCatalog(t *testing.T) {
 	t.Parallel()
 	type kv = map[string]any
 	for _, s := range boundSuites() {
-		tab, _ := Lookup(s.profile, s.opID)
+		tab, _ := LookupVariant(s.profile, s.opID, s.variant)
 		if !hasField(tab.Fields, "runtime") {
 			continue
 		}

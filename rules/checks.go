@@ -42,7 +42,7 @@ func (s *state) region() string {
 }
 
 func errorf(code, field, src, format string, args ...any) error {
-	return ackscale.FieldErrorf(code, field, "%s: %s (%s)", field, fmt.Sprintf(format, args...), src)
+	return ackscale.FieldErrorf(code, field, "%s: %s%s", field, fmt.Sprintf(format, args...), seeDocs(src))
 }
 
 func prepaidCheck(src string) Check {
@@ -166,26 +166,50 @@ func instanceTypesCheck(src string) Check {
 	}
 }
 
-// vswitchCheck is ruling 16: each vSwitch exists and is in the cluster's VPC.
-func vswitchCheck(src string) Check {
+// vswitchCheck is ruling 16: each vSwitch of the fields (lists of
+// vSwitch ids) exists and is in the cluster's VPC.
+func vswitchCheck(src string, fields ...string) Check {
 	return Check{
 		Name: "vswitches", Rule: "each vSwitch exists and lies in the cluster's region and VPC", Cloud: true,
-		Fields: []string{"vswitch_ids"}, Codes: []string{ackscale.CodeVSwitchNotFound, ackscale.CodeInvalidParameter}, Source: src,
+		Fields: fields, Codes: []string{ackscale.CodeVSwitchNotFound, ackscale.CodeInvalidParameter}, Source: src,
 		fn: func(s *state) error {
-			for i, id := range s.v.strs("vswitch_ids") {
-				name := fmt.Sprintf("vswitch_ids[%d]", i)
-				region, vpc, ok := s.c.VSwitchVPC(id)
-				if !ok {
-					return errorf(ackscale.CodeVSwitchNotFound, name, src, "vSwitch %q does not exist", id)
-				}
-				if region != s.t.RegionID || s.t.VPCID != "" && vpc != s.t.VPCID {
-					return errorf(ackscale.CodeInvalidParameter, name, src,
-						"vSwitch %q is in VPC %s (%s), not in the cluster's VPC %s (%s)", id, vpc, region, s.t.VPCID, s.t.RegionID)
+			for _, f := range fields {
+				if err := checkVSwitches(s, s.v.strs(f), f, src); err != nil {
+					return err
 				}
 			}
 			return nil
 		},
 	}
+}
+
+// checkVSwitches: each of ids, the items of field, exists and lies in the
+// cluster's region and VPC.
+func checkVSwitches(s *state, ids []string, field, src string) error {
+	for i, id := range ids {
+		name := fmt.Sprintf("%s[%d]", field, i)
+		region, vpc, ok := s.c.VSwitchVPC(id)
+		if !ok {
+			return errorf(ackscale.CodeVSwitchNotFound, name, src, "vSwitch %q does not exist; %s", id, clusterVSwitches(s))
+		}
+		if region != s.t.RegionID || s.t.VPCID != "" && vpc != s.t.VPCID {
+			return errorf(ackscale.CodeInvalidParameter, name, src,
+				"vSwitch %q is in VPC %s (%s), not in the cluster's VPC %s (%s); %s", id, vpc, region, s.t.VPCID, s.t.RegionID, clusterVSwitches(s))
+		}
+	}
+	return nil
+}
+
+// clusterVSwitches lists the vSwitches of the cluster's VPC, for a message.
+func clusterVSwitches(s *state) string { return vswitchesOf(s, s.t.RegionID, s.t.VPCID) }
+
+// vswitchesOf lists the vSwitches of a VPC of a region (of the region when
+// vpc is ""), for a message.
+func vswitchesOf(s *state, regionID, vpc string) string {
+	if vpc == "" {
+		return fmt.Sprintf("vSwitches of region %s: %s", regionID, someOf(s.c.VSwitchIDs(regionID, "")))
+	}
+	return fmt.Sprintf("vSwitches of VPC %s in region %s: %s", vpc, regionID, someOf(s.c.VSwitchIDs(regionID, vpc)))
 }
 
 // kindCheck is ruling 16: instance types exist and are of the profile's kind.
@@ -205,17 +229,26 @@ func kindCheck(kind func(*state) ackscale.InstanceKind, src string, fields ...st
 }
 
 func checkKinds(s *state, field string, want ackscale.InstanceKind, src string) error {
-	for i, name := range s.v.names(field) {
+	_, isList := s.v[field].([]string)
+	return checkKindsOf(s, s.v.names(field), field, isList, want, src)
+}
+
+// checkKindsOf: each of names, field's value or (list) items, exists and
+// is of kind want.
+func checkKindsOf(s *state, names []string, field string, list bool, want ackscale.InstanceKind, src string) error {
+	for i, name := range names {
 		path := field
-		if _, isList := s.v[field].([]string); isList {
+		if list {
 			path = fmt.Sprintf("%s[%d]", field, i)
 		}
 		got, ok := s.c.InstanceTypeKind(name)
 		if !ok {
-			return errorf(ackscale.CodeInstanceTypeNotFound, path, src, "instance type %q does not exist", name)
+			return errorf(ackscale.CodeInstanceTypeNotFound, path, src, "instance type %q does not exist; this cluster takes %s instance types: %s",
+				name, want, someOf(s.c.InstanceTypeNames(want)))
 		}
 		if got != want {
-			return errorf(ackscale.CodeInstanceTypeNotFound, path, src, "%q is an %s instance type; this cluster takes %s instance types", name, got, want)
+			return errorf(ackscale.CodeInstanceTypeNotFound, path, src, "%q is an %s instance type; this cluster takes %s instance types: %s",
+				name, got, want, someOf(s.c.InstanceTypeNames(want)))
 		}
 	}
 	return nil
@@ -227,30 +260,38 @@ func kindOf(k ackscale.InstanceKind) func(*state) ackscale.InstanceKind {
 
 // imageCheck is rulings 5 and 16: the image exists and the system disk
 // (when sent) is at least its size and at least floor. With fallback the
-// cluster's worker image stands in for an absent image field.
-func imageCheck(imageField, diskField string, floor int, fallback bool, src string) Check {
+// cluster's worker image stands in for an absent image field. kind is the
+// kind of the workers, whose images a message lists.
+func imageCheck(imageField, diskField string, floor int, fallback bool, kind func(*state) ackscale.InstanceKind, src string) Check {
 	return Check{
 		Name: "image", Rule: imageRule(floor),
 		Cloud: true, Fields: nonEmpty(imageField, diskField),
 		Codes: []string{ackscale.CodeImageNotFound, ackscale.CodeDiskTooSmall}, Source: src,
 		fn: func(s *state) error {
-			id, sent := s.v.str(imageField), true
-			if id == "" && fallback {
-				id, sent = s.t.Defaults.WorkerImageID, false
-			}
-			size, ok := s.c.ImageSizeGiB(id)
-			switch {
-			case id == "" || !ok && !sent:
-				return nil
-			case !ok:
-				return errorf(ackscale.CodeImageNotFound, imageField, src, "image %q does not exist", id)
-			}
-			if disk := s.v.int(diskField); s.given[diskField] && disk < max(size, floor) {
-				return errorf(ackscale.CodeDiskTooSmall, diskField, src, "%d GiB is smaller than the %d GiB of image %s", disk, max(size, floor), id)
-			}
-			return nil
+			return checkImage(s, s.v, imageField, diskField, floor, fallback, s.given[diskField], kind(s), "", src)
 		},
 	}
+}
+
+// checkImage is imageCheck on the fields of v, whose errors name them
+// after prefix; diskSent says whether the disk size was sent.
+func checkImage(s *state, v values, imageField, diskField string, floor int, fallback, diskSent bool, kind ackscale.InstanceKind, prefix, src string) error {
+	id, sent := v.str(imageField), true
+	if id == "" && fallback {
+		id, sent = s.t.Defaults.WorkerImageID, false
+	}
+	size, ok := s.c.ImageSizeGiB(id)
+	switch {
+	case id == "" || !ok && !sent:
+		return nil
+	case !ok:
+		return errorf(ackscale.CodeImageNotFound, prefix+imageField, src, "image %q does not exist; images for %s instances: %s",
+			id, kind, someOf(s.c.ImageIDs(kind)))
+	}
+	if disk := v.int(diskField); diskSent && disk < max(size, floor) {
+		return errorf(ackscale.CodeDiskTooSmall, prefix+diskField, src, "%d GiB is smaller than the %d GiB of image %s", disk, max(size, floor), id)
+	}
+	return nil
 }
 
 // keyPairCheck is rulings 4 and 16 (and R11 with ens).
@@ -263,13 +304,31 @@ func keyPairCheck(ens bool, src string) Check {
 		Name: "key-pair", Rule: rule, Cloud: true, Fields: []string{"key_pair"},
 		Codes: []string{ackscale.CodeKeyPairNotFound}, Source: src,
 		fn: func(s *state) error {
-			kp := s.v.str("key_pair")
-			if kp == "" || s.c.KeyPairExists(s.region(), kp) || ens && s.c.KeyPairExists(s.v.str("ens_region_id"), kp) {
+			kp, ensRegion := s.v.str("key_pair"), ""
+			if ens {
+				ensRegion = s.v.str("ens_region_id")
+			}
+			if kp == "" || s.c.KeyPairExists(s.region(), kp) || ensRegion != "" && s.c.KeyPairExists(ensRegion, kp) {
 				return nil
 			}
-			return errorf(ackscale.CodeKeyPairNotFound, "key_pair", src, "key pair %q does not exist in region %s", kp, s.region())
+			return keyPairErr(s, "key_pair", kp, ensRegion, src)
 		},
 	}
+}
+
+// keyPairErr says that key pair kp exists neither in the cluster's region
+// nor (when not "") in ensRegion, and lists the key pairs that do.
+func keyPairErr(s *state, field, kp, ensRegion, src string) error {
+	where, names := "region "+s.region(), s.c.KeyPairNames(s.region())
+	if ensRegion != "" {
+		where += " or ENS region " + ensRegion
+		for _, n := range s.c.KeyPairNames(ensRegion) {
+			if !slices.Contains(names, n) {
+				names = append(names, n)
+			}
+		}
+	}
+	return errorf(ackscale.CodeKeyPairNotFound, field, src, "key pair %q does not exist in %s; its key pairs: %s", kp, where, someOf(names))
 }
 
 func ensRegionCheck(src string) Check {
@@ -278,7 +337,7 @@ func ensRegionCheck(src string) Check {
 		Fields: []string{"ens_region_id"}, Codes: []string{ackscale.CodeENSRegionNotFound}, Source: src,
 		fn: func(s *state) error {
 			if id := s.v.str("ens_region_id"); !s.c.ENSRegionExists(id) {
-				return errorf(ackscale.CodeENSRegionNotFound, "ens_region_id", src, "ENS region %q does not exist", id)
+				return errorf(ackscale.CodeENSRegionNotFound, "ens_region_id", src, "ENS region %q does not exist; ENS regions: %s", id, someOf(s.c.ENSRegionIDs()))
 			}
 			return nil
 		},
@@ -406,24 +465,29 @@ func runtimeCheck(names []string, src string) Check {
 			if rt == nil {
 				return nil
 			}
-			name, version := rt.str("name"), rt.str("version")
-			versions, ok := s.c.RuntimeVersions(name)
-			if !ok {
-				var offered []string
-				for _, n := range names {
-					if _, ok := s.c.RuntimeVersions(n); ok {
-						offered = append(offered, n)
-					}
-				}
-				return errorf(ackscale.CodeNotInEnum, "runtime.name", "R25", "the cloud does not offer runtime %q; it offers %s", name, someOf(offered))
-			}
-			if version != "" && !slices.Contains(versions, version) {
-				return errorf(ackscale.CodeNotInEnum, "runtime.version", "R25", "%s is not a version of %s the cloud offers; valid versions: %s",
-					show(&Field{}, version), name, someOf(versions))
-			}
-			return nil
+			return checkRuntime(s, rt.str("name"), rt.str("version"), "runtime.name", "runtime.version", names)
 		},
 	}
+}
+
+// checkRuntime is R25 for a runtime name and version (or ""), named by
+// nameField and versionField in errors.
+func checkRuntime(s *state, name, version, nameField, versionField string, names []string) error {
+	versions, ok := s.c.RuntimeVersions(name)
+	if !ok {
+		var offered []string
+		for _, n := range names {
+			if _, ok := s.c.RuntimeVersions(n); ok {
+				offered = append(offered, n)
+			}
+		}
+		return errorf(ackscale.CodeNotInEnum, nameField, "R25", "the cloud does not offer runtime %q; it offers %s", name, someOf(offered))
+	}
+	if version != "" && !slices.Contains(versions, version) {
+		return errorf(ackscale.CodeNotInEnum, versionField, "R25", "%s is not a version of %s the cloud offers; valid versions: %s",
+			show(&Field{}, version), name, someOf(versions))
+	}
+	return nil
 }
 
 // maxListed is how many valid values a message lists at most.

@@ -98,14 +98,23 @@ func taintsField(src string) Field {
 }
 
 // runtimeField is the container runtime: a name of the table's enumeration
-// and, with runtimeCheck, of the cloud's catalog (R25).
+// and, with runtimeCheck, of the cloud's catalog (R25). aliyungo's Runtime
+// model also sends exist, ignored when false; a runtime whose members are
+// all empty, as aliyungo sends an unset one, is no runtime (R36).
 func runtimeField(names []string, def, src string) Field {
-	return Field{Name: "runtime", Type: Object, Default: def, Source: src,
+	return Field{Name: "runtime", Type: Object, Default: def, EmptyIsAbsent: true, Source: src + ", R36",
+		SDKEmpty: aliyungoRuntime,
 		Fields: []Field{
 			{Name: "name", Type: String, Required: true, Enum: names, Source: src + ", ruling 15, R25"},
-			{Name: "version", Type: String, Len: own(idLen), Source: src + ", R25"},
+			{Name: "version", Type: String, EmptyIsAbsent: true, Len: own(idLen), DefaultNote: "the runtime's default version", Source: src + ", R25"},
 		}}
 }
+
+// aliyungoRuntime are the members of aliyungo's 2022 Runtime model that
+// ackscale does not know: its body sends "exist": false
+// (../shared/spec/fixtures/tf-edge-create.json and
+// aliyungo2022-scale-out.json, clients.md).
+var aliyungoRuntime = []string{"exist"}
 
 func dataDisksField(src string) Field {
 	return Field{Name: "worker_data_disks", Type: Objects, Len: &Bounds{Min: 0, Max: 16}, Source: src + ", R7",

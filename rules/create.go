@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/netip"
 	"slices"
+	"strings"
 
 	"github.com/ackscale/ackscale"
 )
@@ -42,6 +43,54 @@ var createIgnored = []struct {
 	{"user_data", String}, {"zone_id", String}, {"zone_ids", Strings}, {"zoneid", String},
 }
 
+// sdkCreate are the fields of the official SDK's CreateClusterRequest
+// model (api.md §3; the names() of @alicloud/cs20151215 7.2.0's model).
+var sdkCreate = []string{
+	"access_control_list", "addons", "api_audiences", "audit_log_config", "auto_mode", "auto_renew", "auto_renew_period",
+	"charge_type", "cis_enabled", "cloud_monitor_flags", "cluster_domain", "cluster_spec", "cluster_type", "container_cidr",
+	"control_plane_config", "control_plane_endpoints_config", "controlplane_log_components", "controlplane_log_project",
+	"controlplane_log_ttl", "cpu_policy", "custom_san", "deletion_protection", "disable_rollback", "enable_rrsa",
+	"encryption_provider_key", "endpoint_public_access", "extra_sans", "format_disk", "image_id", "image_type", "instances",
+	"ip_stack", "is_enterprise_security_group", "keep_instance_name", "key_pair", "kubernetes_version", "load_balancer_id",
+	"load_balancer_spec", "logging_type", "login_password", "maintenance_window", "master_auto_renew",
+	"master_auto_renew_period", "master_count", "master_instance_charge_type", "master_instance_types", "master_period",
+	"master_period_unit", "master_system_disk_category", "master_system_disk_performance_level", "master_system_disk_size",
+	"master_system_disk_snapshot_policy_id", "master_vswitch_ids", "name", "nat_gateway", "node_cidr_mask", "node_name_mode",
+	"node_port_range", "nodepools", "num_of_nodes", "operation_policy", "os_type", "period", "period_unit", "platform",
+	"pod_vswitch_ids", "profile", "proxy_mode", "rds_instances", "region_id", "resource_group_id", "rrsa_config", "runtime",
+	"security_group_id", "security_hardening_os", "service_account_issuer", "service_cidr", "service_discovery_types",
+	"snat_entry", "soc_enabled", "ssh_flags", "tags", "taints", "timeout_mins", "timezone", "user_ca", "user_data", "vpcid",
+	"vswitch_ids", "worker_auto_renew", "worker_auto_renew_period", "worker_data_disks", "worker_instance_charge_type",
+	"worker_instance_types", "worker_period", "worker_period_unit", "worker_system_disk_category",
+	"worker_system_disk_performance_level", "worker_system_disk_size", "worker_system_disk_snapshot_policy_id",
+	"worker_vswitch_ids", "zone_id", "zone_ids",
+}
+
+// aliyungoCreateModel are the fields of aliyungo's
+// ManagedKubernetesClusterCreationRequest (its ClusterArgs and WorkerArgs)
+// at the 2022 commit (e3c8bf5ad947) that Terraform's provider pins for
+// edge clusters: every key of the body it sends,
+// ../shared/spec/fixtures/tf-edge-create.json (clients.md). It sends all
+// of them, unset ones as "", 0, false or null (R36).
+var aliyungoCreateModel = []string{
+	"disable_rollback", "timeout_mins", "name", "cluster_type", "profile", "kubernetes_version", "deletion_protection",
+	"enable_rrsa", "node_cidr_mask", "user_ca", "os_type", "platform", "user_data", "node_port_range", "node_name_mode",
+	"image_id", "pod_vswitch_ids", "login_password", "key_pair", "region_id", "vpcid", "container_cidr", "service_cidr",
+	"cloud_monitor_flags", "security_group_id", "is_enterprise_security_group", "endpoint_public_access",
+	"load_balancer_spec", "proxy_mode", "snat_entry", "resource_group_id", "addons", "tags", "taints", "cluster_spec",
+	"timezone", "cluster_domain", "rds_instances", "encryption_provider_key", "maintenance_window",
+	"controlplane_log_project", "controlplane_log_ttl", "controlplane_log_components", "soc_enabled", "cis_enabled",
+	"worker_vswitch_ids", "worker_instance_types", "num_of_nodes", "worker_instance_charge_type", "worker_period",
+	"worker_period_unit", "worker_auto_renew", "worker_auto_renew_period", "worker_system_disk_category",
+	"worker_system_disk_size", "worker_system_disk_performance_level", "worker_data_disk", "worker_data_disks",
+	"worker_hpc_cluster_id", "worker_deploymentset_id", "worker_deletion_protection", "runtime",
+	"worker_system_disk_snapshot_policy_id",
+}
+
+// createModels are the fields of every client's CreateCluster model, each
+// once (ruling 14, R36).
+var createModels = union(sdkCreate, aliyungoCreateModel)
+
 func createTable() Table {
 	src := "api.md §3, R17"
 	fields := []Field{
@@ -59,6 +108,8 @@ func createTable() Table {
 	}
 	fields = append(fields, aliases(legacyVSwitches, String, "R17")...)
 	fields = append(fields,
+		Field{Name: "worker_vswitch_ids", Type: Strings, Unique: true, EmptyIsAbsent: true, Len: own(idItems), ItemLen: own(idLen),
+			DefaultNote: "vswitch_ids", Source: "api.md §3, clients.md, ruling 16, R36", Note: "the workers' vSwitches"},
 		Field{Name: "container_cidr", Type: String, EmptyIsAbsent: true, Len: upTo(cidrLen, "R17"), Format: FormatCIDR, Default: `"172.20.0.0/16"`, Source: src},
 		Field{Name: "service_cidr", Type: String, EmptyIsAbsent: true, Len: upTo(cidrLen, "R17"), Format: FormatCIDR, Default: `"172.21.0.0/20"`, Source: src},
 		runtimeField(createRuntimes, `{"name":"containerd"}`, "api.md §3"),
@@ -82,10 +133,19 @@ func createTable() Table {
 	for _, ig := range createIgnored {
 		fields = append(fields, Field{Name: ig.name, Type: ig.typ, Ignored: true, Source: "api.md §3, R17"})
 	}
+	fields = clientZeroAbsent(fields, createModels)
+	loose := []string{"master_", "worker_"}
+	var sdk []string
+	for _, name := range missingFrom(createModels, fields) {
+		if !slices.ContainsFunc(loose, func(p string) bool { return strings.HasPrefix(name, p) }) {
+			sdk = append(sdk, name)
+		}
+	}
 	return Table{
 		Op: OpCreateCluster, Route: "POST /clusters", Fields: fields, Checks: createChecks(),
-		Title:         "CreateCluster",
-		LoosePrefixes: []string{"master_", "worker_"}, build: buildCreate,
+		Title:    "CreateCluster",
+		SDKEmpty: sdk, SDKEmptySource: "cs-20151215 CreateClusterRequest, aliyungo 2022 ManagedKubernetesClusterCreationRequest",
+		LoosePrefixes: loose, build: buildCreate,
 	}
 }
 
@@ -138,7 +198,7 @@ func createChecks() []Check {
 		runtimeCheck(createRuntimes, "ruling 16, R25"),
 		createVSwitchCheck("ruling 16, R17"),
 		kindCheck(createKind, "ruling 16, R19", append([]string{"worker_instance_types"}, legacyTypes...)...),
-		imageCheck("image_id", "worker_system_disk_size", 0, false, "rulings 5, 16, R6"),
+		imageCheck("image_id", "worker_system_disk_size", 0, false, createKind, "rulings 5, 16, R6"),
 		keyPairCheck(false, "rulings 4, 16"),
 	}
 }
@@ -190,7 +250,7 @@ func regionCheck(src string) Check {
 		Fields: []string{"region_id"}, Codes: []string{ackscale.CodeRegionNotFound}, Source: src,
 		fn: func(s *state) error {
 			if id := s.v.str("region_id"); !s.c.RegionExists(id) {
-				return errorf(ackscale.CodeRegionNotFound, "region_id", src, "region %q does not exist", id)
+				return errorf(ackscale.CodeRegionNotFound, "region_id", src, "region %q does not exist; regions: %s", id, someOf(s.c.RegionIDs()))
 			}
 			return nil
 		},
@@ -203,7 +263,8 @@ func versionCheck(src string) Check {
 		Fields: []string{"kubernetes_version"}, Codes: []string{ackscale.CodeNotInEnum}, Source: src,
 		fn: func(s *state) error {
 			if v := s.v.str("kubernetes_version"); v != "" && !s.c.KubernetesVersionExists(v) {
-				return errorf(ackscale.CodeNotInEnum, "kubernetes_version", src, "%q is not offered; leave it out for the default (%s)", v, s.c.DefaultKubernetesVersion())
+				return errorf(ackscale.CodeNotInEnum, "kubernetes_version", src, "%q is not offered; valid versions: %s; leave it out for the default (%s)",
+					v, someOf(s.c.KubernetesVersions()), s.c.DefaultKubernetesVersion())
 			}
 			return nil
 		},
@@ -213,39 +274,57 @@ func versionCheck(src string) Check {
 // vswRef is a vSwitch id and the field that named it.
 type vswRef struct{ path, id string }
 
-func createVSwitches(v values) []vswRef {
+// createVSwitches are the vSwitches a create body names: vswitch_ids and
+// its legacy aliases (R17) and, with workers, worker_vswitch_ids (R36).
+func createVSwitches(v values, workers bool) []vswRef {
 	var refs []vswRef
+	add := func(path, id string) {
+		if id != "" && !slices.ContainsFunc(refs, func(r vswRef) bool { return r.id == id }) {
+			refs = append(refs, vswRef{path, id})
+		}
+	}
+	if workers {
+		for i, id := range v.strs("worker_vswitch_ids") {
+			add(fmt.Sprintf("worker_vswitch_ids[%d]", i), id)
+		}
+		if len(refs) > 0 {
+			return refs
+		}
+	}
 	for i, id := range v.strs("vswitch_ids") {
-		refs = append(refs, vswRef{fmt.Sprintf("vswitch_ids[%d]", i), id})
+		add(fmt.Sprintf("vswitch_ids[%d]", i), id)
 	}
 	for _, f := range legacyVSwitches {
-		if id := v.str(f); id != "" && !slices.ContainsFunc(refs, func(r vswRef) bool { return r.id == id }) {
-			refs = append(refs, vswRef{f, id})
-		}
+		add(f, v.str(f))
 	}
 	return refs
 }
 
 func createVSwitchCheck(src string) Check {
 	return Check{
-		Name: "vswitches", Rule: "the vSwitches exist, lie in region_id and in one VPC (vpcid when sent); without any, vpcid must be the region's default VPC",
-		Cloud: true, Fields: append([]string{"vpcid", "vswitch_ids"}, legacyVSwitches...),
+		Name: "vswitches", Rule: "the vSwitches (vswitch_ids, its aliases and worker_vswitch_ids) exist, lie in region_id and in one VPC (vpcid when sent); without any, vpcid must be the region's default VPC",
+		Cloud: true, Fields: append([]string{"vpcid", "vswitch_ids", "worker_vswitch_ids"}, legacyVSwitches...),
 		Codes: []string{ackscale.CodeVSwitchNotFound, ackscale.CodeInvalidParameter, ackscale.CodeMissingParameter}, Source: src,
 		fn: func(s *state) error {
-			refs := createVSwitches(s.v)
-			if len(refs) == 0 {
+			refs := createVSwitches(s.v, false)
+			if len(refs) == 0 && !s.v.has("worker_vswitch_ids") {
 				return defaultVSwitches(s, src)
 			}
-			vpc := s.v.str("vpcid")
+			for _, r := range createVSwitches(s.v, true) {
+				if !slices.ContainsFunc(refs, func(have vswRef) bool { return have.id == r.id }) {
+					refs = append(refs, r)
+				}
+			}
+			vpc, regionID := s.v.str("vpcid"), s.v.str("region_id")
 			for _, r := range refs {
 				region, got, ok := s.c.VSwitchVPC(r.id)
 				switch {
 				case !ok:
-					return errorf(ackscale.CodeVSwitchNotFound, r.path, src, "vSwitch %q does not exist", r.id)
-				case region != s.v.str("region_id"):
-					return errorf(ackscale.CodeInvalidParameter, r.path, src, "vSwitch %q is in region %s, not %s", r.id, region, s.v.str("region_id"))
+					return errorf(ackscale.CodeVSwitchNotFound, r.path, src, "vSwitch %q does not exist; %s", r.id, vswitchesOf(s, regionID, vpc))
+				case region != regionID:
+					return errorf(ackscale.CodeInvalidParameter, r.path, src, "vSwitch %q is in region %s, not %s; %s", r.id, region, regionID, vswitchesOf(s, regionID, vpc))
 				case vpc != "" && got != vpc:
-					return errorf(ackscale.CodeInvalidParameter, r.path, src, "vSwitch %q is in VPC %s, not %s", r.id, got, vpc)
+					return errorf(ackscale.CodeInvalidParameter, r.path, src, "vSwitch %q is in VPC %s, not %s; %s", r.id, got, vpc, vswitchesOf(s, regionID, vpc))
 				}
 				vpc = got
 			}
@@ -304,10 +383,11 @@ func buildCreate(s *state) (any, error) {
 	return spec, nil
 }
 
-// network returns the VPC and vSwitches of a create body, or the region's
-// defaults.
+// network returns the VPC and the vSwitches the cluster's workers go to:
+// worker_vswitch_ids, else vswitch_ids (and its aliases), else the
+// region's defaults.
 func (s *state) network() (string, []string) {
-	refs := createVSwitches(s.v)
+	refs := createVSwitches(s.v, true)
 	if len(refs) == 0 {
 		return s.c.DefaultVSwitches(s.v.str("region_id"))
 	}

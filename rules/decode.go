@@ -41,7 +41,7 @@ func Decode(body []byte) (map[string]json.RawMessage, error) {
 
 func precheck(body []byte) error {
 	if len(body) > MaxBodyBytes {
-		return ackscale.Errorf(ackscale.CodeBodyTooLarge, "body is %d bytes; at most %d are accepted (R16)", len(body), MaxBodyBytes)
+		return ackscale.Errorf(ackscale.CodeBodyTooLarge, "body is %d bytes; at most %d are accepted%s", len(body), MaxBodyBytes, seeDocs("R16"))
 	}
 	if !utf8.Valid(body) {
 		return malformed("invalid UTF-8 at offset %d", invalidUTF8At(body))
@@ -67,7 +67,7 @@ func walk(dec *json.Decoder, depth int) error {
 		return nil
 	}
 	if depth+1 > MaxDepth {
-		return malformed("JSON nested deeper than %d levels at offset %d (R16)", MaxDepth, dec.InputOffset())
+		return malformed("JSON nested deeper than %d levels at offset %d%s", MaxDepth, dec.InputOffset(), seeDocs("R16"))
 	}
 	if d == '{' {
 		err = walkObject(dec, depth+1)

@@ -3,6 +3,7 @@ package rules
 import (
 	"encoding/json"
 	"fmt"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -21,29 +22,39 @@ type state struct {
 	t     Target
 	c     Cloud
 	v     values
-	given map[string]bool // fields the body set (not defaulted)
+	given map[string]bool            // fields the body set (not defaulted)
+	obj   map[string]json.RawMessage // the body's top-level members, as sent
 }
 
-// eval decodes body and runs the table: unknown fields, fields, checks,
+// eval runs the table on a decoded body: unknown fields, fields, checks,
 // build — the order docs/api.md states.
-func (tab *Table) eval(body []byte, t Target, c Cloud) (any, error) {
-	obj, err := Decode(body)
+func (tab *Table) eval(obj map[string]json.RawMessage, t Target, c Cloud) (any, error) {
+	s, _, err := tab.check(obj, t, c)
 	if err != nil {
 		return nil, err
 	}
-	s := &state{tab: tab, t: t, c: c}
-	if err := unknownFields(obj, tab.Fields, "", tab.where(), tab.tolerate, tab.SDKEmpty); err != nil {
-		return nil, err
+	return tab.build(s)
+}
+
+// check runs the table's rules on a decoded body and returns the checked
+// values, or the first error and, when one of the table's Checks made it,
+// that check's index (else -1).
+func (tab *Table) check(obj map[string]json.RawMessage, t Target, c Cloud) (*state, int, error) {
+	s := &state{tab: tab, t: t, c: c, obj: obj}
+	top := memberSet{known: tab.Fields, sdk: tab.SDKEmpty, loose: tab.LoosePrefixes, hint: tab.siblingHint}
+	if err := top.unknown(obj, "", tab.where()); err != nil {
+		return nil, -1, err
 	}
+	var err error
 	if s.v, s.given, err = parseFields(tab.Fields, obj, ""); err != nil {
-		return nil, err
+		return nil, -1, err
 	}
-	for _, ch := range tab.Checks {
+	for i, ch := range tab.Checks {
 		if err := ch.fn(s); err != nil {
-			return nil, err
+			return nil, i, err
 		}
 	}
-	return tab.build(s)
+	return s, -1, nil
 }
 
 func (tab *Table) where() string {
@@ -54,24 +65,91 @@ func (tab *Table) where() string {
 	if tab.Profile == ackscale.ProfileEdge {
 		article = "an "
 	}
-	return tab.Route + " on " + article + string(tab.Profile) + " cluster"
+	w := tab.Route + " on " + article + string(tab.Profile) + " cluster"
+	switch {
+	case tab.SelectedBy == "":
+	case tab.SelectedWhen != "":
+		w += " with " + tab.SelectedBy + " " + tab.SelectedWhen
+	default:
+		w += " without " + tab.SelectedBy + " true"
+	}
+	return w
 }
 
-// tolerate reports whether an unknown top-level field is accepted (ruling 14).
-func (tab *Table) tolerate(name string, raw json.RawMessage) bool {
-	for _, p := range tab.LoosePrefixes {
+// choose returns the table of op on profile p that validates obj: the only
+// one, or the variant that the body's selecting field chooses (R37). A
+// selecting field that is neither a boolean nor null is CodeInvalidType,
+// before anything else is checked.
+func choose(p ackscale.Profile, op Op, obj map[string]json.RawMessage) (*Table, error) {
+	vs := variants(p, op)
+	if len(vs) == 1 {
+		return vs[0], nil
+	}
+	sel := vs[0].SelectedBy
+	value := ""
+	if raw, ok := obj[sel]; ok && !isNull(raw) {
+		if value = string(raw); value != "true" && value != "false" {
+			return nil, typeErr(sel, Bool, raw, "; it chooses the rules of the scale-out"+seeDocs("R37"))
+		}
+	}
+	var other *Table
+	for _, t := range vs {
+		switch t.SelectedWhen {
+		case value:
+			return t, nil
+		case "":
+			other = t
+		}
+	}
+	return other, nil
+}
+
+// siblingHint says which variant of the table takes a field it does not,
+// and cites R37; "" when no variant does.
+func (tab *Table) siblingHint(name string) (hint, src string) {
+	if tab.SelectedBy == "" {
+		return "", ""
+	}
+	for _, o := range variants(tab.Profile, tab.Op) {
+		switch {
+		case o == tab || !hasField(o.Fields, name):
+		case o.SelectedWhen != "":
+			return fmt.Sprintf("; it is a field of the scale-out with %s %s", o.SelectedBy, o.SelectedWhen), "R37"
+		default:
+			return fmt.Sprintf("; it is a field of the scale-out without %s true", o.SelectedBy), "R37"
+		}
+	}
+	return "", ""
+}
+
+// memberSet are the members an object may have: its fields, and those that
+// an official client's model holds and ackscale ignores when sent empty
+// (ruling 14, R36) or, at the top level, accepts by prefix (R17).
+type memberSet struct {
+	known []Field
+	sdk   []string
+	loose []string
+	// hint gives more advice for an unknown name and the further ruling
+	// it follows; nil, or "" when there is none.
+	hint func(name string) (hint, src string)
+}
+
+// tolerated reports whether an unknown member is accepted.
+func (m memberSet) tolerated(name string, raw json.RawMessage) bool {
+	for _, p := range m.loose {
 		if strings.HasPrefix(name, p) {
 			return true
 		}
 	}
-	return slices.Contains(tab.SDKEmpty, name) && isEmptyJSON(raw)
+	return slices.Contains(m.sdk, name) && isEmptyJSON(raw)
 }
 
-// unknownFields reports the first (by name) field of obj that fs lacks.
-func unknownFields(obj map[string]json.RawMessage, fs []Field, path, where string, tolerate func(string, json.RawMessage) bool, sdk []string) error {
+// unknown reports the first (by name) member of obj that is neither known
+// nor tolerated.
+func (m memberSet) unknown(obj map[string]json.RawMessage, path, where string) error {
 	var unknown []string
 	for name, raw := range obj {
-		if !hasField(fs, name) && (tolerate == nil || !tolerate(name, raw)) {
+		if !hasField(m.known, name) && !m.tolerated(name, raw) {
 			unknown = append(unknown, name)
 		}
 	}
@@ -81,13 +159,21 @@ func unknownFields(obj map[string]json.RawMessage, fs []Field, path, where strin
 	slices.Sort(unknown)
 	name := unknown[0]
 	msg := fmt.Sprintf("%s%s: unknown field; %s does not take it", path, name, where)
-	if hint := similar(fs, name); hint != "" {
+	if hint := similar(m.known, name); hint != "" {
 		msg += "; did you mean " + hint + "?"
 	}
-	if slices.Contains(sdk, name) {
+	var src []string
+	if slices.Contains(m.sdk, name) {
 		msg += "; it is ignored only when sent empty"
+		src = append(src, "R36")
 	}
-	return ackscale.FieldErrorf(ackscale.CodeUnknownField, path+name, "%s (ruling 14)", msg)
+	if m.hint != nil {
+		if hint, cites := m.hint(name); hint != "" {
+			msg += hint
+			src = append(src, cites)
+		}
+	}
+	return ackscale.FieldErrorf(ackscale.CodeUnknownField, path+name, "%s%s", msg, seeDocs(strings.Join(src, ", ")))
 }
 
 func hasField(fs []Field, name string) bool {
@@ -132,7 +218,7 @@ func parseField(f *Field, obj map[string]json.RawMessage, path string) (any, boo
 		if err != nil || f.Ignored {
 			return val, err == nil, err
 		}
-		if !(f.EmptyIsAbsent && isZero(val)) && !(f.Required && isBlank(val)) {
+		if !(f.EmptyIsAbsent && isZero(f, val)) && !(f.Required && isBlank(val)) {
 			val, err = checkValue(f, val, name)
 			return val, err == nil, err
 		}
@@ -146,22 +232,47 @@ func parseField(f *Field, obj map[string]json.RawMessage, path string) (any, boo
 	}
 	if f.Required {
 		return nil, false, ackscale.FieldErrorf(ackscale.CodeMissingParameter, name,
-			"%s: required, but absent, null or empty (%s)", name, f.Source)
+			"%s: required, but absent, null or empty%s", name, seeDocs(f.Source))
 	}
 	return nil, false, nil
 }
 
 func isNull(raw json.RawMessage) bool { return string(raw) == "null" }
 
-// isZero: "", 0, false, [] and {} (EmptyIsAbsent).
-func isZero(val any) bool {
+// isZero: "", 0, false, [] and {}, and an object each of whose members is
+// absent (EmptyIsAbsent, R36).
+func isZero(f *Field, val any) bool {
 	switch x := val.(type) {
 	case int64:
 		return x == 0
 	case bool:
 		return !x
+	case map[string]json.RawMessage:
+		for name, raw := range x {
+			if !memberAbsent(f, name, raw) {
+				return false
+			}
+		}
+		return true
 	}
 	return isBlank(val)
+}
+
+// memberAbsent reports whether a member of an object of field f counts as
+// not sent: null (R3), a zero value of an empty = absent sub-field (R14), a
+// required sub-field sent blank (R15), or a member of a client's model
+// sent empty (ruling 14, R36). A value of the wrong type is sent.
+func memberAbsent(f *Field, name string, raw json.RawMessage) bool {
+	if isNull(raw) {
+		return true
+	}
+	i := slices.IndexFunc(f.Fields, func(sf Field) bool { return sf.Name == name })
+	if i < 0 {
+		return slices.Contains(f.SDKEmpty, name) && isEmptyJSON(raw)
+	}
+	sf := &f.Fields[i]
+	val, err := decodeType(sf, raw, name)
+	return err == nil && (sf.EmptyIsAbsent && isZero(sf, val) || sf.Required && isBlank(val))
 }
 
 // isBlank: "" and empty arrays and objects (a required field sent blank).
@@ -179,12 +290,17 @@ func isBlank(val any) bool {
 	return false
 }
 
-// isEmptyJSON: null, "", 0, false, [] or {} (ruling 14's "empty value").
+// isEmptyJSON: null, "", 0, false, [] or {}, or an object whose members
+// are all empty (ruling 14's "empty value", R36).
 func isEmptyJSON(raw json.RawMessage) bool {
 	var x any
 	if json.Unmarshal(raw, &x) != nil {
 		return false
 	}
+	return isEmptyValue(x)
+}
+
+func isEmptyValue(x any) bool {
 	switch x := x.(type) {
 	case nil:
 		return true
@@ -197,7 +313,12 @@ func isEmptyJSON(raw json.RawMessage) bool {
 	case []any:
 		return len(x) == 0
 	case map[string]any:
-		return len(x) == 0
+		for _, v := range x {
+			if !isEmptyValue(v) {
+				return false
+			}
+		}
+		return true
 	}
 	return false
 }
@@ -217,7 +338,7 @@ func show(f *Field, val any) string {
 }
 
 func fieldErr(code, name string, f *Field, format string, args ...any) error {
-	return ackscale.FieldErrorf(code, name, "%s: %s (%s)", name, fmt.Sprintf(format, args...), f.Source)
+	return ackscale.FieldErrorf(code, name, "%s: %s%s", name, fmt.Sprintf(format, args...), seeDocs(f.Source))
 }
 
 // boundErr is an error about a length or item-count bound: it cites the
@@ -227,5 +348,28 @@ func boundErr(code, name string, f *Field, b *Bounds, format string, args ...any
 	if b.Source != "" {
 		src = b.Source
 	}
-	return ackscale.FieldErrorf(code, name, "%s: %s (%s)", name, fmt.Sprintf(format, args...), src)
+	return ackscale.FieldErrorf(code, name, "%s: %s%s", name, fmt.Sprintf(format, args...), seeDocs(src))
+}
+
+// furtherRuling matches a further ruling's number in a Source: R1, R24.
+var furtherRuling = regexp.MustCompile(`\bR\d+\b`)
+
+// seeDocs is how a message cites a Source: by the further rulings it
+// names, which docs/api.md states under "Further rulings", as
+// " (see docs/api.md, R5, R24)"; "" when it names none. A message cites
+// nothing else a Source may name (the seeds, decisions.md's numbered
+// rulings, the SDK models): those say where a rule comes from, in
+// documents outside this repository, and the rule tables of docs/api.md
+// cite them.
+func seeDocs(src string) string {
+	var ids []string
+	for _, id := range furtherRuling.FindAllString(src, -1) {
+		if !slices.Contains(ids, id) {
+			ids = append(ids, id)
+		}
+	}
+	if len(ids) == 0 {
+		return ""
+	}
+	return " (see docs/api.md, " + strings.Join(ids, ", ") + ")"
 }

@@ -24,6 +24,14 @@ var fakeImages = map[string]int{
 	"m-huge":                   200,
 }
 
+// fakeImageKinds are the kinds of instances each image boots on.
+var fakeImageKinds = map[string][]ackscale.InstanceKind{
+	"m-2QVLO2T8NYgm8CNQVg****": {ackscale.KindENS},
+	"m-2QVLO2T8NYgm8CNQVg15gF": {ackscale.KindENS},
+	"m-big":                    {ackscale.KindECS, ackscale.KindEBM},
+	"m-huge":                   {ackscale.KindECS, ackscale.KindEBM},
+}
+
 // vSwitches: region and VPC.
 var fakeVSwitches = map[string][2]string{
 	"vsw-2ze4jvvvade1yk899****": {"cn-beijing", "vpc-std"},     // seed 002's example
@@ -31,6 +39,8 @@ var fakeVSwitches = map[string][2]string{
 	"vsw-std-b":                 {"cn-beijing", "vpc-std"},
 	"vsw-other-vpc":             {"cn-beijing", "vpc-other"},
 	"vsw-hangzhou":              {"cn-hangzhou", "vpc-hz"},
+	"vsw-bp1ackscaledefaultg01": {"cn-beijing", "vpc-std"}, // the Terraform node-pool fixture's, in the standard target's VPC
+	"vsw-1":                     {"cn-beijing", "vpc-std"}, // the captured npm SDK body's (npmNodePool)
 }
 
 func (fakeCloud) InstanceTypeKind(name string) (ackscale.InstanceKind, bool) {
@@ -48,15 +58,63 @@ func (fakeCloud) VSwitchVPC(id string) (string, string, bool) {
 	return v[0], v[1], ok
 }
 
+// fakeKeyPairs are the key pairs of each region, ECS or ENS.
+var fakeKeyPairs = map[string][]string{"cn-beijing": {"secrity-key"}, "cn-beijing-telecom": {"edge-key"}}
+
+var (
+	fakeRegions    = []string{"cn-beijing", "cn-hangzhou"}
+	fakeENSRegions = []string{"cn-beijing-telecom", "cn-beijing-cmcc-2"}
+	fakeVersions   = []string{"1.34.4", "1.33.1"}
+)
+
 func (fakeCloud) KeyPairExists(region, name string) bool {
-	return region == "cn-beijing" && name == "secrity-key" || region == "cn-beijing-telecom" && name == "edge-key"
+	return slices.Contains(fakeKeyPairs[region], name)
 }
 
-func (fakeCloud) ENSRegionExists(id string) bool {
-	return id == "cn-beijing-telecom" || id == "cn-beijing-cmcc-2"
+func (fakeCloud) ENSRegionExists(id string) bool { return slices.Contains(fakeENSRegions, id) }
+
+func (fakeCloud) RegionExists(id string) bool { return slices.Contains(fakeRegions, id) }
+
+func (fakeCloud) InstanceTypeNames(kind ackscale.InstanceKind) []string {
+	var out []string
+	for name, k := range fakeKinds {
+		if k == string(kind) {
+			out = append(out, name)
+		}
+	}
+	slices.Sort(out)
+	return out
 }
 
-func (fakeCloud) RegionExists(id string) bool { return id == "cn-beijing" || id == "cn-hangzhou" }
+func (fakeCloud) ImageIDs(kind ackscale.InstanceKind) []string {
+	var out []string
+	for id, kinds := range fakeImageKinds {
+		if slices.Contains(kinds, kind) {
+			out = append(out, id)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+func (fakeCloud) VSwitchIDs(region, vpc string) []string {
+	var out []string
+	for id, v := range fakeVSwitches {
+		if v[0] == region && (vpc == "" || v[1] == vpc) {
+			out = append(out, id)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+func (fakeCloud) KeyPairNames(region string) []string { return slices.Clone(fakeKeyPairs[region]) }
+
+func (fakeCloud) RegionIDs() []string { return slices.Clone(fakeRegions) }
+
+func (fakeCloud) ENSRegionIDs() []string { return slices.Clone(fakeENSRegions) }
+
+func (fakeCloud) KubernetesVersions() []string { return slices.Clone(fakeVersions) }
 
 func (fakeCloud) DefaultVSwitches(region string) (string, []string) {
 	if region == "cn-beijing" {
@@ -65,9 +123,7 @@ func (fakeCloud) DefaultVSwitches(region string) (string, []string) {
 	return "", nil
 }
 
-func (fakeCloud) KubernetesVersionExists(v string) bool {
-	return slices.Contains([]string{"1.34.4", "1.33.1"}, v)
-}
+func (fakeCloud) KubernetesVersionExists(v string) bool { return slices.Contains(fakeVersions, v) }
 
 func (fakeCloud) DefaultKubernetesVersion() string { return "1.34.4" }
 

@@ -18,15 +18,19 @@ const passwordSpecials = "()`~!@#$%^&*-_+=|{}[]:;'<>,.?/"
 // formats maps each Format to its check. A check returns what is wrong in
 // words ("" when nothing is), without repeating the value.
 var formats = map[Format]func(string) string{
-	FormatPassword:    checkPassword,
-	FormatCIDR:        checkCIDR,
-	FormatClusterName: checkClusterName,
-	FormatLabelKey:    checkLabelKey,
-	FormatTagKey:      checkTagKey,
-	FormatLabelValue:  checkLabelValue,
-	FormatBase64:      checkBase64,
-	FormatInteger:     checkInteger,
-	FormatNodeName:    checkNodeName,
+	FormatPassword:     checkPassword,
+	FormatCIDR:         checkCIDR,
+	FormatClusterName:  checkClusterName,
+	FormatLabelKey:     checkLabelKey,
+	FormatTagKey:       checkTagKey,
+	FormatLabelValue:   checkLabelValue,
+	FormatBase64:       checkBase64,
+	FormatInteger:      checkInteger,
+	FormatNodeName:     checkNodeName,
+	FormatPoolName:     checkPoolName,
+	FormatECSTagKey:    checkECSTag,
+	FormatECSTagValue:  checkECSTag,
+	FormatNodeNameMode: checkNodeNameMode,
 }
 
 // checkPassword is ruling 3 (its length is the field's Len).
@@ -167,6 +171,60 @@ func checkInteger(s string) string {
 func checkNodeName(s string) string {
 	if len(s) > 253 || !dnsSubdom.MatchString(s) {
 		return "is not a node name (a DNS subdomain such as cn-hangzhou.192.168.0.10)"
+	}
+	return ""
+}
+
+// checkPoolName is R26: a node pool's name.
+func checkPoolName(s string) string {
+	for i, r := range s {
+		if !(r < unicode.MaxASCII && (isAlnum(r) || r == '-') || unicode.Is(unicode.Han, r)) {
+			return "may contain only letters, digits, Chinese characters and -"
+		}
+		if i == 0 && r == '-' {
+			return "must not start with -"
+		}
+	}
+	return ""
+}
+
+// checkECSTag is R33: an ECS tag key or value (the length is the field's).
+func checkECSTag(s string) string {
+	for _, p := range []string{"aliyun", "acs:"} {
+		if strings.HasPrefix(s, p) {
+			return "must not start with " + p
+		}
+	}
+	for _, c := range []string{"http://", "https://"} {
+		if strings.Contains(s, c) {
+			return "must not contain " + c
+		}
+	}
+	return ""
+}
+
+// nameModePart is a prefix or suffix of a custom node name (R34): letters,
+// digits, - and ., starting with a letter and ending with a letter or
+// digit, without -- or .. (lower case: the name is a Kubernetes node name).
+var nameModePart = regexp.MustCompile(`^[a-z]([-.a-z0-9]*[a-z0-9])?$`)
+
+// checkNodeNameMode is R34: customized,PREFIX,ip,SUFFIX; the suffix may be
+// empty. Its length, at most 64, leaves room for any IPv4 address in a
+// node name of at most 64 characters.
+func checkNodeNameMode(s string) string {
+	parts := strings.Split(s, ",")
+	const shape = "is not customized,PREFIX,ip,SUFFIX (such as customized,aliyun,ip,com)"
+	if len(parts) != 4 || parts[0] != "customized" || parts[2] != "ip" {
+		return shape
+	}
+	for i, p := range []string{parts[1], parts[3]} {
+		if p == "" && i == 1 {
+			continue
+		}
+		if !nameModePart.MatchString(p) || strings.Contains(p, "--") || strings.Contains(p, "..") {
+			return "has a prefix or suffix that is not lower-case letters, digits, - and ., starting with a letter, " +
+				"ending with a letter or digit, without -- or .."
+		}
 	}
 	return ""
 }

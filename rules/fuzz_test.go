@@ -49,10 +49,13 @@ func FuzzDecode(f *testing.F) {
 // FuzzScaleOut: arbitrary bodies never panic on any profile or operation,
 // and every error keeps the contract.
 func FuzzScaleOut(f *testing.F) {
-	for _, s := range []string{seed000, seed001, seed002, seed003, seed004, aliyungoBody, createBase, `{"nodes":["a.b"]}`} {
+	for _, s := range []string{seed000, seed001, seed002, seed003, seed004, aliyungoBody, createBase, `{"nodes":["a.b"]}`,
+		tfNodePool, npmNodePool, tfModify, `{"count":2}`} {
 		f.Add([]byte(s))
 	}
 	targets := []Target{legacyTarget(), standardTarget(), edgeTarget(), sandboxTarget()}
+	modified := poolTarget()
+	modified.Pool = &ackscale.NodePoolSpec{Type: "ess", Workers: ackscale.ScaleOut{HasPassword: true}}
 	f.Fuzz(func(t *testing.T, body []byte) {
 		for _, tgt := range targets {
 			_, err := ScaleOut(tgt, body, fakeCloud{})
@@ -63,6 +66,16 @@ func FuzzScaleOut(f *testing.F) {
 		_, err = CreateCluster(body, fakeCloud{})
 		checkErr(t, err)
 		_, err = DeleteNodes(body)
+		checkErr(t, err)
+		for _, tgt := range append(targets, modified) {
+			_, err = NodePool(tgt, body, fakeCloud{})
+			checkErr(t, err)
+		}
+		_, err = ModifyNodePool(body)
+		checkErr(t, err)
+		_, err = ScaleNodePool(body)
+		checkErr(t, err)
+		_, err = RemoveNodePoolNodes(body)
 		checkErr(t, err)
 	})
 }

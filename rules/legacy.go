@@ -42,7 +42,7 @@ func legacyTable() Table {
 			legacyQuotaCheck("ruling 9"),
 			legacyTypeCheck("R1"),
 			kindCheck(kindOf(ackscale.KindECS), "ruling 16, R19", "worker_instance_type"),
-			imageCheck("", "worker_system_disk_size", 0, true, "rulings 5, 16, R6"),
+			imageCheck("", "worker_system_disk_size", 0, true, kindOf(ackscale.KindECS), "rulings 5, 16, R6"),
 			keyPairCheck(false, "rulings 4, 16"),
 		},
 		SDKEmpty:       missingFrom(sdkScale, fields),

@@ -12,17 +12,17 @@ import (
 var codeWhen = []struct{ code, when string }{
 	{ackscale.CodeBodyTooLarge, "the body is larger than 1 MiB (R16)"},
 	{ackscale.CodeMalformedBody, "the body is not one JSON object of valid UTF-8, has a key twice, is nested deeper than 32 levels or has data after the object; the message gives the byte offset (R16)"},
-	{ackscale.CodeUnknownField, "a field the operation does not take on this cluster's profile, unless an official SDK model has it and it is sent empty (ruling 14); also inside objects"},
-	{ackscale.CodeInvalidType, "a value of the wrong JSON type, including `2.0` or `1e3` for an integer (rulings 13, R2)"},
+	{ackscale.CodeUnknownField, "a field the operation does not take on this cluster's profile, unless an official client's model has it and it is sent empty (ruling 14, R36); also inside objects"},
+	{ackscale.CodeInvalidType, "a value of the wrong JSON type, including `2.0` or `1e3` for an integer (rulings 13, R2); on an edge cluster's ScaleOutCluster, an `is_edge_worker` that is not a boolean, before anything else (R37)"},
 	{ackscale.CodeMissingParameter, "a required field is absent, null, \"\" or [] (R15), or a field another one makes required is absent"},
-	{ackscale.CodeOutOfRange, "a number outside its range or step, an integer beyond 64 bits, or an array with too few or too many items (R21, R24)"},
+	{ackscale.CodeOutOfRange, "a number outside its range or step, an integer beyond 64 bits, an array with too few or too many items (R21, R24), or a node pool's desired size outside its auto-scaling bounds (R28)"},
 	{ackscale.CodeNotInEnum, "a value outside an enumeration, compared exactly, or a runtime or runtime version the cloud does not offer; the message lists the valid values (ruling 15, R25)"},
 	{ackscale.CodeInvalidFormat, "a string (or an item of a list) of the wrong shape or length: password (ruling 3), CIDR, name, label, Base64, digits (R21, R24)"},
-	{ackscale.CodeInvalidParameter, "an item listed twice, or a vSwitch outside the cluster's (or the request's) region or VPC"},
+	{ackscale.CodeInvalidParameter, "an item listed twice, a vSwitch outside the cluster's (or the request's) region or VPC, or a modification that changes a node pool's type (R28)"},
 	{ackscale.CodeConflict, "fields that exclude each other: both login_password and key_pair (ruling 4), and the pairs under each table"},
 	{ackscale.CodePasswordMismatch, "the legacy PUT's credential is not the cluster's (ruling 3, R10)"},
 	{ackscale.CodeNoChange, "the legacy PUT's num_of_nodes equals the current worker count (ruling 10)"},
-	{ackscale.CodeQuotaExceeded, "the scale-out would take the cluster past its quota of workers (default 1000; ruling 9)"},
+	{ackscale.CodeQuotaExceeded, "the scale-out, or a node pool's desired size, would take the cluster past its quota of workers (default 1000; ruling 9, R26)"},
 	{ackscale.CodeInvalidOperation, "the operation does not apply to the cluster's profile, e.g. the legacy PUT on a managed cluster (decisions.md)"},
 	{ackscale.CodeRegionNotFound, "region_id is not a region of the cloud (ruling 16)"},
 	{ackscale.CodeENSRegionNotFound, "ens_region_id is not an ENS region of the cloud (ruling 16)"},
@@ -52,9 +52,9 @@ Every operation validates its body in this order and answers the **first** error
 
 1. **The body** (R16): at most 1 MiB, valid UTF-8, one JSON object, no key twice in any object, at most
    32 levels deep, nothing after the object.
-2. **Unknown fields** (ruling 14): a field the table does not list is ` + "`InvalidParameter.UnknownField`" + `,
-   unless an official SDK model of the operation has it and it is sent empty (null, "", 0, false, [] or {}).
-   The first unknown field by byte order of its name is reported.
+2. **Unknown fields** (ruling 14, R36): a field the table does not list is ` + "`InvalidParameter.UnknownField`" + `,
+   unless an official client's model of the operation has it and it is sent empty (null, "", 0, false, [], {},
+   or an object whose members are all empty). The first unknown field by byte order of its name is reported.
 3. **Each field, in table order**: its JSON type (ruling 13; integers are plain digits, R2), then whether it
    is present (a JSON null is absent, R3; a required "" or [] is missing, R15; defaults apply, ruling 8),
    then its value: range and step, enumeration, length, format, the sub-fields of objects in their own
@@ -62,18 +62,35 @@ Every operation validates its body in this order and answers the **first** error
 4. **The table's rules**, in the order listed under it: rules between fields, then the cluster
    (credentials, quota, worker count), then the cloud's catalog (ruling 16).
 
+On an edge cluster, ScaleOutCluster has two tables, and ` + "`is_edge_worker`" + ` chooses between them once the body is read:
+` + "`true`" + ` takes the ENS edge workers' table, absent, null or ` + "`false`" + ` the ECS cloud workers' one (R37).
+
 Errors name the field (` + "`worker_data_disks[0].size`, `runtime.name`" + `) in both the error's field and its
-message, say what is allowed, and cite the seed or ruling. Passwords never appear in messages.
-Validation has no side effects.
+message and say what is allowed: an enumeration's values, and, for a name the cloud's catalog lacks (instance
+type, image, vSwitch, key pair, region, ENS region, Kubernetes version, runtime), the valid ones in that context,
+at most 10 and then how many there are ("… (19 in all)"). Where a further ruling at the end of this page decides,
+the message ends by citing it, as in ` + "`(see docs/api.md, R24)`" + `; messages cite nothing else, so nothing outside
+this repository. Passwords never appear in messages. Validation has no side effects.
 
 In the tables, *Source* cites the seeds (` + "`shared/seeds`" + `, the five ACK reference pages ackscale was made from), the rulings of decisions.md ("ruling N"),
-the SDK request models of api.md §3, and the further rulings at the end of this page (R1, R2, …).
+the SDK request models of api.md §3, and the further rulings at the end of this page (R1, R2, …). The node-pool tables cite
+the request models of the official Node.js SDK, ` + "`@alicloud/cs20151215`" + ` 7.2.0: *SDK* is the operation's model, named in the table's
+title, and *SDK DataDisk* (and so on) one of its shared sub-models.
+A field *kept, not acted on* is checked and kept in the node pool's configuration, which DescribeClusterNodePools answers with,
+but changes nothing ackscale emulates (R27).
 `
 
 func writeTable(b *strings.Builder, t *Table) {
 	fmt.Fprintf(b, "\n## %s\n\n`%s`", t.Title, t.Route)
 	if t.Profile != "" {
 		fmt.Fprintf(b, ", profile `%s`", t.Profile)
+	}
+	switch {
+	case t.SelectedBy == "":
+	case t.SelectedWhen != "":
+		fmt.Fprintf(b, ", `%s` `%s` (R37)", t.SelectedBy, t.SelectedWhen)
+	default:
+		fmt.Fprintf(b, ", `%s` absent, null or `false` (R37)", t.SelectedBy)
 	}
 	b.WriteString("\n\n| Field | Type | Required | Default | Allowed | Source |\n|---|---|---|---|---|---|\n")
 	var ignored []string
@@ -91,7 +108,7 @@ func writeTable(b *strings.Builder, t *Table) {
 		fmt.Fprintf(b, "\nAny other field starting with %s is accepted and ignored (R17).\n", quoteAll(t.LoosePrefixes, " or "))
 	}
 	if len(t.SDKEmpty) > 0 {
-		fmt.Fprintf(b, "\nIgnored when sent empty, else `InvalidParameter.UnknownField` (ruling 14; in %s): %s.\n",
+		fmt.Fprintf(b, "\nIgnored when sent empty, else `InvalidParameter.UnknownField` (ruling 14, R36; in %s): %s.\n",
 			t.SDKEmptySource, quoteAll(t.SDKEmpty, ", "))
 	}
 	writeChecks(b, t.Checks)
@@ -163,6 +180,15 @@ func allowed(f *Field) string {
 	}
 	if f.EmptyIsAbsent {
 		add("empty = absent (R14)")
+	}
+	if len(f.SDKEmpty) > 0 {
+		add("also takes %s, ignored when empty (R36)", quoteAll(f.SDKEmpty, ", "))
+	}
+	if f.Inert {
+		add("kept, not acted on (R27)")
+	}
+	if f.Ignored {
+		add("type-checked, then ignored and not kept")
 	}
 	if f.Secret {
 		add("never echoed")

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
@@ -66,6 +67,9 @@ func (r row) body(t *testing.T, base string) []byte {
 	if r.set == nil && r.del == nil {
 		return []byte(base)
 	}
+	if r.nested() {
+		return r.nestedBody(t, base)
+	}
 	var m map[string]json.RawMessage
 	require.NoError(t, json.Unmarshal([]byte(base), &m))
 	for k, v := range r.set {
@@ -100,22 +104,82 @@ func (r row) check(t *testing.T, body []byte, out any, err error) {
 	}
 }
 
-// passwordsIn returns the login_password sent in body, if any.
+// nested reports whether the row sets or deletes a field inside an
+// object: a dotted name such as scaling_group.desired_size.
+func (r row) nested() bool {
+	for k := range r.set {
+		if strings.Contains(k, ".") {
+			return true
+		}
+	}
+	return slices.ContainsFunc(r.del, func(k string) bool { return strings.Contains(k, ".") })
+}
+
+// nestedBody applies set and del by dotted name, adding the objects on the
+// way.
+func (r row) nestedBody(t *testing.T, base string) []byte {
+	m := decodeMap(t, base)
+	at := func(path string) (map[string]any, string) {
+		parts := strings.Split(path, ".")
+		o := m
+		for _, p := range parts[:len(parts)-1] {
+			next, ok := o[p].(map[string]any)
+			if !ok {
+				next = map[string]any{}
+				o[p] = next
+			}
+			o = next
+		}
+		return o, parts[len(parts)-1]
+	}
+	for k, v := range r.set {
+		o, name := at(k)
+		o[name] = v
+	}
+	for _, k := range r.del {
+		o, name := at(k)
+		delete(o, name)
+	}
+	b, err := json.Marshal(m)
+	require.NoError(t, err)
+	return b
+}
+
+// passwordsIn returns the login_passwords sent in body, at any depth.
 func passwordsIn(body []byte) []string {
-	var m struct {
-		P any `json:"login_password"`
+	var v any
+	_ = json.Unmarshal(body, &v)
+	var out []string
+	var walk func(v any)
+	walk = func(v any) {
+		switch x := v.(type) {
+		case map[string]any:
+			for k, it := range x {
+				if s, ok := it.(string); ok && k == "login_password" && len(s) >= 4 {
+					out = append(out, s)
+				}
+				walk(it)
+			}
+		case []any:
+			for _, it := range x {
+				walk(it)
+			}
+		}
 	}
-	_ = json.Unmarshal(body, &m)
-	if s, ok := m.P.(string); ok && len(s) >= 4 {
-		return []string{s}
-	}
-	return nil
+	walk(v)
+	return out
 }
 
 func scaleOutOp(t Target, body []byte, c Cloud) (any, error) { return ScaleOut(t, body, c) }
 func scaleOp(t Target, body []byte, c Cloud) (any, error)    { return Scale(t, body, c) }
 func createOp(_ Target, body []byte, c Cloud) (any, error)   { return CreateCluster(body, c) }
 func deleteOp(_ Target, body []byte, _ Cloud) (any, error)   { return DeleteNodes(body) }
+func nodePoolOp(t Target, body []byte, c Cloud) (any, error) { return NodePool(t, body, c) }
+func modifyPoolOp(_ Target, body []byte, _ Cloud) (any, error) {
+	return ModifyNodePool(body)
+}
+func scalePoolOp(_ Target, body []byte, _ Cloud) (any, error)  { return ScaleNodePool(body) }
+func removePoolOp(_ Target, body []byte, _ Cloud) (any, error) { return RemoveNodePoolNodes(body) }
 
 // wantOut asserts on a ScaleOut result.
 func wantOut(f func(t *testing.T, so ackscale.ScaleOut)) func(*testing.T, any) {

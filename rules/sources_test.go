@@ -14,7 +14,7 @@ import (
 )
 
 // citation matches one citation of a Source or a test row name.
-var citation = regexp.MustCompile(`seeds? \d{3}(, \d{3})*( example)?|rulings? \d+(, \d+)*|R\d+|api\.md §3|decisions\.md|ackscale bound`)
+var citation = regexp.MustCompile(`seeds? \d{3}(, \d{3})*( example)?|rulings? \d+(, \d+)*|R\d+|api\.md §3|decisions\.md|ackscale bound|SDK( [A-Z]\w+)?|clients\.md`)
 
 // validationRulings are the rulings of decisions.md about request
 // validation (1 and 2 are about answers).
@@ -22,7 +22,8 @@ var validationRulings = []int{3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16}
 
 func allRows() []row {
 	var rows []row
-	for _, f := range []func() []row{standardRows, legacyPOSTRows, edgeRows, sandboxRows, legacyRows, createRows, deleteRows} {
+	for _, f := range []func() []row{standardRows, legacyPOSTRows, edgeRows, sandboxRows, legacyRows, createRows, deleteRows,
+		nodePoolRows, modifyPoolRows, scalePoolRows, removePoolRows} {
 		rows = append(rows, f()...)
 	}
 	return rows

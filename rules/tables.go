@@ -8,7 +8,12 @@ var tables = []Table{
 	standardTable(ackscale.ProfileLegacy),
 	standardTable(ackscale.ProfileStandard),
 	edgeTable(),
+	standardTable(ackscale.ProfileEdge), // cloud workers on an edge cluster (R37)
 	sandboxTable(),
 	createTable(),
 	deleteTable(),
+	createPoolTable(),
+	modifyPoolTable(),
+	scalePoolTable(),
+	removePoolNodesTable(),
 }

@@ -20,6 +20,7 @@ var typeNames = map[Type]string{
 	Object:      "an object",
 	Objects:     "an array of objects",
 	IntOrString: "an integer or a string of digits",
+	Number:      "a number",
 }
 
 // jsonKind names the JSON type of raw, which Decode has validated.
@@ -40,7 +41,7 @@ func jsonKind(raw json.RawMessage) string {
 }
 
 func typeErr(name string, want Type, raw json.RawMessage, extra string) error {
-	return ackscale.FieldErrorf(ackscale.CodeInvalidType, name, "%s: expected %s, got %s%s (ruling 13)",
+	return ackscale.FieldErrorf(ackscale.CodeInvalidType, name, "%s: expected %s, got %s%s",
 		name, typeNames[want], jsonKind(raw), extra)
 }
 
@@ -52,6 +53,14 @@ func decodeType(f *Field, raw json.RawMessage, name string) (any, error) {
 		return decodeInt(raw, name, Int)
 	case IntOrString:
 		return decodeIntOrString(raw, name)
+	case Number:
+		if jsonKind(raw) == "a number" {
+			n, err := strconv.ParseFloat(string(raw), 64)
+			if err != nil {
+				return nil, ackscale.FieldErrorf(ackscale.CodeOutOfRange, name, "%s: %s is beyond a 64-bit number%s", name, truncate(string(raw)), seeDocs("R2"))
+			}
+			return n, nil
+		}
 	case Bool:
 		if s := string(raw); s == "true" || s == "false" {
 			return s == "true", nil
@@ -85,11 +94,11 @@ func decodeInt(raw json.RawMessage, name string, want Type) (any, error) {
 		return nil, typeErr(name, want, raw, "")
 	}
 	if strings.ContainsAny(lit, ".eE") {
-		return nil, typeErr(name, want, raw, " "+truncate(lit)+" with a fraction or exponent; write integers as plain digits (R2)")
+		return nil, typeErr(name, want, raw, " "+truncate(lit)+" with a fraction or exponent; write integers as plain digits"+seeDocs("R2"))
 	}
 	n, err := strconv.ParseInt(lit, 10, 64)
 	if err != nil {
-		return nil, ackscale.FieldErrorf(ackscale.CodeOutOfRange, name, "%s: %s is beyond a 64-bit integer (R2)", name, truncate(lit))
+		return nil, ackscale.FieldErrorf(ackscale.CodeOutOfRange, name, "%s: %s is beyond a 64-bit integer%s", name, truncate(lit), seeDocs("R2"))
 	}
 	return n, nil
 }
@@ -106,7 +115,7 @@ func decodeIntOrString(raw json.RawMessage, name string) (any, error) {
 	}
 	n, err := strconv.ParseInt(s, 10, 64)
 	if err != nil {
-		return nil, ackscale.FieldErrorf(ackscale.CodeOutOfRange, name, "%s: %s is beyond a 64-bit integer (R2)", name, truncate(s))
+		return nil, ackscale.FieldErrorf(ackscale.CodeOutOfRange, name, "%s: %s is beyond a 64-bit integer%s", name, truncate(s), seeDocs("R2"))
 	}
 	return n, nil
 }
@@ -302,7 +311,7 @@ func parseObject(f *Field, m map[string]json.RawMessage, name string) (values, e
 	if f.Type == Objects {
 		where = "an item of " + f.Name
 	}
-	if err := unknownFields(m, f.Fields, name+".", where, nil, nil); err != nil {
+	if err := (memberSet{known: f.Fields, sdk: f.SDKEmpty}).unknown(m, name+".", where); err != nil {
 		return nil, err
 	}
 	v, _, err := parseFields(f.Fields, m, name+".")

@@ -162,3 +162,6 @@ func (acs3) verify(r *http.Request, l lowered, a Authorization, secret, digest s
 	return ackscale.Errorf(ackscale.CodeSignatureMismatch, "%s server canonical request is:%s\n%s%s",
 		mismatchText, canonical, stringToSignMarker, ACS3StringToSign(canonical))
 }
+
+// nonce is x-acs-signature-nonce.
+func (acs3) nonce(l lowered) string { return l.get(headerNonce) }

@@ -10,13 +10,20 @@ import (
 // Authorization header.
 type Scheme string
 
-// The two schemes ACK's SDKs use (api.md §1.1).
+// The schemes ACK's SDKs use (api.md §1.1), and the RPC scheme of the
+// RPC-style APIs (VPC, ECS).
 const (
 	// SchemeROA is ROA v2: "acs <AccessKeyId>:<base64 HMAC-SHA1>".
 	SchemeROA Scheme = "acs"
 	// SchemeACS3 is "ACS3-HMAC-SHA256 Credential=<AccessKeyId>,
 	// SignedHeaders=<a;b;c>,Signature=<hex HMAC-SHA256>".
 	SchemeACS3 Scheme = "ACS3-HMAC-SHA256"
+	// SchemeRPC is the RPC scheme: no Authorization header, but
+	// Signature, AccessKeyId, SignatureMethod=HMAC-SHA1,
+	// SignatureVersion=1.0, SignatureNonce and Timestamp among the request
+	// parameters (query or form body); see RPCStringToSign. Only
+	// Verifier.VerifyRPC accepts it.
+	SchemeRPC Scheme = "RPC"
 )
 
 // Authorization is a parsed Authorization header. It has no String method

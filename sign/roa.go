@@ -182,3 +182,6 @@ func roaUnambiguous(q url.Values) error {
 	}
 	return nil
 }
+
+// nonce is x-acs-signature-nonce, which aliyungo and darabonba send.
+func (roa) nonce(l lowered) string { return l.get(headerNonce) }

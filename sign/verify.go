@@ -1,11 +1,13 @@
-// Package sign verifies the signatures of incoming requests in both schemes
-// Alibaba Cloud's SDKs use against ACK: ROA v2 (HMAC-SHA1, "acs AK:sig"),
-// sent by the old Go SDK, aliyungo and darabonba's v2 mode, and
-// ACS3-HMAC-SHA256, sent by current SDKs.
+// Package sign verifies the signatures of incoming requests in the schemes
+// Alibaba Cloud's SDKs use: against ACK (ROA style), ROA v2 (HMAC-SHA1,
+// "acs AK:sig"), sent by the old Go SDK, aliyungo and darabonba's v2 mode,
+// and ACS3-HMAC-SHA256, sent by current SDKs; against the RPC-style APIs
+// (VPC, ECS), the RPC scheme (HMAC-SHA1 over the sorted parameters, the
+// Signature among them) and ACS3.
 //
 // The building blocks (ParseAuthorization, ROAStringToSign,
-// ACS3CanonicalRequest, ...) are pure; Verifier puts them together with a
-// key lookup, a clock and a nonce store.
+// ACS3CanonicalRequest, RPCStringToSign, ...) are pure; Verifier puts them
+// together with a key lookup, a clock and a nonce store.
 package sign
 
 import (
@@ -43,8 +45,8 @@ type Verifier struct {
 	// SecretFunc returns the secret of an access key id, and false if the
 	// key does not exist. Required.
 	SecretFunc func(accessKeyID string) (secret string, ok bool)
-	// Nonces records the x-acs-signature-nonce of verified requests. When
-	// nil, nonces are not checked.
+	// Nonces records the x-acs-signature-nonce (or RPC SignatureNonce) of
+	// verified requests. When nil, nonces are not checked.
 	Nonces NonceChecker
 	// Now is the clock; ackscale.NowUTC when nil.
 	Now func() time.Time
@@ -65,7 +67,7 @@ type NonceChecker interface {
 // scheme is what Verify needs to know about one signing scheme.
 type scheme interface {
 	// checkSigned refuses an Authorization that leaves unsigned a header
-	// the scheme must cover.
+	// (or parameter) the scheme must cover.
 	checkSigned(l lowered, a Authorization) error
 	// requestTime returns the time the client says it signed the request.
 	requestTime(l lowered) (time.Time, error)
@@ -74,11 +76,15 @@ type scheme interface {
 	bodyDigest(l lowered, body []byte) (string, error)
 	// verify compares the signature with the one computed with secret.
 	verify(r *http.Request, l lowered, a Authorization, secret, digest string) error
+	// nonce returns the request's signature nonce, "" when it has none.
+	nonce(l lowered) string
 }
 
 // Verify checks the signature of r, whose body has already been read into
-// body, and returns the access key id that signed it. The checks run in
-// this order, and the first that fails gives an *ackscale.Error:
+// body, and returns the access key id that signed it. It takes the two
+// schemes of the Authorization header, ROA and ACS3 (the RPC scheme, whose
+// signature is a request parameter, only VerifyRPC takes). The checks run
+// in this order, and the first that fails gives an *ackscale.Error:
 //
 //   - Authorization missing: CodeMissingAuthorization; malformed, or an
 //     ACS3 request that does not sign host, x-acs-date and every x-acs-*
@@ -111,7 +117,55 @@ func (v *Verifier) Verify(ctx context.Context, r *http.Request, body []byte) (ac
 	if err != nil {
 		return "", err
 	}
-	s := schemeOf(a)
+	return v.verify(ctx, r, body, l, a, schemeOf(a))
+}
+
+// VerifyRPC checks the signature of a request to an RPC-style API (VPC,
+// ECS), whose body has already been read into body, and returns the access
+// key id that signed it. The request is signed either with the RPC scheme
+// (SchemeRPC: the Signature parameter in the query or form body, as the
+// old Go SDK, darabonba's RPC path and the aliyun CLI sign) or with ACS3 in
+// the Authorization header (darabonba's default, with x-acs-action and
+// x-acs-version); a request with both, or with a ROA signature, is
+// refused with CodeIncompleteSignature. The checks and their codes are
+// Verify's, with the RPC scheme's own fields: Signature, AccessKeyId,
+// SignatureMethod (HMAC-SHA1), SignatureVersion (1.0), SignatureNonce
+// and Timestamp must each be sent once, or CodeIncompleteSignature;
+// Timestamp is held to MaxSkew; SignatureNonce is recorded in Nonces as
+// x-acs-signature-nonce is. RPCParams gives the parameters a handler may
+// then read: exactly those the signature covers.
+func (v *Verifier) VerifyRPC(ctx context.Context, r *http.Request, body []byte) (accessKeyID string, err error) {
+	if v.SecretFunc == nil {
+		return "", errors.New("verify signature: Verifier.SecretFunc is nil")
+	}
+	l := lower(r.Header)
+	params := RPCParams(r, body)
+	hasAuthorization := len(l[headerAuthorization]) > 0
+	switch {
+	case rpcSigned(params) && hasAuthorization:
+		return "", incomplete("the request carries both a Signature parameter and an Authorization header; sign it once")
+	case rpcSigned(params):
+		a, err := parseRPC(params)
+		if err != nil {
+			return "", err
+		}
+		return v.verify(ctx, r, body, l, a, rpc{params})
+	case !hasAuthorization:
+		return "", ackscale.Errorf(ackscale.CodeMissingAuthorization,
+			"the request has neither a Signature parameter (RPC HMAC-SHA1) nor an Authorization header (ACS3-HMAC-SHA256)")
+	}
+	a, err := requestAuthorization(l)
+	if err != nil {
+		return "", err
+	}
+	if a.Scheme != SchemeACS3 {
+		return "", incomplete("an RPC API takes the RPC HMAC-SHA1 signature (the Signature parameter) or %s, not %q", SchemeACS3, a.Scheme)
+	}
+	return v.verify(ctx, r, body, l, a, acs3{})
+}
+
+// verify runs the checks of Verify after the parsing of the signature.
+func (v *Verifier) verify(ctx context.Context, r *http.Request, body []byte, l lowered, a Authorization, s scheme) (string, error) {
 	if err := s.checkSigned(l, a); err != nil {
 		return "", err
 	}
@@ -134,7 +188,7 @@ func (v *Verifier) Verify(ctx context.Context, r *http.Request, body []byte) (ac
 	if err := s.verify(r, l, a, secret, digest); err != nil {
 		return "", err
 	}
-	if err := v.useNonce(ctx, r.Method, l, a, now, sent); err != nil {
+	if err := v.useNonce(ctx, r.Method, s.nonce(l), a, now, sent); err != nil {
 		return "", err
 	}
 	return a.AccessKeyID, nil
@@ -190,11 +244,10 @@ const signatureKeyPrefix = "sig:"
 // changes nothing. The key is kept until the request could no longer pass
 // checkSkew: MaxSkew after the later of now and the request's own time,
 // which may lie up to MaxSkew ahead.
-func (v *Verifier) useNonce(ctx context.Context, method string, l lowered, a Authorization, now, sent time.Time) error {
+func (v *Verifier) useNonce(ctx context.Context, method, nonce string, a Authorization, now, sent time.Time) error {
 	if v.Nonces == nil {
 		return nil
 	}
-	nonce := l.get(headerNonce)
 	key := nonce
 	if nonce == "" {
 		if safeMethod(method) {

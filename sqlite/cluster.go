@@ -1,11 +1,13 @@
 package sqlite
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/rivertype"
@@ -40,10 +42,12 @@ func NewClusterStore(db *DB, jobs JobInserter) *ClusterStore {
 const clusterColumns = `id, account_id, spec, profile, state, password_hash, api_server, created_at, updated_at`
 
 // ClusterCreate inserts a cluster (state ClusterInitial; "" means it), its
-// create task, the task's job and its quota reservation (p.Reserve, as
-// TaskStart), in one transaction.
+// default pool (of the cluster and its account, in the state the create
+// task holds its pools in; "" means it), its create task, the task's job
+// and its quota reservation (p.Reserve, as TaskStart), in one transaction.
 // CodeClusterNameExists when the account has a cluster of that name that
-// is not deleted; a taken cluster id is a conflict.
+// is not deleted; a taken cluster, pool or task id is a conflict; a
+// cluster or pool born in another state is a *TransitionError.
 func (s *ClusterStore) ClusterCreate(ctx context.Context, p ackscale.ClusterCreateParams) error {
 	c := p.Cluster
 	if c.State == "" {
@@ -54,6 +58,12 @@ func (s *ClusterStore) ClusterCreate(ctx context.Context, p ackscale.ClusterCrea
 	}
 	now := s.db.now()
 	c.Created, c.Updated = orNow(c.Created, now), orNow(c.Updated, now)
+	owner := p.Task
+	owner.ClusterID, owner.AccountID = c.ID, c.AccountID // the pool is the cluster's
+	pool, err := newPool(p.DefaultPool, owner, true, now)
+	if err != nil {
+		return err
+	}
 	spec, err := json.Marshal(c.Spec)
 	if err != nil {
 		return fmt.Errorf("encode spec: %w", err)
@@ -73,6 +83,9 @@ func (s *ClusterStore) ClusterCreate(ctx context.Context, p ackscale.ClusterCrea
 			c.PasswordHash, c.APIServer, ms(c.Created), ms(c.Updated))
 		if err != nil {
 			return insertError(err, "cluster "+c.ID)
+		}
+		if err := insertPool(ctx, tx, pool); err != nil {
+			return err
 		}
 		return s.insertTask(ctx, tx, p.Task, p.Reserve)
 	})
@@ -149,4 +162,72 @@ func scanCluster(r scanner) (ackscale.Cluster, error) {
 	c.Profile, c.State = ackscale.Profile(profile), ackscale.ClusterState(state)
 	c.Created, c.Updated = fromMS(created), fromMS(updated)
 	return c, nil
+}
+
+// ClusterUpdate replaces the spec of the account's cluster (and the name it
+// is found by) and inserts p.Task, already ended and with no job, in one
+// transaction. CodeClusterNotFound when the cluster is not the account's
+// or is deleted; CodeClusterNameExists when another cluster of the account
+// that is not deleted has the new name.
+func (s *ClusterStore) ClusterUpdate(ctx context.Context, p ackscale.ClusterUpdateParams) error {
+	if !p.Task.State.Ended() {
+		return fmt.Errorf("update cluster %s: its task %s has not ended", p.ID, p.Task.ID)
+	}
+	spec, err := json.Marshal(p.Spec)
+	if err != nil {
+		return fmt.Errorf("encode spec: %w", err)
+	}
+	return s.db.inTx(ctx, func(tx *sql.Tx) error {
+		n, err := queryCount(ctx, tx, "find cluster", `SELECT count(*) FROM clusters WHERE id = ? AND account_id = ? AND state <> ?`,
+			p.ID, p.AccountID, string(ackscale.ClusterDeleted))
+		if err != nil {
+			return err
+		}
+		if n == 0 {
+			return clusterNotFound(p.ID)
+		}
+		n, err = queryCount(ctx, tx, "check name", `SELECT count(*) FROM clusters WHERE account_id = ? AND name = ? AND state <> ? AND id <> ?`,
+			p.AccountID, p.Spec.Name, string(ackscale.ClusterDeleted), p.ID)
+		if err != nil {
+			return err
+		}
+		if n > 0 {
+			return ackscale.FieldErrorf(ackscale.CodeClusterNameExists, "cluster_name", "cluster_name: a cluster named %q already exists", p.Spec.Name)
+		}
+		now := s.db.now()
+		res, err := tx.ExecContext(ctx, `UPDATE clusters SET spec = ?, name = ?, updated_at = ? WHERE id = ? AND account_id = ? AND state <> ?`,
+			string(spec), p.Spec.Name, ms(now), p.ID, p.AccountID, string(ackscale.ClusterDeleted))
+		if err != nil {
+			return fmt.Errorf("update cluster %s: %w", p.ID, err)
+		}
+		if n, err := res.RowsAffected(); err != nil || n == 0 {
+			return cmp.Or(err, clusterNotFound(p.ID))
+		}
+		return s.insertEndedTask(ctx, tx, p.Task, now)
+	})
+}
+
+// insertEndedTask inserts a task that ended as it was accepted: no job.
+func (s *ClusterStore) insertEndedTask(ctx context.Context, tx *sql.Tx, t ackscale.Task, now time.Time) error {
+	t.Created, t.Updated = orNow(t.Created, now), orNow(t.Updated, now)
+	params, stages, events, err := encodeTask(t)
+	if err != nil {
+		return err
+	}
+	_, err = tx.ExecContext(ctx, `INSERT INTO tasks (`+taskColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		t.ID, t.AccountID, t.ClusterID, string(t.Type), string(t.State), string(t.CurrentStage), params, t.ErrorCode, t.ErrorMessage,
+		stages, events, ms(t.Created), ms(t.Updated))
+	if err != nil {
+		return insertError(err, "task "+t.ID)
+	}
+	return nil
+}
+
+// TaskList returns the tasks of the account's cluster, newest first (then
+// by id, descending), and their count before paging.
+func (s *ClusterStore) TaskList(ctx context.Context, p ackscale.TaskListParams) ([]ackscale.Task, int, error) {
+	f := filter{}
+	f.add("cluster_id = ?", p.ClusterID)
+	f.add("account_id = ?", p.AccountID)
+	return queryPage(ctx, s.db.db, scanTask, "tasks", taskColumns, "tasks", f, "created_at DESC, id DESC", p.Offset, p.Limit)
 }

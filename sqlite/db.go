@@ -206,3 +206,19 @@ func fromMS(v int64) time.Time {
 	}
 	return time.UnixMilli(v).UTC()
 }
+
+// JobCount is how many of River's jobs are in one state.
+type JobCount struct {
+	State string
+	Count int
+}
+
+// JobCounts counts River's jobs by state (the queue's depth). River has no
+// count API; river_job is its documented schema.
+func (db *DB) JobCounts(ctx context.Context) ([]JobCount, error) {
+	return queryAll(ctx, db.db, "count jobs", func(r scanner) (JobCount, error) {
+		var c JobCount
+		err := r.Scan(&c.State, &c.Count)
+		return c, err
+	}, `SELECT state, count(*) FROM river_job GROUP BY state ORDER BY state`)
+}

@@ -2,10 +2,8 @@ package sqlite
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -118,19 +116,8 @@ func TestMigrateQuotaAndWorkerSpecs(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	dir := t.TempDir()
-	old, err := sql.Open("sqlite", "file:"+filepath.Join(dir, "ackscale.db"))
-	require.NoError(t, err)
-	_, err = old.Exec(`CREATE TABLE schema_migrations (name TEXT PRIMARY KEY)`)
-	require.NoError(t, err)
-	for _, name := range []string{"migration/001_init.sql", "migration/002_cloud_control.sql"} {
-		body, err := migrations.ReadFile(name)
-		require.NoError(t, err)
-		_, err = old.Exec(string(body))
-		require.NoError(t, err, name)
-		_, err = old.Exec(`INSERT INTO schema_migrations (name) VALUES (?)`, name)
-		require.NoError(t, err)
-	}
-	_, err = old.Exec(`INSERT INTO cloud_instances (id, client_token, account_id, region_id, ip_pool, ip, instance_type, status, ready_at, created_at) VALUES
+	old := openMigratedTo(t, dir, "migration/002_cloud_control.sql")
+	_, err := old.Exec(`INSERT INTO cloud_instances (id, client_token, account_id, region_id, ip_pool, ip, instance_type, status, ready_at, created_at) VALUES
 		('i-1', 't1', 'a1', 'cn-hangzhou', 'vsw-1', '10.0.0.3', 'ecs.g6.large', 'Running', 0, 1),
 		('i-2', 't2', 'a1', 'cn-hangzhou', 'vsw-1', '10.0.0.4', 'ecs.g6.large', 'Released', 0, 2),
 		('i-3', 't3', 'a1', 'cn-xian-telecom', 'cn-xian-telecom', '10.1.0.3', 'ens.sn1.tiny', 'Pending', 0, 3),

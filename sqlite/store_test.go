@@ -71,10 +71,24 @@ func newCluster(accountID, name string) ackscale.Cluster {
 		Spec: ackscale.ClusterSpec{Name: name, RegionID: "cn-hangzhou", ClusterType: "ManagedKubernetes", VSwitchIDs: []string{"vsw-1"}}}
 }
 
+// newTask returns a running task of the cluster; a create task works on
+// a new default pool.
 func newTask(c ackscale.Cluster, typ ackscale.TaskType) ackscale.Task {
 	now := time.Now().UTC().Truncate(time.Millisecond)
-	return ackscale.Task{ID: ackscale.NewTaskID(), AccountID: c.AccountID, ClusterID: c.ID, Type: typ,
+	t := ackscale.Task{ID: ackscale.NewTaskID(), AccountID: c.AccountID, ClusterID: c.ID, Type: typ,
 		State: ackscale.TaskRunning, Created: now, Updated: now}
+	if typ == ackscale.TaskCreateCluster {
+		t.Params.NodePoolIDs = []string{ackscale.NewNodePoolID()}
+	}
+	return t
+}
+
+// createParams create cluster c with its create task and its default
+// pool, the create task's first.
+func createParams(c ackscale.Cluster, create ackscale.Task) ackscale.ClusterCreateParams {
+	pool := ackscale.NodePool{ID: create.Params.NodePoolID(),
+		Spec: ackscale.NodePoolSpec{Name: ackscale.DefaultNodePoolName, Type: ackscale.NodePoolTypeESS}}
+	return ackscale.ClusterCreateParams{Cluster: c, DefaultPool: pool, Task: create}
 }
 
 // createCluster creates a cluster of the bundle's account and its create
@@ -83,7 +97,7 @@ func (b *testBundle) createCluster(t *testing.T, name string) (ackscale.Cluster,
 	t.Helper()
 	c := newCluster(b.account.ID, name)
 	create := newTask(c, ackscale.TaskCreateCluster)
-	require.NoError(t, b.s.Clusters.ClusterCreate(b.ctx, ackscale.ClusterCreateParams{Cluster: c, Task: create}))
+	require.NoError(t, b.s.Clusters.ClusterCreate(b.ctx, createParams(c, create)))
 	return c, create
 }
 
@@ -106,11 +120,13 @@ func (b *testBundle) startTask(t *testing.T, c ackscale.Cluster, typ ackscale.Ta
 	return task
 }
 
-// succeed finishes a task as succeeded, moving its cluster to state to.
+// succeed finishes a task as succeeded, moving its cluster to state to
+// and its pools to the state after its type.
 func (b *testBundle) succeed(t *testing.T, task ackscale.Task, to ackscale.ClusterState) {
 	t.Helper()
 	task.State = ackscale.TaskSuccess
-	require.NoError(t, b.s.Clusters.TaskFinish(b.ctx, ackscale.TaskFinishParams{Task: task, ClusterState: to}))
+	require.NoError(t, b.s.Clusters.TaskFinish(b.ctx, ackscale.TaskFinishParams{Task: task, ClusterState: to,
+		PoolState: task.Type.PoolStateAfter(true)}))
 }
 
 func (b *testBundle) clusterState(t *testing.T, id string) ackscale.ClusterState {
@@ -235,7 +251,7 @@ func TestClusterCreateInsertsTaskAndJob(t *testing.T) {
 
 	// Same name again: refused, and nothing more is written.
 	c2 := newCluster(b.account.ID, "one")
-	err = b.s.Clusters.ClusterCreate(b.ctx, ackscale.ClusterCreateParams{Cluster: c2, Task: newTask(c2, ackscale.TaskCreateCluster)})
+	err = b.s.Clusters.ClusterCreate(b.ctx, createParams(c2, newTask(c2, ackscale.TaskCreateCluster)))
 	require.Equal(t, ackscale.CodeClusterNameExists, ackscale.ErrorCode(err))
 	require.Len(t, b.jobs.taskIDs(), 1)
 	_, err = b.s.Clusters.ClusterGet(b.ctx, ackscale.ClusterGetParams{ID: c2.ID, AccountID: b.account.ID})
@@ -258,7 +274,7 @@ func TestClusterCreateJobFailureWritesNothing(t *testing.T) {
 	b := setup(t)
 	b.jobs.err = fmt.Errorf("queue down")
 	c := newCluster(b.account.ID, "one")
-	err := b.s.Clusters.ClusterCreate(b.ctx, ackscale.ClusterCreateParams{Cluster: c, Task: newTask(c, ackscale.TaskCreateCluster)})
+	err := b.s.Clusters.ClusterCreate(b.ctx, createParams(c, newTask(c, ackscale.TaskCreateCluster)))
 	require.ErrorContains(t, err, "queue down")
 	require.Zero(t, count(t, b.db, `SELECT count(*) FROM clusters`))
 	require.Zero(t, count(t, b.db, `SELECT count(*) FROM tasks`))
@@ -278,7 +294,7 @@ func TestClusterCreateDeletedNameIsFree(t *testing.T) {
 	require.Equal(t, ackscale.ClusterDeleted, got.State)
 
 	c2 := newCluster(b.account.ID, "one")
-	require.NoError(t, b.s.Clusters.ClusterCreate(b.ctx, ackscale.ClusterCreateParams{Cluster: c2, Task: newTask(c2, ackscale.TaskCreateCluster)}))
+	require.NoError(t, b.s.Clusters.ClusterCreate(b.ctx, createParams(c2, newTask(c2, ackscale.TaskCreateCluster))))
 
 	// A deleted cluster starts nothing: it is not found.
 	err = b.s.Clusters.TaskStart(b.ctx, ackscale.TaskStartParams{Task: newTask(c, ackscale.TaskScaleOut), From: ackscale.ClusterRunning, To: ackscale.ClusterScaling})
@@ -299,7 +315,7 @@ func TestClusterList(t *testing.T) {
 			c.Spec.Profile = "Edge"
 			c.Spec.RegionID = "cn-beijing"
 		}
-		require.NoError(t, b.s.Clusters.ClusterCreate(b.ctx, ackscale.ClusterCreateParams{Cluster: c, Task: newTask(c, ackscale.TaskCreateCluster)}))
+		require.NoError(t, b.s.Clusters.ClusterCreate(b.ctx, createParams(c, newTask(c, ackscale.TaskCreateCluster))))
 		ids = append(ids, c.ID)
 	}
 	require.NoError(t, b.s.Clusters.ClusterSetAPIServer(b.ctx, ackscale.ClusterSetAPIServerParams{ID: ids[2], Endpoint: "https://127.0.0.1:6443"}))
@@ -750,7 +766,7 @@ func TestRiverClient(t *testing.T) {
 
 	c := newCluster(b.account.ID, "c")
 	create := newTask(c, ackscale.TaskCreateCluster)
-	require.NoError(t, b.s.Clusters.ClusterCreate(ctx, ackscale.ClusterCreateParams{Cluster: c, Task: create}))
+	require.NoError(t, b.s.Clusters.ClusterCreate(ctx, createParams(c, create)))
 	require.Equal(t, 1, jobsOf(create.ID))
 
 	// The cluster is initial: a scale-out is refused, with no job.
@@ -759,8 +775,7 @@ func TestRiverClient(t *testing.T) {
 	require.Equal(t, ackscale.CodeClusterState, ackscale.ErrorCode(err))
 	require.Zero(t, jobsOf(refused.ID))
 
-	create.State = ackscale.TaskSuccess
-	require.NoError(t, b.s.Clusters.TaskFinish(ctx, ackscale.TaskFinishParams{Task: create, ClusterState: ackscale.ClusterRunning}))
+	b.succeed(t, create, ackscale.ClusterRunning)
 	accepted := newTask(c, ackscale.TaskScaleOut)
 	require.NoError(t, b.s.Clusters.TaskStart(ctx, ackscale.TaskStartParams{Task: accepted, From: ackscale.ClusterRunning, To: ackscale.ClusterScaling}))
 	require.Equal(t, 1, jobsOf(accepted.ID))

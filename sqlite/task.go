@@ -12,31 +12,55 @@ import (
 
 const taskColumns = `id, account_id, cluster_id, type, state, current_stage, params, error_code, error_message, stages, events, created_at, updated_at`
 
-// TaskStart moves the cluster From → To, marks the Removing workers (by
-// client token) NodeRemoving, reserves the quota of p.Reserve (its
-// CheckFunc decides on the account's usage of its scope, read in the
-// transaction; its error is returned as it is), inserts the task and its
-// job, in one transaction. The CheckFunc must not call the store: it runs
-// in the store's transaction on its one connection. From must be able to
-// move to To (else a *TransitionError, before any write). CodeClusterState when the cluster is not in From;
-// CodeClusterNotFound when it is not the task's account's or is deleted;
-// CodeNodeNotFound when a removed worker is not the cluster's, and a
-// *TransitionError when it may not be removed.
+// TaskStart accepts a task, in one transaction: it moves the cluster
+// From → To, refusing while a pool it does not move is busy (or, From and
+// To both "", checks that the cluster is running and leaves it so); moves
+// the Pools, replacing the specs given; inserts NewPool; marks the
+// Removing workers (by client token) NodeRemoving; reserves the quota of
+// p.Reserve (its CheckFunc decides on the account's usage of its scope,
+// read in the transaction; its error is returned as it is); and inserts
+// the task and its job. The CheckFunc must not call the store: it runs in
+// the store's transaction on its one connection.
+//
+// A move the tables forbid is a *TransitionError, before any write.
+// CodeClusterState when the cluster is not in From (not running, for a
+// pool's task) or a pool of it is busy; CodeClusterNotFound when it is
+// not the task's account's or is deleted; CodeNodePoolNotFound when a
+// moved pool is not the cluster's; CodeNodePoolState when it is not in
+// its From; CodeNodeNotFound when a removed worker is not the cluster's,
+// and a *TransitionError when it may not be removed. On any error nothing
+// is written.
 func (s *ClusterStore) TaskStart(ctx context.Context, p ackscale.TaskStartParams) error {
 	t := p.Task
-	if !p.From.CanMoveTo(p.To) {
+	if !poolTask(p) && !p.From.CanMoveTo(p.To) {
 		return &ackscale.TransitionError{What: "cluster", ID: t.ClusterID, From: string(p.From), To: string(p.To)}
 	}
-	return s.db.inTx(ctx, func(tx *sql.Tx) error {
-		only := filter{}
-		only.add("account_id = ?", t.AccountID)
-		only.add("state = ?", string(p.From))
-		moved, err := s.moveCluster(ctx, tx, t.ClusterID, p.To, only)
+	for _, m := range p.Pools {
+		if !m.From.CanMoveTo(m.To) {
+			return &ackscale.TransitionError{What: "node pool", ID: m.ID, From: string(m.From), To: string(m.To)}
+		}
+	}
+	var pool *ackscale.NodePool
+	if p.NewPool != nil {
+		np, err := newPool(*p.NewPool, t, false, s.db.now())
 		if err != nil {
 			return err
 		}
-		if !moved {
-			return stateError(ctx, tx, t.AccountID, t.ClusterID, p.From)
+		pool = &np
+	}
+	return s.db.inTx(ctx, func(tx *sql.Tx) error {
+		if err := s.startCluster(ctx, tx, p); err != nil {
+			return err
+		}
+		for _, m := range p.Pools {
+			if err := s.movePool(ctx, tx, t.ClusterID, m); err != nil {
+				return err
+			}
+		}
+		if pool != nil {
+			if err := insertPool(ctx, tx, *pool); err != nil {
+				return err
+			}
 		}
 		for _, token := range p.Removing {
 			if err := s.markRemoving(ctx, tx, t.ClusterID, token); err != nil {
@@ -47,16 +71,55 @@ func (s *ClusterStore) TaskStart(ctx context.Context, p ackscale.TaskStartParams
 	})
 }
 
-// stateError explains why a cluster did not move from state want.
-func stateError(ctx context.Context, tx *sql.Tx, accountID, clusterID string, want ackscale.ClusterState) error {
+// poolTask reports whether p starts a node pool's task: one that leaves
+// its cluster as it is.
+func poolTask(p ackscale.TaskStartParams) bool { return p.From == "" && p.To == "" }
+
+// startCluster moves the task's cluster From → To when no pool that the
+// task does not move is busy or, for a pool's task, checks that it is
+// running.
+func (s *ClusterStore) startCluster(ctx context.Context, tx *sql.Tx, p ackscale.TaskStartParams) error {
+	t := p.Task
+	if poolTask(p) {
+		state, err := clusterState(ctx, tx, t.AccountID, t.ClusterID)
+		if err != nil || state == ackscale.ClusterRunning {
+			return err
+		}
+		return ackscale.Errorf(ackscale.CodeClusterState, "cluster %s is %s; it must be %s", t.ClusterID, state, ackscale.ClusterRunning)
+	}
+	only := filter{}
+	only.add("account_id = ?", t.AccountID)
+	only.add("state = ?", string(p.From))
+	moved, err := s.moveCluster(ctx, tx, t.ClusterID, p.To, only)
+	if err != nil {
+		return err
+	}
+	if !moved {
+		return stateError(ctx, tx, t.AccountID, t.ClusterID, p.From)
+	}
+	return busyPool(ctx, tx, t.ClusterID, p.Pools)
+}
+
+// clusterState returns the state of a cluster of the account;
+// CodeClusterNotFound when it has none with that id, or it is deleted.
+func clusterState(ctx context.Context, tx *sql.Tx, accountID, clusterID string) (ackscale.ClusterState, error) {
 	var state string
 	err := tx.QueryRowContext(ctx, `SELECT state FROM clusters WHERE id = ? AND account_id = ? AND state <> ?`,
 		clusterID, accountID, string(ackscale.ClusterDeleted)).Scan(&state)
 	if errors.Is(err, sql.ErrNoRows) {
-		return clusterNotFound(clusterID)
+		return "", clusterNotFound(clusterID)
 	}
 	if err != nil {
-		return fmt.Errorf("read cluster state: %w", err)
+		return "", fmt.Errorf("read cluster state: %w", err)
+	}
+	return ackscale.ClusterState(state), nil
+}
+
+// stateError explains why a cluster did not move from state want.
+func stateError(ctx context.Context, tx *sql.Tx, accountID, clusterID string, want ackscale.ClusterState) error {
+	state, err := clusterState(ctx, tx, accountID, clusterID)
+	if err != nil {
+		return err
 	}
 	return ackscale.Errorf(ackscale.CodeClusterState, "cluster %s is %s; this operation needs it %s", clusterID, state, want)
 }
@@ -176,10 +239,14 @@ func (s *ClusterStore) saveTask(ctx context.Context, tx *sql.Tx, t ackscale.Task
 }
 
 // TaskFinish saves an ended task, moves its cluster to p.ClusterState
-// ("" leaves it) and drops what is left of the task's quota reservation,
-// in one transaction. A task that has not ended is
-// refused; the task's and the cluster's changes follow their transition
-// tables (*TransitionError), and either both are written or neither.
+// ("" leaves it) and the pools of t.Params.NodePoolIDs to p.PoolState (""
+// leaves them; each pool's desired size becomes its worker count, unless
+// it is deleted), and drops what is left of the task's quota reservation,
+// in one transaction. A task that has not ended is refused; the task's,
+// the cluster's and the pools' changes follow their transition tables
+// (*TransitionError), and either all are written or none. A pool of
+// NodePoolIDs that is deleted is left as it is; one the cluster does not
+// have is CodeNodePoolNotFound.
 func (s *ClusterStore) TaskFinish(ctx context.Context, p ackscale.TaskFinishParams) error {
 	t := p.Task
 	if !t.State.Ended() {
@@ -188,6 +255,13 @@ func (s *ClusterStore) TaskFinish(ctx context.Context, p ackscale.TaskFinishPara
 	return s.db.inTx(ctx, func(tx *sql.Tx) error {
 		if err := s.saveTask(ctx, tx, t); err != nil {
 			return err
+		}
+		if p.PoolState != "" {
+			for _, id := range t.Params.NodePoolIDs {
+				if err := s.finishPool(ctx, tx, t.ClusterID, id, p.PoolState); err != nil {
+					return err
+				}
+			}
 		}
 		if p.ClusterState == "" {
 			return nil
@@ -205,6 +279,17 @@ func (s *ClusterStore) TaskCount(ctx context.Context, p ackscale.TaskCountParams
 	f := filter{}
 	f.eq("state", string(p.State))
 	return queryCount(ctx, s.db.db, "count tasks", `SELECT count(*) FROM tasks`+f.sql(), f.args...)
+}
+
+// TaskCountsByType counts every task by type and state.
+func (s *ClusterStore) TaskCountsByType(ctx context.Context) ([]ackscale.TaskCounts, error) {
+	return queryAll(ctx, s.db.db, "count tasks", func(r scanner) (ackscale.TaskCounts, error) {
+		var c ackscale.TaskCounts
+		var typ, state string
+		err := r.Scan(&typ, &state, &c.Count)
+		c.Type, c.State = ackscale.TaskType(typ), ackscale.TaskState(state)
+		return c, err
+	}, `SELECT type, state, count(*) FROM tasks GROUP BY type, state ORDER BY type, state`)
 }
 
 func scanTask(r scanner) (ackscale.Task, error) {

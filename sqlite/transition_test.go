@@ -24,6 +24,9 @@ func TestClusterTransitions(t *testing.T) {
 	setState := func(id string, s ackscale.ClusterState) {
 		_, err := b.db.SQL().Exec(`UPDATE clusters SET state = ? WHERE id = ?`, string(s), id)
 		require.NoError(t, err)
+		// Its default pool is idle: only the cluster's table decides.
+		_, err = b.db.SQL().Exec(`UPDATE node_pools SET state = ? WHERE cluster_id = ?`, string(ackscale.NodePoolActive), id)
+		require.NoError(t, err)
 	}
 	for _, from := range ackscale.ClusterStates() {
 		for _, to := range ackscale.ClusterStates() {
@@ -76,13 +79,13 @@ func TestClusterCreateIsBornInitial(t *testing.T) {
 		}
 		c := newCluster(b.account.ID, "c-"+string(s))
 		c.State = s
-		err := b.s.Clusters.ClusterCreate(b.ctx, ackscale.ClusterCreateParams{Cluster: c, Task: newTask(c, ackscale.TaskCreateCluster)})
+		err := b.s.Clusters.ClusterCreate(b.ctx, createParams(c, newTask(c, ackscale.TaskCreateCluster)))
 		requireTransition(t, err, "cluster", c.ID, "", string(s))
 	}
 	c := newCluster(b.account.ID, "task-done")
 	done := newTask(c, ackscale.TaskCreateCluster)
 	done.State = ackscale.TaskSuccess
-	err := b.s.Clusters.ClusterCreate(b.ctx, ackscale.ClusterCreateParams{Cluster: c, Task: done})
+	err := b.s.Clusters.ClusterCreate(b.ctx, createParams(c, done))
 	requireTransition(t, err, "task", done.ID, "", string(ackscale.TaskSuccess))
 	require.Zero(t, count(t, b.db, `SELECT count(*) FROM clusters`))
 	require.Empty(t, b.jobs.taskIDs())
@@ -302,6 +305,9 @@ func TestUniqueKeyConflicts(t *testing.T) {
 	otherCluster := newCluster(b.account.ID, "third")
 	sameTask := newTask(otherCluster, ackscale.TaskCreateCluster)
 	sameTask.ID = task.ID
+	samePool := newCluster(b.account.ID, "fourth")
+	samePoolTask := newTask(samePool, ackscale.TaskCreateCluster)
+	samePoolTask.Params.NodePoolIDs = task.Params.NodePoolIDs
 	unknownAccount := newCluster("5999999999999999", "x")
 	for _, tt := range []struct {
 		name     string
@@ -312,13 +318,13 @@ func TestUniqueKeyConflicts(t *testing.T) {
 			Account: ackscale.Account{ID: b.account.ID, AccessKeyID: "LTAINEW"}}), true},
 		{"access key", b.s.Accounts.AccountCreate(b.ctx, ackscale.AccountCreateParams{
 			Account: ackscale.Account{ID: "5000000000000009", AccessKeyID: "LTAIKEY"}}), true},
-		{"cluster id", b.s.Clusters.ClusterCreate(b.ctx, ackscale.ClusterCreateParams{Cluster: sameID, Task: newTask(sameID, ackscale.TaskCreateCluster)}), true},
-		{"task id", b.s.Clusters.ClusterCreate(b.ctx, ackscale.ClusterCreateParams{Cluster: otherCluster, Task: sameTask}), true},
+		{"cluster id", b.s.Clusters.ClusterCreate(b.ctx, createParams(sameID, newTask(sameID, ackscale.TaskCreateCluster))), true},
+		{"task id", b.s.Clusters.ClusterCreate(b.ctx, createParams(otherCluster, sameTask)), true},
+		{"node pool id", b.s.Clusters.ClusterCreate(b.ctx, createParams(samePool, samePoolTask)), true},
 		{"instance ip", create(b, ackscale.Instance{ID: "i-2", ClientToken: "tok2", AccountID: "a", IPPool: "p", IP: "10.0.0.1"}), true},
 		{"instance id", create(b, ackscale.Instance{ID: "i-1", ClientToken: "tok3", IPPool: "p", IP: "10.0.0.3"}), true},
 		{"fault id", b.s.Cloud.FaultAdd(b.ctx, ackscale.Fault{ID: "f", Operation: ackscale.FaultCreate}), true},
-		{"cluster of no account", b.s.Clusters.ClusterCreate(b.ctx, ackscale.ClusterCreateParams{Cluster: unknownAccount,
-			Task: newTask(unknownAccount, ackscale.TaskCreateCluster)}), false},
+		{"cluster of no account", b.s.Clusters.ClusterCreate(b.ctx, createParams(unknownAccount, newTask(unknownAccount, ackscale.TaskCreateCluster))), false},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			require.Error(t, tt.err)
@@ -333,6 +339,7 @@ func TestUniqueKeyConflicts(t *testing.T) {
 	}
 	require.Equal(t, 1, count(t, b.db, `SELECT count(*) FROM clusters`))
 	require.Equal(t, 1, count(t, b.db, `SELECT count(*) FROM tasks`))
+	require.Equal(t, 1, count(t, b.db, `SELECT count(*) FROM node_pools`))
 	require.Equal(t, 1, count(t, b.db, `SELECT count(*) FROM cloud_instances`))
 	require.Len(t, b.jobs.taskIDs(), 1)
 }

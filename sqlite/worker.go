@@ -20,22 +20,23 @@ var _ ackscale.WorkerStore = (*WorkerStore)(nil)
 func NewWorkerStore(db *DB) *WorkerStore { return &WorkerStore{db: db} }
 
 // workerColumns are the columns of a worker row; a worker's labels,
-// taints and runtime are its task's, in worker_specs.
-const workerColumns = `client_token, cluster_id, account_id, task_id, instance_id, node_name, hostname, ip, region_id, zone_id,
-	vswitch_id, instance_type, image_id, charge_type, state, node_status, error_message, system_disk_gib, edge_worker,
+// taints, runtime and unschedulable mark are its task's, in worker_specs.
+const workerColumns = `client_token, cluster_id, nodepool_id, account_id, task_id, instance_id, node_name, hostname, ip, region_id,
+	zone_id, vswitch_id, instance_type, image_id, charge_type, state, node_status, error_message, system_disk_gib, edge_worker,
 	seq, created_at, updated_at`
 
 // workerSpecColumns read a worker's spec from workersWithSpecs ('null' when its
-// task has none: nil labels and taints, no runtime).
-const workerSpecColumns = `coalesce(labels, 'null'), coalesce(taints, 'null'), coalesce(runtime, 'null')`
+// task has none: nil labels and taints, no runtime, schedulable).
+const workerSpecColumns = `coalesce(labels, 'null'), coalesce(taints, 'null'), coalesce(runtime, 'null'), coalesce(unschedulable, 0)`
 
 // workersWithSpecs joins each worker to its task's spec.
 const workersWithSpecs = `workers LEFT JOIN worker_specs USING (task_id)`
 
 // WorkerInsert records planned workers in one transaction, in plan order;
 // a worker whose client token exists already is left as it is (a task
-// retried after a crash plans again). Labels, taints and runtime are kept
-// once per task, those of the first of its workers inserted.
+// retried after a crash plans again). Labels, taints, runtime and the
+// unschedulable mark are kept once per task, those of the first of its
+// workers inserted.
 func (s *WorkerStore) WorkerInsert(ctx context.Context, ws []ackscale.Worker) error {
 	return s.db.inTx(ctx, func(tx *sql.Tx) error {
 		now := s.db.now()
@@ -43,7 +44,7 @@ func (s *WorkerStore) WorkerInsert(ctx context.Context, ws []ackscale.Worker) er
 		for i, w := range ws {
 			w.Created, w.Updated = orNow(w.Created, now), orNow(w.Updated, now)
 			n, err := changed(ctx, tx, "insert worker "+w.ClientToken, `INSERT INTO workers (`+workerColumns+`)
-				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 				ON CONFLICT (client_token) DO NOTHING`, workerArgs(w, i)...)
 			if err != nil {
 				return err
@@ -60,15 +61,15 @@ func (s *WorkerStore) WorkerInsert(ctx context.Context, ws []ackscale.Worker) er
 	})
 }
 
-// insertSpec keeps w's labels, taints and runtime as its task's, unless
-// the task has them already.
+// insertSpec keeps w's labels, taints, runtime and unschedulable mark as
+// its task's, unless the task has them already.
 func insertSpec(ctx context.Context, tx *sql.Tx, w ackscale.Worker) error {
 	labels, taints, runtime, err := encodeSpec(w)
 	if err != nil {
 		return err
 	}
-	return exec(ctx, tx, "insert spec of task "+w.TaskID, `INSERT INTO worker_specs (task_id, labels, taints, runtime)
-		VALUES (?, ?, ?, ?) ON CONFLICT (task_id) DO NOTHING`, w.TaskID, labels, taints, runtime)
+	return exec(ctx, tx, "insert spec of task "+w.TaskID, `INSERT INTO worker_specs (task_id, labels, taints, runtime, unschedulable)
+		VALUES (?, ?, ?, ?, ?) ON CONFLICT (task_id) DO NOTHING`, w.TaskID, labels, taints, runtime, w.Unschedulable)
 }
 
 // WorkerUpdate writes a worker's changing fields: instance, IP, node name
@@ -108,6 +109,7 @@ func (s *WorkerStore) WorkerDelete(ctx context.Context, clientToken string) erro
 func (s *WorkerStore) WorkerList(ctx context.Context, p ackscale.WorkerListParams) ([]ackscale.Worker, int, error) {
 	f := filter{}
 	f.eq("cluster_id", p.ClusterID)
+	f.eq("nodepool_id", p.NodePoolID)
 	f.eq("task_id", p.TaskID)
 	oneOf(&f, "state", p.States)
 	oneOf(&f, "instance_id", p.InstanceIDs)
@@ -120,6 +122,22 @@ func (s *WorkerStore) WorkerList(ctx context.Context, p ackscale.WorkerListParam
 // WorkerCount counts a cluster's workers in any state.
 func (s *WorkerStore) WorkerCount(ctx context.Context, clusterID string) (int, error) {
 	return queryCount(ctx, s.db.db, "count workers", `SELECT count(*) FROM workers WHERE cluster_id = ?`, clusterID)
+}
+
+// WorkerCounts counts a cluster's workers by pool, state and Node status:
+// the combinations that have workers, in that order.
+func (s *WorkerStore) WorkerCounts(ctx context.Context, clusterID string) ([]ackscale.WorkerCount, error) {
+	scan := func(r scanner) (ackscale.WorkerCount, error) {
+		var c ackscale.WorkerCount
+		var state, status string
+		if err := r.Scan(&c.NodePoolID, &state, &status, &c.Count); err != nil {
+			return c, fmt.Errorf("scan worker count: %w", err)
+		}
+		c.State, c.NodeStatus = ackscale.NodeState(state), ackscale.NodeStatus(status)
+		return c, nil
+	}
+	return queryAll(ctx, s.db.db, "count workers", scan, `SELECT nodepool_id, state, node_status, count(*) FROM workers
+		WHERE cluster_id = ? GROUP BY nodepool_id, state, node_status ORDER BY nodepool_id, state, node_status`, clusterID)
 }
 
 // encodeSpec encodes a worker's labels, taints and runtime, its task's.
@@ -135,7 +153,7 @@ func encodeSpec(w ackscale.Worker) (labels, taints, runtime string, err error) {
 
 // workerArgs are the values of workerColumns for w, planned seq-th.
 func workerArgs(w ackscale.Worker, seq int) []any {
-	return []any{w.ClientToken, w.ClusterID, w.AccountID, w.TaskID, w.InstanceID, w.NodeName, w.Hostname, w.IP,
+	return []any{w.ClientToken, w.ClusterID, w.NodePoolID, w.AccountID, w.TaskID, w.InstanceID, w.NodeName, w.Hostname, w.IP,
 		w.RegionID, w.ZoneID, w.VSwitchID, w.InstanceType, w.ImageID, w.ChargeType, string(w.State), string(w.NodeStatus),
 		w.ErrorMessage, w.SystemDiskGiB, w.EdgeWorker, seq, ms(w.Created), ms(w.Updated)}
 }
@@ -145,9 +163,9 @@ func scanWorker(r scanner) (ackscale.Worker, error) {
 	var w ackscale.Worker
 	var state, status, labels, taints, runtime string
 	var seq, created, updated int64
-	err := r.Scan(&w.ClientToken, &w.ClusterID, &w.AccountID, &w.TaskID, &w.InstanceID, &w.NodeName, &w.Hostname, &w.IP,
-		&w.RegionID, &w.ZoneID, &w.VSwitchID, &w.InstanceType, &w.ImageID, &w.ChargeType, &state, &status,
-		&w.ErrorMessage, &w.SystemDiskGiB, &w.EdgeWorker, &seq, &created, &updated, &labels, &taints, &runtime)
+	err := r.Scan(&w.ClientToken, &w.ClusterID, &w.NodePoolID, &w.AccountID, &w.TaskID, &w.InstanceID, &w.NodeName, &w.Hostname,
+		&w.IP, &w.RegionID, &w.ZoneID, &w.VSwitchID, &w.InstanceType, &w.ImageID, &w.ChargeType, &state, &status,
+		&w.ErrorMessage, &w.SystemDiskGiB, &w.EdgeWorker, &seq, &created, &updated, &labels, &taints, &runtime, &w.Unschedulable)
 	if err != nil {
 		return w, fmt.Errorf("scan worker: %w", err)
 	}

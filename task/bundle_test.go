@@ -111,11 +111,21 @@ func (b *testBundle) cluster(t *testing.T) ackscale.Cluster {
 		Profile: ackscale.ProfileStandard, Created: b.now, Updated: b.now,
 		Spec: ackscale.ClusterSpec{Name: "c-" + ackscale.NewTaskID(), RegionID: "cn-hangzhou", ClusterType: "ManagedKubernetes",
 			VPCID: vpc, VSwitchIDs: vsws, KubernetesVersion: "1.34.4", Runtime: ackscale.Runtime{Name: "containerd", Version: "1.6.28"}}}
-	ct := b.task(c, ackscale.TaskCreateCluster, nil)
-	require.NoError(t, b.store.ClusterCreate(b.ctx, ackscale.ClusterCreateParams{Cluster: c, Task: ct}))
-	require.Equal(t, ackscale.TaskSuccess, b.workUntilDone(t, ct.ID).State)
+	b.createCluster(t, c, nil)
 	c.State = ackscale.ClusterRunning
 	return b.clusterNow(t, c.ID)
+}
+
+// createCluster inserts c with its default pool and a create task (adding
+// so's workers when set) and runs the task to its end.
+func (b *testBundle) createCluster(t *testing.T, c ackscale.Cluster, so *ackscale.ScaleOut) ackscale.Task {
+	t.Helper()
+	pool := ackscale.NodePool{ID: ackscale.NewNodePoolID(), IsDefault: true, Created: b.now, Updated: b.now,
+		Spec: ackscale.NodePoolSpec{Name: ackscale.DefaultNodePoolName, Type: ackscale.NodePoolTypeESS}}
+	ct := b.task(c, ackscale.TaskCreateCluster, so)
+	ct.Params.NodePoolIDs = []string{pool.ID}
+	require.NoError(t, b.store.ClusterCreate(b.ctx, ackscale.ClusterCreateParams{Cluster: c, Task: ct, DefaultPool: pool}))
+	return b.workUntilDone(t, ct.ID)
 }
 
 func (b *testBundle) clusterNow(t *testing.T, id string) ackscale.Cluster {

@@ -45,6 +45,11 @@ func (r *run) removeNodes(ctx context.Context) error {
 		}
 	}
 	r.event(ackscale.EventNormal, ackscale.ReasonNodesRemoved, fmt.Sprintf("removed %d workers", len(ws)))
+	if r.t.Type == ackscale.TaskNodePoolDelete {
+		if err := r.stage(ctx, ackscale.StageDeleteNodePool); err != nil {
+			return err
+		}
+	}
 	return r.succeed(ctx)
 }
 

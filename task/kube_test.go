@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -58,7 +59,7 @@ func TestRegisterMakesReadyNodes(t *testing.T) {
 		for _, w := range ws {
 			want = append(want, "RegisterNode "+w.NodeName+" Ready")
 		}
-		require.Equal(t, want, callsWith(kube, "RegisterNode"))
+		require.ElementsMatch(t, want, callsWith(kube, "RegisterNode"), "registered at once, in any order")
 	})
 }
 
@@ -119,11 +120,11 @@ func TestNodeNeverReadyRollsBackItsNode(t *testing.T) {
 func TestRegisterErrorIsRetried(t *testing.T) {
 	t.Parallel()
 	eachBackend(t, func(t *testing.T, be backend) {
-		fails := 1
+		var fails atomic.Int32 // the Nodes are registered concurrently
+		fails.Store(1)
 		kube := endpointKube()
 		kube.RegisterNodeFunc = func(context.Context, ackscale.Cluster, ackscale.Worker) error {
-			if fails > 0 {
-				fails--
+			if fails.Add(-1) >= 0 {
 				return errors.New("connection refused")
 			}
 			return nil
@@ -218,5 +219,77 @@ func TestDeleteClusterFailureIsDeleteFailed(t *testing.T) {
 		cl := b.clusterNow(t, c.ID)
 		require.Equal(t, ackscale.ClusterDeleteFailed, cl.State)
 		require.True(t, cl.State.CanMoveTo(ackscale.ClusterDeleting))
+	})
+}
+
+// The Nodes of a scale-out are registered at once, at most registerInFlight
+// at a time, and each worker is marked running only after its Node is.
+func TestRegisterConcurrentlyBounded(t *testing.T) {
+	t.Parallel()
+	eachBackend(t, func(t *testing.T, be backend) {
+		var inFlight, most atomic.Int32
+		kube := endpointKube()
+		b := setup(t, be, options{kube: kube})
+		kube.RegisterNodeFunc = func(ctx context.Context, c ackscale.Cluster, w ackscale.Worker) error {
+			n := inFlight.Add(1)
+			defer inFlight.Add(-1)
+			for m := most.Load(); n > m && !most.CompareAndSwap(m, n); m = most.Load() {
+			}
+			ws, _, err := b.store.WorkerList(ctx, ackscale.WorkerListParams{ClusterID: c.ID, ClientTokens: []string{w.ClientToken}})
+			if err != nil {
+				return err
+			}
+			if ws[0].State == ackscale.NodeRunning {
+				return errors.New(w.NodeName + " marked running before its Node was registered")
+			}
+			time.Sleep(20 * time.Millisecond)
+			return nil
+		}
+		c := b.cluster(t)
+		const n = 2*registerInFlight + 5
+		tk := b.startScaleOut(t, c, standardScaleOut(n, c.Spec.VSwitchIDs), b.now.Add(time.Hour))
+		done := b.workUntilDone(t, tk.ID)
+		require.Equal(t, ackscale.TaskSuccess, done.State, done.ErrorMessage)
+		require.Len(t, callsWith(kube, "RegisterNode"), n)
+		require.Greater(t, most.Load(), int32(1), "registered at once")
+		require.LessOrEqual(t, most.Load(), int32(registerInFlight))
+		for _, w := range b.workers(t, ackscale.WorkerListParams{ClusterID: c.ID}) {
+			require.Equal(t, ackscale.NodeRunning, w.State)
+			require.Equal(t, ackscale.NodeReady, w.NodeStatus)
+		}
+	})
+}
+
+// A node fault without a latency makes one Node NotReady while the others
+// register: the run marks them running and only then snoozes; the next
+// run, the fault spent, makes the last Node Ready.
+func TestNodeFaultWhileOthersRegister(t *testing.T) {
+	t.Parallel()
+	eachBackend(t, func(t *testing.T, be backend) {
+		kube := endpointKube()
+		b := setup(t, be, options{kube: kube})
+		c := b.cluster(t)
+		_, err := b.cloud.AddFault(b.ctx, ackscale.Fault{Operation: ackscale.FaultNode, Count: 1})
+		require.NoError(t, err)
+		tk := b.startScaleOut(t, c, standardScaleOut(6, c.Spec.VSwitchIDs), b.now.Add(time.Hour))
+		var snooze *river.JobSnoozeError
+		err = b.work(tk.ID)
+		for errors.As(err, &snooze) && len(callsWith(kube, "RegisterNode")) == 0 { // instances still booting
+			err = b.work(tk.ID)
+		}
+		require.ErrorAs(t, err, &snooze, "the NotReady Node makes the job wait")
+		states := map[ackscale.NodeState]int{}
+		for _, w := range b.workers(t, ackscale.WorkerListParams{ClusterID: c.ID}) {
+			states[w.State]++
+			if w.State == ackscale.NodeStarting {
+				require.Equal(t, ackscale.NodeNotReady, w.NodeStatus)
+			}
+		}
+		require.Equal(t, map[ackscale.NodeState]int{ackscale.NodeRunning: 5, ackscale.NodeStarting: 1}, states)
+
+		done := b.workUntilDone(t, tk.ID)
+		require.Equal(t, ackscale.TaskSuccess, done.State, done.ErrorMessage)
+		require.Len(t, callsWith(kube, "RegisterNode"), 7, "six Nodes, one of them twice")
+		require.Contains(t, eventReasons(done), ackscale.ReasonNodeNotReady)
 	})
 }

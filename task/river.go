@@ -20,6 +20,10 @@ type RiverConfig struct {
 	PollInterval time.Duration
 	// MaxWorkers is how many jobs run at once (default and minimum 20).
 	MaxWorkers int
+	// ClientID names this client in the jobs it runs (river_job's
+	// attempted_by): each replica's own, so that the jobs a dead replica
+	// was running can be found. "": River's default (host name and time).
+	ClientID string
 }
 
 // Config returns River's configuration.
@@ -31,6 +35,7 @@ func (c RiverConfig) Config() *river.Config {
 		JobTimeout:           2 * time.Minute,
 		RescueStuckJobsAfter: 3 * time.Minute,
 		MaxAttempts:          100,
+		ID:                   c.ClientID,
 	}
 	if c.Workers != nil {
 		rc.Workers = c.Workers

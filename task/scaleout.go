@@ -1,15 +1,20 @@
 package task
 
 import (
+	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"maps"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/riverqueue/river"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/ackscale/ackscale"
 )
@@ -32,13 +37,11 @@ func (r *run) scaleOut(ctx context.Context) error {
 	if err := r.stage(ctx, ackscale.StageCreateInstances); err != nil {
 		return err
 	}
-	for i := range ws {
-		if err := r.createInstance(ctx, &ws[i]); err != nil {
-			if !ackscale.IsCloudRefusal(err) {
-				return err // a store or programming error: retry the job
-			}
-			return r.failScaleOut(ctx, ws, ackscale.ErrorCode(err), ackscale.ErrorMessage(err))
+	if err := r.createInstances(ctx, ws); err != nil {
+		if !ackscale.IsCloudRefusal(err) {
+			return err // a store or programming error: retry the job
 		}
+		return r.failScaleOut(ctx, ws, ackscale.ErrorCode(err), ackscale.ErrorMessage(err))
 	}
 	if err := r.stage(ctx, ackscale.StageWaitRunning); err != nil {
 		return err
@@ -59,12 +62,154 @@ func (r *run) scaleOut(ctx context.Context) error {
 	if err := r.ensureAPIServer(ctx); err != nil {
 		return err
 	}
-	for i := range ws {
-		if err := r.register(ctx, &ws[i]); err != nil {
+	if err := r.registerAll(ctx, ws); err != nil {
+		return err
+	}
+	return r.succeed(ctx)
+}
+
+// What one task has in flight at once.
+const (
+	// createInFlight bounds the vSwitches whose instances are created at
+	// once (one instance at a time within each).
+	createInFlight = 8
+	// describeInFlight bounds the instances described at once.
+	describeInFlight = 8
+	// registerInFlight bounds the Nodes being registered at once: enough
+	// to keep a kube-apiserver busy (each Node is two calls), few enough
+	// not to queue in it.
+	registerInFlight = 32
+)
+
+// createInstances creates the instance of every worker that has none. The
+// vSwitches (IP pools) go at once, one instance at a time within each, and
+// in turn with the other tasks of the account creating instances in the
+// same vSwitch: two instances of one vSwitch created together would pick
+// the same free IP, and one would retry. After a failure no new instance
+// is started; a cloud refusal wins over other errors (the task fails, the
+// others are rolled back or kept with it), else the first other error is
+// returned.
+func (r *run) createInstances(ctx context.Context, ws []ackscale.Worker) error {
+	var pools [][]int // worker indexes by IP pool, in plan order
+	var keys []string
+	at := map[string]int{}
+	for i, w := range ws {
+		key := w.AccountID + "/" + w.VSwitchID
+		if w.VSwitchID == "" {
+			key = w.AccountID + "/ens/" + w.RegionID
+		}
+		if _, ok := at[key]; !ok {
+			at[key] = len(pools)
+			pools, keys = append(pools, nil), append(keys, key)
+		}
+		pools[at[key]] = append(pools[at[key]], i)
+	}
+	errs := make([]error, len(ws))
+	var stop atomic.Bool
+	var g errgroup.Group
+	g.SetLimit(createInFlight)
+	for p, pool := range pools {
+		g.Go(func() error {
+			for _, i := range pool {
+				if stop.Load() {
+					return nil
+				}
+				done := r.pools.take(keys[p])
+				errs[i] = r.createInstance(ctx, &ws[i])
+				done()
+				if errs[i] != nil {
+					stop.Store(true)
+					return nil
+				}
+			}
+			return nil
+		})
+	}
+	_ = g.Wait()
+	for _, err := range errs {
+		if ackscale.IsCloudRefusal(err) {
 			return err
 		}
 	}
-	return r.succeed(ctx)
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// poolTurns makes the tasks of one process take turns creating instances
+// in each IP pool (an account's vSwitch or ENS region). The zero value is
+// ready; a nil *poolTurns gives no turns.
+type poolTurns struct {
+	mu    sync.Mutex
+	pools map[string]*sync.Mutex
+}
+
+// take waits for the pool's turn and returns the func that ends it.
+func (p *poolTurns) take(pool string) (done func()) {
+	if p == nil {
+		return func() {}
+	}
+	p.mu.Lock()
+	if p.pools == nil {
+		p.pools = map[string]*sync.Mutex{}
+	}
+	m := p.pools[pool]
+	if m == nil {
+		m = &sync.Mutex{}
+		p.pools[pool] = m
+	}
+	p.mu.Unlock()
+	m.Lock()
+	return m.Unlock
+}
+
+// registerAll registers the Nodes of the workers not running yet,
+// registerInFlight at a time, each worker marked running once its Node is
+// Ready. A Node fault snoozes the job only once the other Nodes are
+// registered; after any other failure no new registration is started and
+// the first failure is returned (the next run registers the rest).
+func (r *run) registerAll(ctx context.Context, ws []ackscale.Worker) error {
+	var (
+		g              errgroup.Group
+		mu             sync.Mutex
+		failed, snooze error
+	)
+	g.SetLimit(registerInFlight)
+	for i := range ws {
+		mu.Lock()
+		stop := failed != nil
+		mu.Unlock()
+		if stop {
+			break
+		}
+		if ws[i].State == ackscale.NodeRunning {
+			continue
+		}
+		g.Go(func() error {
+			err := r.register(ctx, &ws[i])
+			var sn *river.JobSnoozeError
+			mu.Lock()
+			defer mu.Unlock()
+			switch {
+			case err == nil:
+			case errors.As(err, &sn):
+				snooze = cmp.Or(snooze, err)
+			default:
+				failed = cmp.Or(failed, err)
+			}
+			return nil
+		})
+	}
+	_ = g.Wait()
+	if failed == nil && snooze != nil { // keep the NotReady events the snooze would lose
+		if err := r.cfg.Store.TaskSave(ctx, r.t); err != nil {
+			return err
+		}
+	}
+	return cmp.Or(failed, snooze)
 }
 
 // plan records the workers the task will create, once: a re-run finds them.
@@ -110,7 +255,7 @@ func (r *run) placement() []ackscale.Worker {
 	for i := range ws {
 		w := ackscale.Worker{
 			ClusterID: r.c.ID, AccountID: r.c.AccountID, TaskID: r.t.ID,
-			ClientToken:  r.t.ID + "-" + strconv.Itoa(i),
+			ClientToken: r.t.ID + "-" + strconv.Itoa(i), NodePoolID: r.t.Params.NodePoolID(), Unschedulable: so.Unschedulable,
 			RegionID:     r.c.Spec.RegionID,
 			InstanceType: so.InstanceTypes[0], ImageID: so.ImageID, ChargeType: so.ChargeType,
 			State: ackscale.NodeInitial, Labels: maps.Clone(labels), Taints: so.Taints, Runtime: runtime,
@@ -187,18 +332,9 @@ func (r *run) runInstance(ctx context.Context, w *ackscale.Worker) (ackscale.Ins
 // every instance runs. Short waits are slept in process.
 func (r *run) waitRunning(ctx context.Context, ws []ackscale.Worker) (time.Duration, error) {
 	for {
-		var latest time.Time
-		for _, w := range ws {
-			if w.InstanceID == "" {
-				continue // never created: the task fails before it waits
-			}
-			in, err := r.cfg.Cloud.DescribeInstance(ctx, w.InstanceID)
-			if err != nil {
-				return 0, fmt.Errorf("describe instance %s: %w", w.InstanceID, err)
-			}
-			if in.Status != ackscale.InstanceRunning && in.ReadyAt.After(latest) {
-				latest = in.ReadyAt
-			}
+		latest, err := r.latestBoot(ctx, ws)
+		if err != nil {
+			return 0, err
 		}
 		if latest.IsZero() {
 			return 0, nil
@@ -214,6 +350,43 @@ func (r *run) waitRunning(ctx context.Context, ws []ackscale.Worker) (time.Durat
 			return time.Millisecond, nil // the next run fails the task with a timeout
 		}
 	}
+}
+
+// latestBoot describes the workers' instances, describeInFlight at a time,
+// and returns when the last one not running yet will have booted (zero
+// when all run), or the error of the first worker whose describe failed.
+func (r *run) latestBoot(ctx context.Context, ws []ackscale.Worker) (time.Time, error) {
+	boots := make([]time.Time, len(ws))
+	errs := make([]error, len(ws))
+	var g errgroup.Group
+	g.SetLimit(describeInFlight)
+	for i, w := range ws {
+		if w.InstanceID == "" {
+			continue // never created: the task fails before it waits
+		}
+		g.Go(func() error {
+			in, err := r.cfg.Cloud.DescribeInstance(ctx, w.InstanceID)
+			if err != nil {
+				errs[i] = fmt.Errorf("describe instance %s: %w", w.InstanceID, err)
+			} else if in.Status != ackscale.InstanceRunning {
+				boots[i] = in.ReadyAt
+			}
+			return nil
+		})
+	}
+	_ = g.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return time.Time{}, err
+		}
+	}
+	var latest time.Time
+	for _, b := range boots {
+		if b.After(latest) {
+			latest = b
+		}
+	}
+	return latest, nil
 }
 
 func sleep(ctx context.Context, d time.Duration) error {
@@ -232,9 +405,10 @@ func (r *run) register(ctx context.Context, w *ackscale.Worker) error {
 	if w.State == ackscale.NodeRunning {
 		return nil
 	}
+	wasNotReady := w.NodeStatus == ackscale.NodeNotReady
 	w.State, w.NodeStatus = ackscale.NodeRunning, ackscale.NodeReady
 	if r.cfg.Kube != nil {
-		if err := r.notReadyFault(ctx, w); err != nil {
+		if err := r.notReadyFault(ctx, w, wasNotReady); err != nil {
 			return err
 		}
 		if err := r.cfg.Kube.RegisterNode(ctx, r.c, *w); err != nil {
@@ -246,8 +420,9 @@ func (r *run) register(ctx context.Context, w *ackscale.Worker) error {
 
 // notReadyFault applies a node fault: the Node is registered NotReady and
 // recovers after the fault's latency; with no latency the task snoozes
-// until the fault stops firing or the task times out.
-func (r *run) notReadyFault(ctx context.Context, w *ackscale.Worker) error {
+// until the fault stops firing or the task times out. The NotReady event
+// is added once per Node, not at every run the fault keeps it NotReady.
+func (r *run) notReadyFault(ctx context.Context, w *ackscale.Worker, wasNotReady bool) error {
 	f, fired, err := r.cfg.Cloud.NodeFault(ctx, w.AccountID, w.RegionID, w.ZoneID, w.InstanceType)
 	if err != nil || !fired {
 		return err
@@ -260,7 +435,9 @@ func (r *run) notReadyFault(ctx context.Context, w *ackscale.Worker) error {
 	if err := r.cfg.Store.WorkerUpdate(ctx, down); err != nil {
 		return err
 	}
-	r.event(ackscale.EventWarning, ackscale.ReasonNodeNotReady, fmt.Sprintf("node %s is NotReady (fault %s)", w.NodeName, f.ID))
+	if !wasNotReady {
+		r.event(ackscale.EventWarning, ackscale.ReasonNodeNotReady, fmt.Sprintf("node %s is NotReady (fault %s)", w.NodeName, f.ID))
+	}
 	if f.Latency == 0 {
 		return river.JobSnooze(time.Second)
 	}

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -27,6 +28,7 @@ type Store interface {
 	WorkerUpdate(ctx context.Context, w ackscale.Worker) error
 	WorkerDelete(ctx context.Context, clientToken string) error
 	WorkerList(ctx context.Context, p ackscale.WorkerListParams) ([]ackscale.Worker, int, error)
+	NodePoolGet(ctx context.Context, p ackscale.NodePoolGetParams) (ackscale.NodePool, error)
 }
 
 // Cloud is the (emulated) cloud the tasks create instances in.
@@ -48,6 +50,9 @@ type Cloud interface {
 type Kube interface {
 	EnsureCluster(ctx context.Context, c ackscale.Cluster) (endpoint string, err error)
 	RegisterNode(ctx context.Context, c ackscale.Cluster, w ackscale.Worker) error
+	// UpdateNode gives an existing Node the worker's labels, taints and
+	// unschedulable mark (replacing those ackscale set before).
+	UpdateNode(ctx context.Context, c ackscale.Cluster, w ackscale.Worker) error
 	RemoveNode(ctx context.Context, clusterID, nodeName string, drain bool) error
 	SetNodeReady(ctx context.Context, clusterID, nodeName string, ready bool) error
 	DeleteCluster(ctx context.Context, clusterID string) error
@@ -68,7 +73,8 @@ type Config struct {
 // Worker is the River worker of ackscale.TaskJob.
 type Worker struct {
 	river.WorkerDefaults[ackscale.TaskJob]
-	cfg Config
+	cfg   Config
+	pools poolTurns // shared by every task this Worker runs
 }
 
 // Register adds the task worker to workers.
@@ -104,7 +110,7 @@ func (w *Worker) Work(ctx context.Context, job *river.Job[ackscale.TaskJob]) err
 	if err != nil {
 		return fmt.Errorf("load cluster: %w", err)
 	}
-	r := &run{cfg: w.cfg, t: t, c: c,
+	r := &run{cfg: w.cfg, t: t, c: c, pools: &w.pools,
 		log: w.cfg.Logger.With("task_id", t.ID, "cluster_id", t.ClusterID, "task_type", t.Type, "attempt", job.Attempt)}
 	r.log.DebugContext(ctx, "task run")
 	err = r.dispatch(ctx)
@@ -131,20 +137,30 @@ func (r *run) dispatch(ctx context.Context) error {
 		return r.createCluster(ctx)
 	case ackscale.TaskScaleOut:
 		return r.scaleOut(ctx)
-	case ackscale.TaskScaleIn, ackscale.TaskRemoveNodes:
+	case ackscale.TaskScaleIn, ackscale.TaskRemoveNodes, ackscale.TaskNodePoolRemoveNodes:
 		return r.removeNodes(ctx)
 	case ackscale.TaskDeleteCluster:
 		return r.deleteCluster(ctx)
+	case ackscale.TaskNodePoolCreate, ackscale.TaskNodePoolScaleOut:
+		return r.poolScaleOut(ctx)
+	case ackscale.TaskNodePoolScaleIn:
+		return r.poolScaleIn(ctx)
+	case ackscale.TaskNodePoolUpdate:
+		return r.poolUpdate(ctx)
+	case ackscale.TaskNodePoolDelete:
+		return r.poolDelete(ctx)
 	}
 	return river.JobCancel(fmt.Errorf("unknown task type %q", r.t.Type))
 }
 
 // run is one run of one task.
 type run struct {
-	cfg Config
-	t   ackscale.Task
-	c   ackscale.Cluster
-	log *slog.Logger
+	cfg   Config
+	t     ackscale.Task
+	c     ackscale.Cluster
+	log   *slog.Logger
+	mu    sync.Mutex // guards t.Events: a stage's workers add events concurrently
+	pools *poolTurns // nil: no turns
 }
 
 func (r *run) now() time.Time { return r.cfg.Now() }
@@ -182,6 +198,8 @@ func (r *run) endStage(state ackscale.StageState, msg string) {
 }
 
 func (r *run) event(level ackscale.EventLevel, reason ackscale.EventReason, msg string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
 	r.t.Events = append(r.t.Events, ackscale.TaskEvent{Action: r.t.CurrentStage, Level: level, Reason: reason,
 		Message: msg, Source: "ackscale", Timestamp: r.now()})
 }
@@ -193,7 +211,8 @@ func (r *run) succeed(ctx context.Context) error {
 	r.t.State, r.t.CurrentStage = ackscale.TaskSuccess, ackscale.StageDone
 	r.event(ackscale.EventNormal, ackscale.ReasonTaskSucceeded, "task succeeded")
 	r.log.InfoContext(ctx, "task succeeded")
-	return r.cfg.Store.TaskFinish(ctx, ackscale.TaskFinishParams{Task: r.t, ClusterState: r.t.Type.ClusterStateAfter(true)})
+	return r.cfg.Store.TaskFinish(ctx, ackscale.TaskFinishParams{Task: r.t, ClusterState: r.t.Type.ClusterStateAfter(true),
+		PoolState: r.t.Type.PoolStateAfter(true)})
 }
 
 // finishFailed ends the task as failed with the error already set, and
@@ -202,7 +221,8 @@ func (r *run) finishFailed(ctx context.Context) error {
 	r.endStage(ackscale.StageFailed, r.t.ErrorMessage)
 	r.t.State = ackscale.TaskFailed
 	r.log.WarnContext(ctx, "task failed", "code", r.t.ErrorCode, "err", r.t.ErrorMessage)
-	return r.cfg.Store.TaskFinish(ctx, ackscale.TaskFinishParams{Task: r.t, ClusterState: r.t.Type.ClusterStateAfter(false)})
+	return r.cfg.Store.TaskFinish(ctx, ackscale.TaskFinishParams{Task: r.t, ClusterState: r.t.Type.ClusterStateAfter(false),
+		PoolState: r.t.Type.PoolStateAfter(false)})
 }
 
 func (r *run) setError(code, msg string) {

@@ -60,9 +60,7 @@ func TestCreateClusterWithWorkers(t *testing.T) {
 			Profile: ackscale.ProfileLegacy, Created: b.now, Updated: b.now,
 			Spec: ackscale.ClusterSpec{Name: "legacy", RegionID: "cn-hangzhou", ClusterType: "Kubernetes", VPCID: vpc, VSwitchIDs: vsws}}
 		so := standardScaleOut(2, vsws)
-		ct := b.task(c, ackscale.TaskCreateCluster, &so)
-		require.NoError(t, b.store.ClusterCreate(b.ctx, ackscale.ClusterCreateParams{Cluster: c, Task: ct}))
-		done := b.workUntilDone(t, ct.ID)
+		done := b.createCluster(t, c, &so)
 		require.Equal(t, ackscale.TaskSuccess, done.State, done.ErrorMessage)
 		require.Equal(t, []ackscale.Stage{ackscale.StageValidate, ackscale.StageCreateAPIServer, ackscale.StagePlan,
 			ackscale.StageCreateInstances, ackscale.StageWaitRunning, ackscale.StageRegister}, stageNames(done))
@@ -86,9 +84,7 @@ func TestCreateClusterWorkersFail(t *testing.T) {
 			Profile: ackscale.ProfileLegacy, Created: b.now, Updated: b.now,
 			Spec: ackscale.ClusterSpec{Name: "legacy", RegionID: "cn-hangzhou", ClusterType: "Kubernetes", VPCID: vpc, VSwitchIDs: vsws}}
 		so := standardScaleOut(2, vsws) // DisableRollback true, as create's first workers are
-		ct := b.task(c, ackscale.TaskCreateCluster, &so)
-		require.NoError(t, b.store.ClusterCreate(b.ctx, ackscale.ClusterCreateParams{Cluster: c, Task: ct}))
-		done := b.workUntilDone(t, ct.ID)
+		done := b.createCluster(t, c, &so)
 		require.Equal(t, ackscale.TaskFailed, done.State)
 		require.Equal(t, ackscale.CodeNoStock, done.ErrorCode)
 		require.Equal(t, ackscale.ClusterFailed, b.clusterNow(t, c.ID).State)

@@ -11,7 +11,7 @@ import (
 
 func newAccount() *cobra.Command {
 	cmd := &cobra.Command{Use: "account", Short: "Manage accounts"}
-	var dir string
+	var dir, database, schema string
 	create := &cobra.Command{
 		Use:   "create",
 		Short: "Create an account and print its key pair as one line of JSON",
@@ -22,8 +22,8 @@ func newAccount() *cobra.Command {
 			}
 			// The server may be running on dir: this opens the database
 			// beside it (SQLite's WAL takes both), without Kubernetes.
-			a, err := build(cmd.Context(), serveConfig{DataDir: dir, Kube: "off", BootLatency: -1, TimeScale: 1},
-				slog.New(slog.DiscardHandler))
+			a, err := build(cmd.Context(), serveConfig{DataDir: dir, Kube: "off", BootLatency: -1, TimeScale: 1,
+				Database: database, Schema: schema}, slog.New(slog.DiscardHandler))
 			if err != nil {
 				return err
 			}
@@ -36,6 +36,8 @@ func newAccount() *cobra.Command {
 		},
 	}
 	create.Flags().StringVar(&dir, "data", "./ackscale-data", "data directory")
+	create.Flags().StringVar(&database, "database", envOr("ACKSCALE_DATABASE", "sqlite"), "sqlite (the data directory's) or the postgres:// URL the server runs on")
+	create.Flags().StringVar(&schema, "schema", "", "the server's --schema, with --database postgres")
 	cmd.AddCommand(create)
 	return cmd
 }

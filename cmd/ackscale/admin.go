@@ -57,13 +57,38 @@ func writeFileAtomic(path string, data []byte) error {
 	return nil
 }
 
-// adminClient calls the admin interface of a running server.
+// adminClient calls the admin interface of a running server, found as the
+// other client commands find it (--endpoint, ACKSCALE_ENDPOINT, a profile).
 type adminClient struct {
-	addr, dir string
+	endpoint, addr, dir, profile string
+}
+
+// token is ACKSCALE_ADMIN_TOKEN, else the profile's, else DIR/admin-token.
+func (a *adminClient) target() (baseURL, token string, err error) {
+	p, err := loadProfile(a.profile)
+	if err != nil {
+		return "", "", err
+	}
+	f := clientFlags{endpoint: a.endpoint, addr: a.addr}
+	ep, err := f.resolveEndpoint(p)
+	if err != nil {
+		return "", "", err
+	}
+	token = firstNonEmpty(os.Getenv("ACKSCALE_ADMIN_TOKEN"), p.AdminToken)
+	if token == "" {
+		dir := a.dir
+		if dir == defaultDataDir && p.DataDir != "" {
+			dir = p.DataDir
+		}
+		if token, err = adminToken(dir, false); err != nil {
+			return "", "", err
+		}
+	}
+	return strings.TrimSuffix(ep.String(), "/"), token, nil
 }
 
 func (a *adminClient) do(method, path string, in any) error {
-	tok, err := adminToken(a.dir, false)
+	base, tok, err := a.target()
 	if err != nil {
 		return err
 	}
@@ -72,7 +97,7 @@ func (a *adminClient) do(method, path string, in any) error {
 		b, _ := json.Marshal(in)
 		body = bytes.NewReader(b)
 	}
-	req, err := http.NewRequest(method, "http://"+a.addr+"/admin/v1/"+path, body)
+	req, err := http.NewRequest(method, base+"/admin/v1/"+path, body)
 	if err != nil {
 		return err
 	}
@@ -93,50 +118,74 @@ func (a *adminClient) do(method, path string, in any) error {
 
 func newAdmin() *cobra.Command {
 	a := &adminClient{}
-	cmd := &cobra.Command{Use: "admin", Short: "Read and change the emulated cloud of a running server (stock, quotas, faults)"}
-	cmd.PersistentFlags().StringVar(&a.addr, "addr", "127.0.0.1:9696", "address of the running server")
-	cmd.PersistentFlags().StringVar(&a.dir, "data", "./ackscale-data", "data directory holding admin-token (or set ACKSCALE_ADMIN_TOKEN)")
+	cmd := &cobra.Command{Use: "admin", Short: "Read and change the emulated cloud of a running server (stock, quotas, faults)",
+		Long: `Read and change the emulated cloud of a running server. The admin API has
+its own token: ACKSCALE_ADMIN_TOKEN, the profile's admin_token, or the
+admin-token file in the server's data dir. docs/cloud.md says what each
+setting does.`,
+		Example: `  ackscale admin stock set --zone cn-hangzhou-g --type ecs.g6.large --capacity 2
+  ackscale admin quota set --name workers_per_cluster --value 50
+  ackscale admin fault add --op create --code OperationDenied.NoStock --count 1
+  ackscale admin fault add --op start --never-running --type ecs.c5.xlarge
+  ackscale admin instances
+  ackscale admin check`}
+	fl := cmd.PersistentFlags()
+	fl.StringVar(&a.endpoint, "endpoint", "", "server address, host:port or a URL (env ACKSCALE_ENDPOINT; default "+defaultEndpoint+")")
+	fl.StringVar(&a.addr, "addr", "", "same as --endpoint")
+	fl.StringVar(&a.dir, "data", defaultDataDir, "data directory holding admin-token (or set ACKSCALE_ADMIN_TOKEN)")
+	fl.StringVar(&a.profile, "profile", "", "profile of the config file to use (env ACKSCALE_PROFILE)")
 	cmd.AddCommand(stockCmd(a), quotaCmd(a), faultCmd(a),
 		&cobra.Command{Use: "instances", Short: "List every instance of the cloud", Args: cobra.NoArgs,
-			RunE: func(*cobra.Command, []string) error { return a.do("GET", "instances", nil) }},
+			Example: "  ackscale admin instances",
+			RunE:    func(*cobra.Command, []string) error { return a.do("GET", "instances", nil) }},
 		&cobra.Command{Use: "check", Short: "Count instances, workers and tasks, and leaks", Args: cobra.NoArgs,
-			RunE: func(*cobra.Command, []string) error { return a.do("GET", "check", nil) }})
+			Example: "  ackscale admin check",
+			RunE:    func(*cobra.Command, []string) error { return a.do("GET", "check", nil) }})
 	return cmd
 }
 
 func stockCmd(a *adminClient) *cobra.Command {
-	cmd := &cobra.Command{Use: "stock", Short: "Stock per zone × instance type"}
+	cmd := &cobra.Command{Use: "stock", Short: "Stock per zone × instance type", Example: "  ackscale admin stock list"}
 	var o ackscale.StockOverride
 	set := &cobra.Command{Use: "set", Short: "Set a zone × type's capacity (-1: back to the catalog's)", Args: cobra.NoArgs,
+		Example: "  ackscale admin stock set --zone cn-hangzhou-g --type ecs.g6.large --capacity 0    # sold out\n" +
+			"  ackscale admin stock set --zone cn-hangzhou-g --type ecs.g6.large --capacity -1   # the catalog's again",
 		RunE: func(*cobra.Command, []string) error { return a.do("PUT", "stock", o) }}
 	set.Flags().StringVar(&o.ZoneID, "zone", "", "zone id, or ENS region id")
 	set.Flags().StringVar(&o.InstanceType, "type", "", "instance type")
 	set.Flags().IntVar(&o.Capacity, "capacity", 0, "instances that may exist at once (0: sold out)")
 	cmd.AddCommand(set, &cobra.Command{Use: "list", Short: "List limited zone × types and their use", Args: cobra.NoArgs,
-		RunE: func(*cobra.Command, []string) error { return a.do("GET", "stock", nil) }})
+		Example: "  ackscale admin stock list",
+		RunE:    func(*cobra.Command, []string) error { return a.do("GET", "stock", nil) }})
 	return cmd
 }
 
 func quotaCmd(a *adminClient) *cobra.Command {
-	cmd := &cobra.Command{Use: "quota", Short: "Account quotas"}
+	cmd := &cobra.Command{Use: "quota", Short: "Account quotas", Example: "  ackscale admin quota list"}
 	var q ackscale.QuotaOverride
 	set := &cobra.Command{Use: "set", Short: "Set a quota (-1: back to the catalog's)", Args: cobra.NoArgs,
+		Example: "  ackscale admin quota set --name ecs_instances_per_region --value 10\n" +
+			"  ackscale admin quota set --account 5000000000000001 --name workers_per_cluster --value -1",
 		RunE: func(*cobra.Command, []string) error { return a.do("PUT", "quotas", q) }}
 	set.Flags().StringVar(&q.AccountID, "account", "*", "account id (* = every account)")
 	set.Flags().StringVar(&q.Name, "name", "", "ecs_instances_per_region | ecs_vcpus_per_region | ens_instances | workers_per_cluster")
 	set.Flags().IntVar(&q.Value, "value", 0, "the limit")
 	var account string
 	list := &cobra.Command{Use: "list", Short: "List overrides (and an account's quotas in force)", Args: cobra.NoArgs,
-		RunE: func(*cobra.Command, []string) error { return a.do("GET", "quotas?account_id="+account, nil) }}
+		Example: "  ackscale admin quota list --account 5000000000000001",
+		RunE:    func(*cobra.Command, []string) error { return a.do("GET", "quotas?account_id="+account, nil) }}
 	list.Flags().StringVar(&account, "account", "", "also show this account's quotas in force")
 	cmd.AddCommand(set, list)
 	return cmd
 }
 
 func faultCmd(a *adminClient) *cobra.Command {
-	cmd := &cobra.Command{Use: "fault", Short: "Injected faults"}
+	cmd := &cobra.Command{Use: "fault", Short: "Injected faults", Example: "  ackscale admin fault list"}
 	var f ackscale.Fault
 	add := &cobra.Command{Use: "add", Short: "Add a fault", Args: cobra.NoArgs,
+		Example: "  ackscale admin fault add --op create --code OperationDenied.NoStock --count 1\n" +
+			"  ackscale admin fault add --op start --latency 30s --probability 0.5\n" +
+			"  ackscale admin fault add --op node --type ecs.g6.large",
 		RunE: func(*cobra.Command, []string) error { return a.do("POST", "faults", f) }}
 	fl := add.Flags()
 	fl.StringVar((*string)(&f.Operation), "op", "create", "create | start | release | node")
@@ -151,11 +200,12 @@ func faultCmd(a *adminClient) *cobra.Command {
 	fl.DurationVar(&f.Latency, "latency", 0, "latency added to the call or the boot")
 	fl.BoolVar(&f.NeverRunning, "never-running", false, "start: the instance never becomes Running")
 	del := &cobra.Command{Use: "delete ID", Short: "Delete a fault", Args: cobra.ExactArgs(1),
-		RunE: func(_ *cobra.Command, args []string) error { return a.do("DELETE", "faults/"+args[0], nil) }}
+		Example: "  ackscale admin fault delete f-2db91a2e03279dc602c63cd3   # an id from fault list",
+		RunE:    func(_ *cobra.Command, args []string) error { return a.do("DELETE", "faults/"+args[0], nil) }}
 	cmd.AddCommand(add, del,
-		&cobra.Command{Use: "list", Short: "List faults", Args: cobra.NoArgs,
+		&cobra.Command{Use: "list", Short: "List faults", Args: cobra.NoArgs, Example: "  ackscale admin fault list",
 			RunE: func(*cobra.Command, []string) error { return a.do("GET", "faults", nil) }},
-		&cobra.Command{Use: "clear", Short: "Delete every fault", Args: cobra.NoArgs,
+		&cobra.Command{Use: "clear", Short: "Delete every fault", Args: cobra.NoArgs, Example: "  ackscale admin fault clear",
 			RunE: func(*cobra.Command, []string) error { return a.do("DELETE", "faults", nil) }})
 	return cmd
 }

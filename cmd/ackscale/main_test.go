@@ -56,7 +56,7 @@ func TestRootCommands(t *testing.T) {
 	serve, _, err := root.Find([]string{"serve"})
 	require.NoError(t, err)
 	for flag, def := range map[string]string{"addr": "127.0.0.1:9696", "data": "./ackscale-data", "kube": "auto",
-		"boot-latency": "0s", "time-scale": "1", "log-level": "info", "rate-limit": "200", "burst": "400", "catalog": ""} {
+		"boot-latency": "0s", "time-scale": "1", "log-level": "info", "log-format": "auto", "rate-limit": "200", "burst": "400", "catalog": ""} {
 		f := serve.Flags().Lookup(flag)
 		require.NotNil(t, f, flag)
 		require.Equal(t, def, f.DefValue, flag)
@@ -216,6 +216,10 @@ func TestServe(t *testing.T) {
 	t.Setenv("ACKSCALE_ACCESS_KEY_ID", "")
 	t.Setenv("ACKSCALE_ACCESS_KEY_SECRET", "")
 	t.Setenv("ACKSCALE_ADMIN_TOKEN", "")
+	// No endpoint, profile or config file of the machine's user.
+	t.Setenv("ACKSCALE_ENDPOINT", "")
+	t.Setenv("ACKSCALE_PROFILE", "")
+	t.Setenv("ACKSCALE_CONFIG", filepath.Join(t.TempDir(), "config.json"))
 	stdout := captureStdout(t)
 	dir := t.TempDir()
 	ctx, cancel := context.WithCancel(context.Background())
@@ -247,7 +251,9 @@ func TestServe(t *testing.T) {
 		line := stdout.next(t, done)
 		addr, _ = strings.CutPrefix(line, "ackscale listening on http://")
 		if addr == line {
-			require.True(t, strings.HasPrefix(line, "default account "+defaultAccountID+": ACKSCALE_ACCESS_KEY_ID="), line)
+			require.True(t, strings.HasPrefix(line, "default account "+defaultAccountID+": ACKSCALE_ACCESS_KEY_ID=") ||
+				strings.HasPrefix(line, "HTTPS clients trust "+filepath.Join(dir, "tls", "ca.crt")) ||
+				strings.HasPrefix(line, "ackscale serves HTTPS on the same port: https://"), line)
 			addr = ""
 		}
 	}

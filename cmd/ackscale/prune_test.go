@@ -85,7 +85,7 @@ func TestServeStartsThePruner(t *testing.T) {
 	require.NoError(t, err)
 	count := func() int {
 		var n int
-		require.NoError(t, b.app.db.SQL().QueryRowContext(b.ctx, `SELECT count(*) FROM nonces`).Scan(&n))
+		require.NoError(t, b.app.db.sqlDB.QueryRowContext(b.ctx, `SELECT count(*) FROM nonces`).Scan(&n))
 		return n
 	}
 	require.Equal(t, 1, count())

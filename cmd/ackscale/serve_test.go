@@ -146,9 +146,9 @@ func TestHandlerRunsTasks(t *testing.T) {
 func TestCloseClosesTheDatabase(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
-	require.NoError(t, b.app.db.SQL().Ping())
+	require.NoError(t, b.app.db.sqlDB.Ping())
 	b.close()
-	require.Error(t, b.app.db.SQL().Ping())
+	require.Error(t, b.app.db.sqlDB.Ping())
 }
 
 func TestCloseAfterStartJobs(t *testing.T) {
@@ -158,7 +158,7 @@ func TestCloseAfterStartJobs(t *testing.T) {
 	start := time.Now()
 	b.close()
 	require.Less(t, time.Since(start), 5*time.Second)
-	require.Error(t, b.app.db.SQL().Ping())
+	require.Error(t, b.app.db.sqlDB.Ping())
 }
 
 // TestBuildReopens: the database persists across builds on one dir.
@@ -242,29 +242,6 @@ func TestLoadCatalog(t *testing.T) {
 	}
 }
 
-func TestNewLogger(t *testing.T) {
-	t.Parallel()
-	ctx := context.Background()
-	for _, tt := range []struct {
-		level      string
-		enabled    slog.Level
-		notEnabled slog.Level
-	}{
-		{level: "debug", enabled: slog.LevelDebug},
-		{level: "info", enabled: slog.LevelInfo, notEnabled: slog.LevelDebug},
-		{level: "WARN", enabled: slog.LevelWarn, notEnabled: slog.LevelInfo},
-		{level: "error", enabled: slog.LevelError, notEnabled: slog.LevelWarn},
-		{level: "loud", enabled: slog.LevelInfo, notEnabled: slog.LevelDebug}, // falls back to info
-		{level: "", enabled: slog.LevelInfo, notEnabled: slog.LevelDebug},
-	} {
-		l := newLogger(tt.level)
-		require.True(t, l.Enabled(ctx, tt.enabled), tt.level)
-		if tt.level != "debug" {
-			require.False(t, l.Enabled(ctx, tt.notEnabled), tt.level)
-		}
-	}
-}
-
 func TestStartKube(t *testing.T) {
 	t.Parallel()
 	log := slog.New(slog.DiscardHandler)
@@ -279,7 +256,7 @@ func TestStartKube(t *testing.T) {
 		{kube: "", err: "want on, off or auto"},
 	} {
 		dir := t.TempDir()
-		m, err := startKube(context.Background(), serveConfig{Kube: tt.kube, KubeBin: dir, DataDir: dir}, catalog.Default(), nil, log)
+		m, err := startKube(context.Background(), serveConfig{Kube: tt.kube, KubeBin: dir, DataDir: dir}, catalog.Default(), nil, nil, log)
 		require.Nil(t, m, tt.kube)
 		if tt.err == "" {
 			require.NoError(t, err, tt.kube)
@@ -296,7 +273,7 @@ func TestListenAndServeErrors(t *testing.T) {
 	t.Cleanup(func() { taken.Close() })
 	log := slog.New(slog.DiscardHandler)
 	for _, addr := range []string{taken.Addr().String(), "256.0.0.1:0", "nope"} {
-		err := listenAndServe(context.Background(), addr, http.NotFoundHandler(), log)
+		err := listenAndServe(context.Background(), addr, http.NotFoundHandler(), nil, log, nil)
 		require.ErrorContains(t, err, "listen:", addr)
 	}
 }
@@ -345,7 +322,7 @@ func TestEnsureDefaultAccount(t *testing.T) {
 			t.Setenv("ACKSCALE_ACCESS_KEY_SECRET", tt.secret)
 			dir := t.TempDir()
 			keyPath := filepath.Join(dir, "default-key.json")
-			err := ensureDefaultAccount(b.ctx, b.app.stores.Accounts, dir)
+			err := ensureDefaultAccount(b.ctx, b.app.stores.Accounts, dir, false)
 			if tt.err != "" {
 				require.ErrorContains(t, err, tt.err)
 				require.NoFileExists(t, keyPath)
@@ -365,7 +342,7 @@ func TestEnsureDefaultAccount(t *testing.T) {
 				require.NotEmpty(t, want.AccessKeySecret)
 
 				// The next start reuses the key.
-				require.NoError(t, ensureDefaultAccount(b.ctx, b.app.stores.Accounts, dir))
+				require.NoError(t, ensureDefaultAccount(b.ctx, b.app.stores.Accounts, dir, false))
 				again, err := os.ReadFile(keyPath)
 				require.NoError(t, err)
 				require.Equal(t, raw, again)
@@ -386,13 +363,13 @@ func TestEnsureDefaultAccountKeyChanges(t *testing.T) {
 	t.Setenv("ACKSCALE_ACCESS_KEY_ID", "")
 	t.Setenv("ACKSCALE_ACCESS_KEY_SECRET", "")
 	b := setup(t)
-	require.NoError(t, ensureDefaultAccount(b.ctx, b.app.stores.Accounts, b.dir))
+	require.NoError(t, ensureDefaultAccount(b.ctx, b.app.stores.Accounts, b.dir, false))
 	generated, err := loadOrCreateKey(filepath.Join(b.dir, "default-key.json"))
 	require.NoError(t, err)
 
 	t.Setenv("ACKSCALE_ACCESS_KEY_ID", "LTAInew")
 	t.Setenv("ACKSCALE_ACCESS_KEY_SECRET", "new-secret")
-	require.NoError(t, ensureDefaultAccount(b.ctx, b.app.stores.Accounts, b.dir))
+	require.NoError(t, ensureDefaultAccount(b.ctx, b.app.stores.Accounts, b.dir, false))
 	acct, secret, err := b.app.stores.Accounts.AccountGetByKey(b.ctx, "LTAInew")
 	require.NoError(t, err)
 	require.Equal(t, defaultAccountID, acct.ID)
@@ -416,6 +393,8 @@ func TestServeFails(t *testing.T) {
 		}},
 		{name: "MissingCatalog", want: "nope.json", configure: func(_ *testing.T, dir string, c *serveConfig) { c.CatalogFile = filepath.Join(dir, "nope.json") }},
 		{name: "BadKube", want: "--kube=sometimes", configure: func(_ *testing.T, _ string, c *serveConfig) { c.Kube = "sometimes" }},
+		{name: "BadLogFormat", want: "--log-format=xml", configure: func(_ *testing.T, _ string, c *serveConfig) { c.LogFormat = "xml" }},
+		{name: "BadLogLevel", want: "--log-level=loud", configure: func(_ *testing.T, _ string, c *serveConfig) { c.LogLevel = "loud" }},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()

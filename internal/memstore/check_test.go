@@ -22,7 +22,8 @@ func TestCheckCountsQuotaDrift(t *testing.T) {
 	require.NoError(t, err)
 	c := ackscale.Cluster{ID: ackscale.NewClusterID(), AccountID: "a1", Spec: ackscale.ClusterSpec{Name: "c"}}
 	task := ackscale.Task{ID: ackscale.NewTaskID(), AccountID: c.AccountID, ClusterID: c.ID, Type: ackscale.TaskCreateCluster}
-	require.NoError(t, s.ClusterCreate(ctx, ackscale.ClusterCreateParams{Cluster: c, Task: task}))
+	pool := ackscale.NodePool{ID: ackscale.NewNodePoolID()}
+	require.NoError(t, s.ClusterCreate(ctx, ackscale.ClusterCreateParams{Cluster: c, DefaultPool: pool, Task: task}))
 	task.State = ackscale.TaskSuccess
 	require.NoError(t, s.TaskFinish(ctx, ackscale.TaskFinishParams{Task: task}))
 	got, err := s.Check(ctx)

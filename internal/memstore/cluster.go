@@ -3,21 +3,30 @@ package memstore
 import (
 	"cmp"
 	"context"
+	"fmt"
 
 	"github.com/ackscale/ackscale"
 )
 
 // ClusterCreate inserts a cluster (state ClusterInitial; "" means it), its
-// create task, the task's job and its quota reservation (p.Reserve, as
-// TaskStart). CodeClusterNameExists when the account
-// has a cluster of that name that is not deleted; a taken cluster or task
-// id is a conflict; a cluster or task not born in its first state is a
+// default pool (of the cluster and its account, in the state the create
+// task holds its pools in; "" means it), its create task, the task's job
+// and its quota reservation (p.Reserve, as TaskStart).
+// CodeClusterNameExists when the account has a cluster of that name that
+// is not deleted; a taken cluster, pool or task id is a conflict; a
+// cluster, pool or task not born in its first state is a
 // *TransitionError.
 func (s *Store) ClusterCreate(_ context.Context, p ackscale.ClusterCreateParams) error {
 	c := p.Cluster
 	c.State = cmp.Or(c.State, ackscale.ClusterInitial)
 	if c.State != ackscale.ClusterInitial {
 		return &ackscale.TransitionError{What: "cluster", ID: c.ID, To: string(c.State)}
+	}
+	owner := p.Task
+	owner.ClusterID, owner.AccountID = c.ID, c.AccountID // the pool is the cluster's
+	pool, err := bornPool(p.DefaultPool, owner, true, s.now())
+	if err != nil {
+		return err
 	}
 	s.mu.Lock()
 	defer s.unlock()
@@ -27,6 +36,9 @@ func (s *Store) ClusterCreate(_ context.Context, p ackscale.ClusterCreateParams)
 	if _, ok := s.clusters[c.ID]; ok {
 		return ackscale.ConflictErrorf("cluster %s is taken", c.ID)
 	}
+	if err := s.poolTaken(pool.ID); err != nil {
+		return err
+	}
 	t, err := s.newTask(p.Task, p.Reserve)
 	if err != nil {
 		return err
@@ -34,6 +46,7 @@ func (s *Store) ClusterCreate(_ context.Context, p ackscale.ClusterCreateParams)
 	c.Created = s.orNow(c.Created)
 	c.Updated = s.orNow(c.Updated)
 	s.clusters[c.ID] = cloneCluster(c)
+	s.pools[pool.ID] = pool
 	s.insertTask(t, p.Reserve)
 	return nil
 }
@@ -96,4 +109,30 @@ func (s *Store) ClusterSetAPIServer(_ context.Context, p ackscale.ClusterSetAPIS
 		c.APIServer, c.Updated = p.Endpoint, s.now()
 		return nil
 	})
+}
+
+// ClusterUpdate replaces the spec of the account's cluster and inserts
+// p.Task, already ended and with no job.
+func (s *Store) ClusterUpdate(_ context.Context, p ackscale.ClusterUpdateParams) error {
+	if !p.Task.State.Ended() {
+		return fmt.Errorf("update cluster %s: its task %s has not ended", p.ID, p.Task.ID)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c, ok := s.clusters[p.ID]
+	if !ok || c.AccountID != p.AccountID || c.State == ackscale.ClusterDeleted {
+		return ackscale.Errorf(ackscale.CodeClusterNotFound, "cluster %s not found", p.ID)
+	}
+	if c.Spec.Name != p.Spec.Name && s.nameTaken(p.AccountID, p.Spec.Name) {
+		return ackscale.FieldErrorf(ackscale.CodeClusterNameExists, "cluster_name", "cluster_name: a cluster named %q already exists", p.Spec.Name)
+	}
+	if _, ok := s.tasks[p.Task.ID]; ok {
+		return ackscale.ConflictErrorf("task %s is taken", p.Task.ID)
+	}
+	c.Spec, c.Updated = p.Spec, s.now()
+	s.clusters[p.ID] = cloneCluster(c)
+	t := p.Task
+	t.Created, t.Updated = s.orNow(t.Created), s.orNow(t.Updated)
+	s.tasks[t.ID] = cloneTask(t)
+	return nil
 }

@@ -50,6 +50,7 @@ type Store struct {
 	accounts  table[string, account]
 	nonces    map[nonceKey]time.Time
 	clusters  table[string, ackscale.Cluster]
+	pools     table[string, ackscale.NodePool] // by id
 	tasks     table[string, ackscale.Task]
 	jobs      []string
 	enqueued  []string                  // jobs enqueued under the lock, for unlock
@@ -71,6 +72,7 @@ func New(opts ...Option) *Store {
 		accounts:     map[string]account{},
 		nonces:       map[nonceKey]time.Time{},
 		clusters:     map[string]ackscale.Cluster{},
+		pools:        map[string]ackscale.NodePool{},
 		tasks:        map[string]ackscale.Task{},
 		workers:      map[string]worker{},
 		specs:        map[string]workerSpec{},

@@ -2,6 +2,7 @@ package memstore_test
 
 import (
 	"context"
+	"encoding/json"
 	"testing"
 	"time"
 
@@ -21,13 +22,17 @@ func TestConformance(t *testing.T) {
 	storetest.Exercise(t, func(*testing.T) storetest.Stores { return stores(memstore.New()) })
 }
 
-// newCluster returns a new cluster and its create task.
-func newCluster() (ackscale.Cluster, ackscale.Task) {
+// newCluster returns the params that create a new cluster, its default
+// pool and its create task.
+func newCluster() ackscale.ClusterCreateParams {
 	c := ackscale.Cluster{ID: ackscale.NewClusterID(), AccountID: "5000000000000001",
 		Spec: ackscale.ClusterSpec{Name: "c", VSwitchIDs: []string{"vsw-1"}}}
 	t := ackscale.Task{ID: ackscale.NewTaskID(), AccountID: c.AccountID, ClusterID: c.ID, Type: ackscale.TaskCreateCluster,
 		Stages: []ackscale.TaskStage{{Name: ackscale.StageValidate}}}
-	return c, t
+	pool := ackscale.NodePool{ID: ackscale.NewNodePoolID(), Spec: ackscale.NodePoolSpec{Name: ackscale.DefaultNodePoolName,
+		Workers: ackscale.ScaleOut{InstanceTypes: []string{"ecs.c6.large"}}, Config: json.RawMessage(`{"a":1}`)}}
+	t.Params.NodePoolIDs = []string{pool.ID}
+	return ackscale.ClusterCreateParams{Cluster: c, DefaultPool: pool, Task: t}
 }
 
 func TestOnEnqueueRunsAfterTheTransaction(t *testing.T) {
@@ -40,24 +45,26 @@ func TestOnEnqueueRunsAfterTheTransaction(t *testing.T) {
 		require.NoError(t, err)
 		seen = append(seen, task)
 	}))
-	c, task := newCluster()
-	require.NoError(t, s.ClusterCreate(ctx, ackscale.ClusterCreateParams{Cluster: c, Task: task}))
+	p := newCluster()
+	require.NoError(t, s.ClusterCreate(ctx, p))
 	require.Len(t, seen, 1)
-	require.Equal(t, task.ID, seen[0].ID)
+	require.Equal(t, p.Task.ID, seen[0].ID)
 
-	err := s.ClusterCreate(ctx, ackscale.ClusterCreateParams{Cluster: c, Task: task}) // refused: no job, no call
+	err := s.ClusterCreate(ctx, p) // refused: no job, no call
 	require.Error(t, err)
 	require.Len(t, seen, 1)
-	require.Equal(t, []string{task.ID}, s.Jobs())
+	require.Equal(t, []string{p.Task.ID}, s.Jobs())
 }
 
 func TestCopiesInAndOut(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	s := memstore.New()
-	c, task := newCluster()
-	require.NoError(t, s.ClusterCreate(ctx, ackscale.ClusterCreateParams{Cluster: c, Task: task}))
+	p := newCluster()
+	require.NoError(t, s.ClusterCreate(ctx, p))
+	c, task := p.Cluster, p.Task
 	c.Spec.VSwitchIDs[0], task.Stages[0].Name = "changed", "changed" // the caller's copies
+	p.DefaultPool.Spec.Workers.InstanceTypes[0], p.DefaultPool.Spec.Config[1] = "changed", 'x'
 
 	got, err := s.ClusterGet(ctx, ackscale.ClusterGetParams{ID: c.ID})
 	require.NoError(t, err)
@@ -71,13 +78,24 @@ func TestCopiesInAndOut(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, ackscale.StageValidate, gotTask.Stages[0].Name)
 
+	poolParams := ackscale.NodePoolGetParams{ClusterID: c.ID, ID: p.DefaultPool.ID}
+	pool, err := s.NodePoolGet(ctx, poolParams)
+	require.NoError(t, err)
+	require.Equal(t, "ecs.c6.large", pool.Spec.Workers.InstanceTypes[0])
+	require.JSONEq(t, `{"a":1}`, string(pool.Spec.Config))
+	pool.Spec.Workers.InstanceTypes[0], pool.Spec.Config[1] = "changed", 'x' // a returned copy
+	listed, err := s.NodePoolList(ctx, ackscale.NodePoolListParams{ClusterID: c.ID})
+	require.NoError(t, err)
+	require.Equal(t, "ecs.c6.large", listed[0].Spec.Workers.InstanceTypes[0])
+	require.JSONEq(t, `{"a":1}`, string(listed[0].Spec.Config))
+
 	w := ackscale.Worker{ClusterID: c.ID, ClientToken: "tok", State: ackscale.NodeInitial, Labels: map[string]string{"a": "b"}}
 	ws := []ackscale.Worker{w}
 	require.NoError(t, s.WorkerInsert(ctx, ws))
 	ws[0].Labels["a"] = "changed"
-	listed, _, err := s.WorkerList(ctx, ackscale.WorkerListParams{ClusterID: c.ID})
+	workers, _, err := s.WorkerList(ctx, ackscale.WorkerListParams{ClusterID: c.ID})
 	require.NoError(t, err)
-	require.Equal(t, "b", listed[0].Labels["a"])
+	require.Equal(t, "b", workers[0].Labels["a"])
 }
 
 func TestNowDecidesNonceExpiry(t *testing.T) {

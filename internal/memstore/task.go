@@ -4,31 +4,62 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"slices"
 
 	"github.com/ackscale/ackscale"
 )
 
-// TaskStart moves the cluster From → To, marks the Removing workers (by
-// client token) NodeRemoving, reserves the quota of p.Reserve (its
-// CheckFunc decides on the account's usage of its scope, under the
-// store's lock, and must not call the store; its error is returned as it
-// is), inserts the task and its job, in one transaction. A From that may not move to To is a *TransitionError;
-// CodeClusterState when the cluster is not in From; CodeClusterNotFound
-// when it is not the task's account's or is deleted; CodeNodeNotFound
-// when a removed worker is not the cluster's, and a *TransitionError when
-// it may not be removed.
+// TaskStart accepts a task, in one transaction: it moves the cluster
+// From → To, refusing while a pool it does not move is busy (or, From and
+// To both "", checks that the cluster is running and leaves it so); moves
+// the Pools, replacing the specs given; inserts NewPool; marks the
+// Removing workers (by client token) NodeRemoving; reserves the quota of
+// p.Reserve (its CheckFunc decides on the account's usage of its scope,
+// under the store's lock, and must not call the store; its error is
+// returned as it is); and inserts the task and its job.
+//
+// A move the tables forbid is a *TransitionError, before any write.
+// CodeClusterState when the cluster is not in From (not running, for a
+// pool's task) or a pool of it is busy; CodeClusterNotFound when it is
+// not the task's account's or is deleted; CodeNodePoolNotFound when a
+// moved pool is not the cluster's; CodeNodePoolState when it is not in
+// its From; CodeNodeNotFound when a removed worker is not the cluster's,
+// and a *TransitionError when it may not be removed. On any error nothing
+// is written.
 func (s *Store) TaskStart(_ context.Context, p ackscale.TaskStartParams) error {
-	if err := checkMove("cluster", p.Task.ClusterID, p.From, p.To); err != nil {
-		return err
+	if !poolTask(p) {
+		if err := checkMove("cluster", p.Task.ClusterID, p.From, p.To); err != nil {
+			return err
+		}
+	}
+	for _, m := range p.Pools {
+		if err := checkMove("node pool", m.ID, m.From, m.To); err != nil {
+			return err
+		}
+	}
+	var pool *ackscale.NodePool
+	if p.NewPool != nil {
+		np, err := bornPool(*p.NewPool, p.Task, false, s.now())
+		if err != nil {
+			return err
+		}
+		pool = &np
 	}
 	s.mu.Lock()
 	defer s.unlock()
-	c, ok := s.clusters[p.Task.ClusterID]
-	if !ok || c.AccountID != p.Task.AccountID || c.State == ackscale.ClusterDeleted {
-		return clusterNotFound(p.Task.ClusterID)
+	c, err := s.startCluster(p)
+	if err != nil {
+		return err
 	}
-	if c.State != p.From {
-		return ackscale.Errorf(ackscale.CodeClusterState, "cluster %s is %s; this operation needs it %s", c.ID, c.State, p.From)
+	now := s.now()
+	moved, err := s.movePools(c.ID, p.Pools, now)
+	if err != nil {
+		return err
+	}
+	if pool != nil {
+		if err := s.poolTaken(pool.ID); err != nil {
+			return err
+		}
 	}
 	removing, err := s.removable(c.ID, p.Removing)
 	if err != nil {
@@ -38,15 +69,47 @@ func (s *Store) TaskStart(_ context.Context, p ackscale.TaskStartParams) error {
 	if err != nil {
 		return err
 	}
-	now := s.now()
-	c.State, c.Updated = p.To, now
 	s.clusters[c.ID] = c
+	for id, np := range moved {
+		s.pools[id] = np
+	}
+	if pool != nil {
+		s.pools[pool.ID] = *pool
+	}
 	for _, w := range removing {
 		w.State, w.Updated = ackscale.NodeRemoving, now
 		s.workers[w.ClientToken] = w
 	}
 	s.insertTask(t, p.Reserve)
 	return nil
+}
+
+// poolTask reports whether p starts a node pool's task: one that leaves
+// its cluster as it is.
+func poolTask(p ackscale.TaskStartParams) bool { return p.From == "" && p.To == "" }
+
+// startCluster returns the task's cluster moved From → To, when no pool
+// that the task does not move is busy, or, for a pool's task, as it is
+// after checking that it is running. The caller holds the lock.
+func (s *Store) startCluster(p ackscale.TaskStartParams) (ackscale.Cluster, error) {
+	c, ok := s.clusters[p.Task.ClusterID]
+	if !ok || c.AccountID != p.Task.AccountID || c.State == ackscale.ClusterDeleted {
+		return c, clusterNotFound(p.Task.ClusterID)
+	}
+	if poolTask(p) {
+		if c.State != ackscale.ClusterRunning {
+			return c, ackscale.Errorf(ackscale.CodeClusterState, "cluster %s is %s; it must be %s", c.ID, c.State, ackscale.ClusterRunning)
+		}
+		return c, nil
+	}
+	if c.State != p.From {
+		return c, ackscale.Errorf(ackscale.CodeClusterState, "cluster %s is %s; this operation needs it %s", c.ID, c.State, p.From)
+	}
+	if err := s.busyPool(c.ID, p.Pools); err != nil {
+		return c, err
+	}
+	c.State, c.Updated = p.To, s.now()
+	return c, nil
 }
 
 // removable returns the workers of a cluster that a removal takes, after
@@ -127,10 +190,14 @@ func (s *Store) TaskSave(_ context.Context, t ackscale.Task) error {
 }
 
 // TaskFinish saves an ended task, moves its cluster to p.ClusterState
-// ("" leaves it) and drops what is left of the task's quota reservation,
-// in one transaction: either all is written or nothing.
-// A task that has not ended is refused; the task's and the cluster's
-// changes follow their tables (*TransitionError).
+// ("" leaves it) and the pools of its Params.NodePoolIDs to p.PoolState
+// ("" leaves them; each pool's desired size becomes its worker count,
+// unless it is deleted), and drops what is left of the task's quota
+// reservation, in one transaction: either all is written or nothing. A
+// task that has not ended is refused; the task's, the cluster's and the
+// pools' changes follow their tables (*TransitionError). A pool of
+// NodePoolIDs that is deleted is left as it is; one the cluster does not
+// have is CodeNodePoolNotFound.
 func (s *Store) TaskFinish(_ context.Context, p ackscale.TaskFinishParams) error {
 	if !p.Task.State.Ended() {
 		return fmt.Errorf("finish task %s: state %q is not an end state", p.Task.ID, p.Task.State)
@@ -141,10 +208,23 @@ func (s *Store) TaskFinish(_ context.Context, p ackscale.TaskFinishParams) error
 	if err != nil {
 		return err
 	}
+	pools, err := s.finishPools(cur.ClusterID, p.Task.Params.NodePoolIDs, p.PoolState)
+	if err != nil {
+		return err
+	}
+	var moved *ackscale.Cluster
 	if p.ClusterState != "" {
-		if err := s.moveCluster(cur.ClusterID, p.ClusterState); err != nil {
+		c, err := s.clusterMoved(cur.ClusterID, p.ClusterState)
+		if err != nil {
 			return err
 		}
+		moved = &c
+	}
+	if moved != nil {
+		s.clusters[moved.ID] = *moved
+	}
+	for id, np := range pools {
+		s.pools[id] = np
 	}
 	s.saveTask(cur, p.Task)
 	return nil
@@ -174,16 +254,18 @@ func (s *Store) saveTask(cur, t ackscale.Task) {
 	}
 }
 
-// moveCluster moves a cluster (of any account) to state to, if its table
-// allows. The caller holds the lock.
-func (s *Store) moveCluster(id string, to ackscale.ClusterState) error {
-	return s.clusters.update(id, clusterNotFound, func(c *ackscale.Cluster) error {
-		if err := checkMove("cluster", id, c.State, to); err != nil {
-			return err
-		}
-		c.State, c.Updated = to, s.now()
-		return nil
-	})
+// clusterMoved returns a cluster (of any account) moved to state to, if
+// its table allows; it does not store it. The caller holds the lock.
+func (s *Store) clusterMoved(id string, to ackscale.ClusterState) (ackscale.Cluster, error) {
+	c, err := s.clusters.get(id, clusterNotFound)
+	if err != nil {
+		return c, err
+	}
+	if err := checkMove("cluster", id, c.State, to); err != nil {
+		return c, err
+	}
+	c.State, c.Updated = to, s.now()
+	return c, nil
 }
 
 // TaskCount counts tasks (in p.State; "" = in any state).
@@ -191,4 +273,38 @@ func (s *Store) TaskCount(_ context.Context, p ackscale.TaskCountParams) (int, e
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.tasks.count(func(t ackscale.Task) bool { return p.State == "" || t.State == p.State }), nil
+}
+
+// TaskCountsByType counts every task by type and state.
+func (s *Store) TaskCountsByType(context.Context) ([]ackscale.TaskCounts, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	by := map[[2]string]int{}
+	for _, t := range s.tasks {
+		by[[2]string{string(t.Type), string(t.State)}]++
+	}
+	out := make([]ackscale.TaskCounts, 0, len(by))
+	for k, n := range by {
+		out = append(out, ackscale.TaskCounts{Type: ackscale.TaskType(k[0]), State: ackscale.TaskState(k[1]), Count: n})
+	}
+	slices.SortFunc(out, func(a, b ackscale.TaskCounts) int {
+		return cmp.Or(cmp.Compare(a.Type, b.Type), cmp.Compare(a.State, b.State))
+	})
+	return out, nil
+}
+
+// TaskList returns the tasks of the account's cluster, newest first (then
+// by id, descending), and their count before paging.
+func (s *Store) TaskList(_ context.Context, p ackscale.TaskListParams) ([]ackscale.Task, int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	ts := s.tasks.sorted(func(t ackscale.Task) bool { return t.ClusterID == p.ClusterID && t.AccountID == p.AccountID },
+		func(a, b ackscale.Task) int { return cmp.Or(b.Created.Compare(a.Created), cmp.Compare(b.ID, a.ID)) })
+	total := len(ts)
+	ts = page(ts, p.Offset, p.Limit)
+	out := make([]ackscale.Task, 0, len(ts))
+	for _, t := range ts {
+		out = append(out, cloneTask(t))
+	}
+	return out, total, nil
 }

@@ -9,7 +9,8 @@ import (
 )
 
 // worker is a stored worker and its place in its plan. Its labels,
-// taints and runtime are its task's, in the store's specs.
+// taints, runtime and unschedulable mark are its task's, in the store's
+// specs.
 type worker struct {
 	ackscale.Worker
 	plan  int // index in the WorkerInsert call that planned it
@@ -18,15 +19,16 @@ type worker struct {
 
 // workerSpec is what the workers of a task share, kept once per task.
 type workerSpec struct {
-	labels  map[string]string
-	taints  []ackscale.Taint
-	runtime ackscale.Runtime
+	labels        map[string]string
+	taints        []ackscale.Taint
+	runtime       ackscale.Runtime
+	unschedulable bool
 }
 
 // WorkerInsert records planned workers in one transaction, in plan order;
 // a worker whose client token exists already is left as it is. Labels,
-// taints and runtime are kept once per task, those of the first of its
-// workers inserted.
+// taints, runtime and the unschedulable mark are kept once per task, those
+// of the first of its workers inserted.
 func (s *Store) WorkerInsert(_ context.Context, ws []ackscale.Worker) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -37,9 +39,9 @@ func (s *Store) WorkerInsert(_ context.Context, ws []ackscale.Worker) error {
 		}
 		w = cloneWorker(w)
 		if _, ok := s.specs[w.TaskID]; !ok {
-			s.specs[w.TaskID] = workerSpec{labels: w.Labels, taints: w.Taints, runtime: w.Runtime}
+			s.specs[w.TaskID] = workerSpec{labels: w.Labels, taints: w.Taints, runtime: w.Runtime, unschedulable: w.Unschedulable}
 		}
-		w.Labels, w.Taints, w.Runtime = nil, nil, ackscale.Runtime{}
+		w.Labels, w.Taints, w.Runtime, w.Unschedulable = nil, nil, ackscale.Runtime{}, false
 		w.Created, w.Updated = orTime(w.Created, now), orTime(w.Updated, now)
 		s.workers[w.ClientToken] = worker{Worker: w, plan: i, order: s.nextSeq()}
 	}
@@ -47,11 +49,11 @@ func (s *Store) WorkerInsert(_ context.Context, ws []ackscale.Worker) error {
 }
 
 // withSpec returns a copy of a stored worker with its task's labels,
-// taints and runtime. The caller holds the lock.
+// taints, runtime and unschedulable mark. The caller holds the lock.
 func (s *Store) withSpec(w worker) ackscale.Worker {
 	spec := s.specs[w.TaskID]
 	out := w.Worker
-	out.Labels, out.Taints, out.Runtime = spec.labels, spec.taints, spec.runtime
+	out.Labels, out.Taints, out.Runtime, out.Unschedulable = spec.labels, spec.taints, spec.runtime, spec.unschedulable
 	return cloneWorker(out)
 }
 
@@ -101,7 +103,7 @@ func (s *Store) WorkerList(_ context.Context, p ackscale.WorkerListParams) ([]ac
 
 // workerMatches reports whether a listing with p shows w.
 func workerMatches(w ackscale.Worker, p ackscale.WorkerListParams) bool {
-	return matches(p.ClusterID, w.ClusterID) && matches(p.TaskID, w.TaskID) && oneOf(p.States, w.State) &&
+	return matches(p.ClusterID, w.ClusterID) && matches(p.NodePoolID, w.NodePoolID) && matches(p.TaskID, w.TaskID) && oneOf(p.States, w.State) &&
 		oneOf(p.InstanceIDs, w.InstanceID) && oneOf(p.NodeNames, w.NodeName) && oneOf(p.ClientTokens, w.ClientToken)
 }
 
@@ -113,4 +115,30 @@ func (s *Store) WorkerCount(_ context.Context, clusterID string) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.workers.count(func(w worker) bool { return w.ClusterID == clusterID }), nil
+}
+
+// WorkerCounts counts a cluster's workers by pool, state and Node status:
+// the combinations that have workers, in that order.
+func (s *Store) WorkerCounts(_ context.Context, clusterID string) ([]ackscale.WorkerCount, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	type key struct {
+		pool   string
+		state  ackscale.NodeState
+		status ackscale.NodeStatus
+	}
+	counts := map[key]int{}
+	for _, w := range s.workers {
+		if w.ClusterID == clusterID {
+			counts[key{w.NodePoolID, w.State, w.NodeStatus}]++
+		}
+	}
+	var out []ackscale.WorkerCount
+	for k, n := range counts {
+		out = append(out, ackscale.WorkerCount{NodePoolID: k.pool, State: k.state, NodeStatus: k.status, Count: n})
+	}
+	slices.SortFunc(out, func(a, b ackscale.WorkerCount) int {
+		return cmp.Or(cmp.Compare(a.NodePoolID, b.NodePoolID), cmp.Compare(a.State, b.State), cmp.Compare(a.NodeStatus, b.NodeStatus))
+	})
+	return out, nil
 }

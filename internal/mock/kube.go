@@ -16,6 +16,7 @@ import (
 type Kube struct {
 	EnsureClusterFunc func(ctx context.Context, c ackscale.Cluster) (string, error)
 	RegisterNodeFunc  func(ctx context.Context, c ackscale.Cluster, w ackscale.Worker) error
+	UpdateNodeFunc    func(ctx context.Context, c ackscale.Cluster, w ackscale.Worker) error
 	RemoveNodeFunc    func(ctx context.Context, clusterID, nodeName string, drain bool) error
 	SetNodeReadyFunc  func(ctx context.Context, clusterID, nodeName string, ready bool) error
 	DeleteClusterFunc func(ctx context.Context, clusterID string) error
@@ -54,6 +55,16 @@ func (k *Kube) RegisterNode(ctx context.Context, c ackscale.Cluster, w ackscale.
 		return nil
 	}
 	return k.RegisterNodeFunc(ctx, c, w)
+}
+
+// UpdateNode records the call (with the labels' count and the worker's
+// unschedulable mark) and runs UpdateNodeFunc.
+func (k *Kube) UpdateNode(ctx context.Context, c ackscale.Cluster, w ackscale.Worker) error {
+	k.record("UpdateNode %s labels=%d taints=%d unschedulable=%t", w.NodeName, len(w.Labels), len(w.Taints), w.Unschedulable)
+	if k.UpdateNodeFunc == nil {
+		return nil
+	}
+	return k.UpdateNodeFunc(ctx, c, w)
 }
 
 // RemoveNode records the call and runs RemoveNodeFunc.

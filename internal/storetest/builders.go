@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"encoding/json"
 	"fmt"
 	"slices"
 	"testing"
@@ -55,7 +56,30 @@ func (b *testBundle) newCluster(accountID string) (ackscale.Cluster, ackscale.Ta
 			Runtime: ackscale.Runtime{Name: "containerd", Version: "1.6.28"}, TimeoutMins: 60,
 		},
 	}
-	return c, b.newTask(c, ackscale.TaskCreateCluster)
+	create := b.newTask(c, ackscale.TaskCreateCluster)
+	create.Params.NodePoolIDs = []string{ackscale.NewNodePoolID()} // its default pool
+	return c, create
+}
+
+// createParams are the params that create cluster c with its create task:
+// its default pool is defaultPool's.
+func createParams(c ackscale.Cluster, create ackscale.Task) ackscale.ClusterCreateParams {
+	return ackscale.ClusterCreateParams{Cluster: c, DefaultPool: defaultPool(c, create), Task: create}
+}
+
+// defaultPool is the default pool that cluster c is created with: the
+// first pool of its create task (a new one when it has none), not yet in
+// a state.
+func defaultPool(c ackscale.Cluster, create ackscale.Task) ackscale.NodePool {
+	id := create.Params.NodePoolID()
+	if id == "" {
+		id = ackscale.NewNodePoolID()
+	}
+	return ackscale.NodePool{ID: id, ClusterID: c.ID, AccountID: c.AccountID, IsDefault: true, Created: c.Created, Updated: c.Created,
+		Spec: ackscale.NodePoolSpec{Name: ackscale.DefaultNodePoolName, Type: ackscale.NodePoolTypeESS,
+			Workers: ackscale.ScaleOut{InstanceTypes: []string{"ecs.c6.large"}, VSwitchIDs: c.Spec.VSwitchIDs, SystemDiskSizeGiB: 40,
+				Runtime: &c.Spec.Runtime, TimeoutMins: 60},
+			Config: json.RawMessage(`{"nodepool_info":{"name":"default-nodepool","type":"ess"}}`)}}
 }
 
 // newTask returns a running task of the cluster, not stored.
@@ -73,7 +97,7 @@ func (b *testBundle) newTask(c ackscale.Cluster, typ ackscale.TaskType) ackscale
 // insertCluster stores a cluster and its create task.
 func (b *testBundle) insertCluster(t *testing.T, c ackscale.Cluster, task ackscale.Task) {
 	t.Helper()
-	err := b.Clusters.ClusterCreate(b.ctx, ackscale.ClusterCreateParams{Cluster: c, Task: task})
+	err := b.Clusters.ClusterCreate(b.ctx, createParams(c, task))
 	require.NoError(t, err, "ClusterCreate (builder)")
 }
 
@@ -92,23 +116,42 @@ func (b *testBundle) clusterIn(t *testing.T, state ackscale.ClusterState) (acksc
 }
 
 // moveCluster moves c to state to as the task runner and the operations
-// layer would: by finishing the task that holds it, or by starting one.
+// layer would: by finishing the task that holds it (and its pools), or by
+// starting one (that holds the default pool, when its type holds pools).
 // It returns the task that runs after the move, if any.
 func (b *testBundle) moveCluster(t *testing.T, c ackscale.Cluster, running ackscale.Task, to ackscale.ClusterState) ackscale.Task {
 	t.Helper()
 	if running.ID != "" {
+		ok := to != ackscale.ClusterFailed && to != ackscale.ClusterDeleteFailed
 		running.State = ackscale.TaskSuccess
-		if to == ackscale.ClusterFailed || to == ackscale.ClusterDeleteFailed {
+		if !ok {
 			running.State = ackscale.TaskFailed
 		}
-		err := b.Clusters.TaskFinish(b.ctx, ackscale.TaskFinishParams{Task: running, ClusterState: to})
+		err := b.Clusters.TaskFinish(b.ctx, ackscale.TaskFinishParams{Task: running, ClusterState: to,
+			PoolState: running.Type.PoolStateAfter(ok)})
 		require.NoError(t, err, "TaskFinish %s → %s (builder)", c.State, to)
 		return ackscale.Task{}
 	}
 	task := b.newTask(c, typeWhile(to))
-	err := b.Clusters.TaskStart(b.ctx, ackscale.TaskStartParams{Task: task, From: c.State, To: to})
+	p := ackscale.TaskStartParams{Task: task, From: c.State, To: to}
+	if while := task.Type.PoolStateWhile(); while != "" {
+		pool := b.defaultPoolOf(t, c.ID)
+		p.Task.Params.NodePoolIDs = []string{pool.ID}
+		p.Pools = []ackscale.PoolMove{{ID: pool.ID, From: pool.State, To: while}}
+	}
+	err := b.Clusters.TaskStart(b.ctx, p)
 	require.NoError(t, err, "TaskStart %s → %s (builder)", c.State, to)
-	return task
+	return p.Task
+}
+
+// defaultPoolOf returns the default pool of a cluster, as stored.
+func (b *testBundle) defaultPoolOf(t *testing.T, clusterID string) ackscale.NodePool {
+	t.Helper()
+	pools, err := b.Clusters.NodePoolList(b.ctx, ackscale.NodePoolListParams{ClusterID: clusterID})
+	require.NoError(t, err, "NodePoolList %s", clusterID)
+	require.NotEmpty(t, pools, "NodePoolList %s", clusterID)
+	require.True(t, pools[0].IsDefault, "NodePoolList %s: the default pool comes first", clusterID)
+	return pools[0]
 }
 
 // typeWhile returns a task type that holds its cluster in state s while
@@ -155,7 +198,7 @@ func (b *testBundle) newWorkers(task ackscale.Task, n int) []ackscale.Worker {
 	ws := make([]ackscale.Worker, n)
 	for i := range ws {
 		ws[i] = ackscale.Worker{
-			ClusterID: task.ClusterID, AccountID: task.AccountID, TaskID: task.ID,
+			ClusterID: task.ClusterID, NodePoolID: task.Params.NodePoolID(), AccountID: task.AccountID, TaskID: task.ID,
 			ClientToken: fmt.Sprintf("%s-%d", task.ID, i), Hostname: fmt.Sprintf("worker-%d", b.next()),
 			RegionID: "cn-hangzhou", ZoneID: "cn-hangzhou-h", VSwitchID: "vsw-1", InstanceType: "ecs.c6.large",
 			ImageID: "aliyun_3_x64", ChargeType: "PostPaid", State: ackscale.NodeInitial, NodeStatus: ackscale.NodeUnknown,
@@ -294,6 +337,11 @@ func normTask(t ackscale.Task) ackscale.Task {
 	return t
 }
 
+func normPool(np ackscale.NodePool) ackscale.NodePool {
+	np.Updated = time.Time{}
+	return np
+}
+
 func normWorker(w ackscale.Worker) ackscale.Worker {
 	w.Updated = time.Time{}
 	w.Taints = nilIfEmpty(w.Taints)
@@ -323,6 +371,15 @@ func clusterIDs(cs []ackscale.Cluster) []string {
 	out := []string{}
 	for _, c := range cs {
 		out = append(out, c.ID)
+	}
+	return out
+}
+
+// poolIDs returns the ids of pools, in order.
+func poolIDs(pools []ackscale.NodePool) []string {
+	out := []string{}
+	for _, np := range pools {
+		out = append(out, np.ID)
 	}
 	return out
 }

@@ -33,6 +33,12 @@ func (s suite) check(t *testing.T) {
 		got := b.runCheck(t)
 		require.Equal(t, ackscale.Check{TasksRunning: 2, TasksSucceeded: 2, TasksFailed: 1}, got)
 	})
+	s.run(t, "node pools count nothing; their tasks count as tasks", func(t *testing.T, b *testBundle) {
+		c, _ := b.clusterIn(t, ackscale.ClusterRunning) // create succeeded
+		b.poolIn(t, c, ackscale.NodePoolActive)         // the pool's create succeeded
+		b.poolIn(t, c, ackscale.NodePoolScaling)        // the pool's create runs
+		require.Equal(t, ackscale.Check{TasksRunning: 1, TasksSucceeded: 2}, b.runCheck(t))
+	})
 }
 
 // checkDisagreements builds one of each disagreement the check counts.

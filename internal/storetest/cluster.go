@@ -12,13 +12,19 @@ import (
 )
 
 func (s suite) clusterCreate(t *testing.T) {
-	s.run(t, "writes the cluster, its task and the job", func(t *testing.T, b *testBundle) {
+	s.run(t, "writes the cluster, its default pool, its task and the job", func(t *testing.T, b *testBundle) {
 		c, task := b.newCluster(b.account.ID)
 		b.insertCluster(t, c, task)
 		require.Equal(t, normCluster(c), normCluster(b.getCluster(t, c.ID)))
 		require.Equal(t, normTask(task), normTask(b.getTask(t, task.ID)))
 		require.Equal(t, []string{task.ID}, b.Jobs(), "jobs")
+		want := defaultPool(c, task)
+		want.State = ackscale.TaskCreateCluster.PoolStateWhile()
+		require.Equal(t, normPool(want), normPool(b.getPool(t, c.ID, want.ID)), "default pool")
 	})
+	s.run(t, "the default pool is the cluster's, in its create task's pool state", clusterCreateOwnsPool)
+	s.run(t, "a default pool born in another state is a TransitionError and writes nothing", clusterCreatePoolBorn)
+	s.run(t, "a taken pool id is a conflict and writes nothing", clusterCreatePoolTaken)
 	s.run(t, "a taken name is CodeClusterNameExists and writes nothing", clusterCreateNameTaken)
 	s.run(t, "Reserve: CheckFunc sees the account's usage of the scope, and the create task reserves", clusterCreateReserves)
 	s.run(t, "Reserve: a CheckFunc error is returned as it is and writes nothing", clusterCreateReserveRefused)
@@ -26,7 +32,7 @@ func (s suite) clusterCreate(t *testing.T) {
 		failed, _ := b.clusterIn(t, ackscale.ClusterFailed)
 		c, task := b.newCluster(b.account.ID)
 		c.Spec.Name = failed.Spec.Name
-		err := b.Clusters.ClusterCreate(b.ctx, ackscale.ClusterCreateParams{Cluster: c, Task: task})
+		err := b.Clusters.ClusterCreate(b.ctx, createParams(c, task))
 		require.Equal(t, ackscale.CodeClusterNameExists, ackscale.ErrorCode(err))
 	})
 	s.run(t, "a deleted cluster frees its name", func(t *testing.T, b *testBundle) {
@@ -160,10 +166,11 @@ func clusterCreateNameTaken(t *testing.T, b *testBundle) {
 	jobs := b.Jobs()
 	c, task := b.newCluster(b.account.ID)
 	c.Spec.Name = first.Spec.Name
-	err := b.Clusters.ClusterCreate(b.ctx, ackscale.ClusterCreateParams{Cluster: c, Task: task})
+	err := b.Clusters.ClusterCreate(b.ctx, createParams(c, task))
 	require.Equal(t, ackscale.CodeClusterNameExists, ackscale.ErrorCode(err))
 	require.True(t, ackscale.IsConflict(err))
 	requireNoCluster(t, b, c.ID)
+	b.requireNoPool(t, c.ID, task.Params.NodePoolID())
 	b.requireNoTask(t, task.ID)
 	require.Equal(t, jobs, b.Jobs(), "jobs")
 }

@@ -43,6 +43,7 @@ func count(xs []bool) int {
 func (s suite) concurrency(t *testing.T) {
 	s.run(t, "NonceUse: one use of a nonce is fresh", raceNonceUse)
 	s.run(t, "TaskStart: one start of a cluster succeeds", raceTaskStart)
+	s.run(t, "TaskStart: one start of a node pool succeeds", racePoolTaskStart)
 	s.run(t, "TaskStart: reservations of 3 racing for a quota of 5: one is accepted", raceReservations(5))
 	s.run(t, "TaskStart: reservations of 3 racing for a quota of 9: three are accepted", raceReservations(9))
 	s.run(t, "InstanceCreate: racing creates count and use up a reservation once each", raceInstanceCreate)
@@ -96,6 +97,31 @@ func raceTaskStart(t *testing.T, b *testBundle) {
 	n, err := b.Clusters.TaskCount(b.ctx, ackscale.TaskCountParams{State: ackscale.TaskRunning})
 	require.NoError(t, err)
 	require.Equal(t, 1, n, "running tasks")
+}
+
+// racePoolTaskStart starts a task on one pool in racers goroutines.
+func racePoolTaskStart(t *testing.T, b *testBundle) {
+	c, _ := b.clusterIn(t, ackscale.ClusterRunning)
+	np, _ := b.poolIn(t, c, ackscale.NodePoolActive)
+	jobs := b.Jobs()
+	tasks := make([]ackscale.Task, racers)
+	for i := range tasks {
+		tasks[i] = b.newPoolTask(c, ackscale.TaskNodePoolUpdate, np.ID)
+	}
+	errs := race(func(i int) error {
+		return b.Clusters.TaskStart(b.ctx, ackscale.TaskStartParams{Task: tasks[i],
+			Pools: []ackscale.PoolMove{{ID: np.ID, From: ackscale.NodePoolActive, To: ackscale.NodePoolUpdating}}})
+	})
+	var won []string
+	for i, err := range errs {
+		if err == nil {
+			won = append(won, tasks[i].ID)
+			continue
+		}
+		require.Equal(t, ackscale.CodeNodePoolState, ackscale.ErrorCode(err), "TaskStart %d: %v", i, err)
+	}
+	require.Len(t, won, 1, "successful starts")
+	require.Equal(t, append(jobs, won[0]), b.Jobs(), "jobs")
 }
 
 // raceFaultFire fires one fault in racers goroutines.

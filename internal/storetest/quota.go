@@ -126,12 +126,12 @@ func quotaUsageReserved(t *testing.T, b *testBundle) {
 	first := b.startReserving(t, reserving(hangzhou, 3, 4))
 	b.startReserving(t, reserving(hangzhou, 2, 2))
 	b.startReserving(t, reserving("cn-beijing", 1, 8))
-	c, create := b.newCluster(b.account.ID)
-	err := b.Clusters.ClusterCreate(b.ctx, ackscale.ClusterCreateParams{Cluster: c, Task: create, Reserve: reserving(hangzhou, 4, 1)})
-	require.NoError(t, err)
-	theirs, theirCreate := b.newCluster(b.other.ID)
-	err = b.Clusters.ClusterCreate(b.ctx, ackscale.ClusterCreateParams{Cluster: theirs, Task: theirCreate, Reserve: reserving(hangzhou, 5, 1)})
-	require.NoError(t, err)
+	mine := createParams(b.newCluster(b.account.ID))
+	mine.Reserve = reserving(hangzhou, 4, 1)
+	require.NoError(t, b.Clusters.ClusterCreate(b.ctx, mine))
+	theirs := createParams(b.newCluster(b.other.ID))
+	theirs.Reserve = reserving(hangzhou, 5, 1)
+	require.NoError(t, b.Clusters.ClusterCreate(b.ctx, theirs))
 
 	b.requireUsage(t, b.usage(hangzhou, 1, 2, 9, 3*4+2*2+4*1))
 	b.requireUsage(t, b.usage("cn-beijing", 0, 0, 1, 8))
@@ -194,9 +194,9 @@ func clusterCreateReserves(t *testing.T, b *testBundle) {
 	b.startReserving(t, reserving(hangzhou, 1, 4))
 	var seen []ackscale.QuotaUsage
 	c, task := b.newCluster(b.account.ID)
-	err := b.Clusters.ClusterCreate(b.ctx, ackscale.ClusterCreateParams{Cluster: c, Task: task,
-		Reserve: &ackscale.Reservation{Scope: hangzhou, Instances: 3, VCPUs: 2, CheckFunc: checker(&seen, nil)}})
-	require.NoError(t, err)
+	p := createParams(c, task)
+	p.Reserve = &ackscale.Reservation{Scope: hangzhou, Instances: 3, VCPUs: 2, CheckFunc: checker(&seen, nil)}
+	require.NoError(t, b.Clusters.ClusterCreate(b.ctx, p))
 	require.Equal(t, []ackscale.QuotaUsage{b.usage(hangzhou, 1, 2, 1, 4)}, seen, "CheckFunc calls")
 	b.requireUsage(t, b.usage(hangzhou, 1, 2, 4, 4+3*2))
 	b.finish(t, task)
@@ -207,10 +207,12 @@ func clusterCreateReserves(t *testing.T, b *testBundle) {
 func clusterCreateReserveRefused(t *testing.T, b *testBundle) {
 	refusal := errors.New("refused by the test")
 	c, task := b.newCluster(b.account.ID)
-	err := b.Clusters.ClusterCreate(b.ctx, ackscale.ClusterCreateParams{Cluster: c, Task: task,
-		Reserve: &ackscale.Reservation{Scope: hangzhou, Instances: 3, VCPUs: 2, CheckFunc: func(ackscale.QuotaUsage) error { return refusal }}})
+	p := createParams(c, task)
+	p.Reserve = &ackscale.Reservation{Scope: hangzhou, Instances: 3, VCPUs: 2, CheckFunc: func(ackscale.QuotaUsage) error { return refusal }}
+	err := b.Clusters.ClusterCreate(b.ctx, p)
 	require.Same(t, refusal, err, "the CheckFunc's error, as it is")
 	requireNoCluster(t, b, c.ID)
+	b.requireNoPool(t, c.ID, p.DefaultPool.ID)
 	b.requireNoTask(t, task.ID)
 	require.Empty(t, b.Jobs(), "jobs")
 	b.requireUsage(t, b.usage(hangzhou, 0, 0, 0, 0))
@@ -356,7 +358,9 @@ func checkQuotaInvariants(t *testing.T, b *testBundle) {
 	}
 	scaling := b.startReserving(t, reserving(hangzhou, 3, 2))
 	c, create := b.newCluster(b.other.ID)
-	require.NoError(t, b.Clusters.ClusterCreate(b.ctx, ackscale.ClusterCreateParams{Cluster: c, Task: create, Reserve: reserving(hangzhou, 2, 2)}))
+	p := createParams(c, create)
+	p.Reserve = reserving(hangzhou, 2, 2)
+	require.NoError(t, b.Clusters.ClusterCreate(b.ctx, p))
 	requireAgree("reserved")
 	var ins []ackscale.Instance
 	for i := range 4 {

@@ -48,6 +48,7 @@ func (s suite) taskStart(t *testing.T) {
 		b.requireNoTask(t, task.ID)
 		require.Empty(t, b.Jobs(), "jobs")
 	})
+	s.taskStartPools(t)
 }
 
 // clusterMoves returns every pair of cluster states the table allows
@@ -64,13 +65,22 @@ func clusterMoves(legal bool) func(yield func(from, to ackscale.ClusterState) bo
 	}
 }
 
+// taskStartLegal starts a task that moves a cluster in state from to
+// state to. When the task that holds the cluster in from holds its
+// default pool too, the new task moves that pool back to active: a pool
+// the task moves itself does not refuse it.
 func taskStartLegal(t *testing.T, b *testBundle, from, to ackscale.ClusterState) {
 	c, _ := b.clusterIn(t, from)
 	jobs := b.Jobs()
 	task := b.newTask(c, typeWhile(to))
-	err := b.Clusters.TaskStart(b.ctx, ackscale.TaskStartParams{Task: task, From: from, To: to})
+	p := ackscale.TaskStartParams{Task: task, From: from, To: to}
+	if pool := b.defaultPoolOf(t, c.ID); pool.State.Busy() {
+		p.Pools = []ackscale.PoolMove{{ID: pool.ID, From: pool.State, To: ackscale.NodePoolActive}}
+	}
+	err := b.Clusters.TaskStart(b.ctx, p)
 	require.NoError(t, err, "TaskStart %s→%s", from, to)
 	require.Equal(t, to, b.getCluster(t, c.ID).State, "cluster state")
+	require.Equal(t, ackscale.NodePoolActive, b.defaultPoolOf(t, c.ID).State, "default pool state")
 	require.Equal(t, normTask(task), normTask(b.getTask(t, task.ID)), "task")
 	require.Equal(t, append(jobs, task.ID), b.Jobs(), "jobs")
 }
@@ -201,6 +211,7 @@ func (s suite) taskFinish(t *testing.T) {
 		require.Equal(t, ackscale.StageValidate, b.getTask(t, task.ID).CurrentStage, "task stage")
 		require.Equal(t, ackscale.ClusterScaling, b.getCluster(t, c.ID).State, "cluster state")
 	})
+	s.taskFinishPools(t)
 }
 
 // taskFinishMove finishes the task that holds a cluster in state from,
@@ -232,6 +243,18 @@ func (s suite) taskCount(t *testing.T) {
 			require.NoError(t, err, "state %q", state)
 			require.Equal(t, want, n, "state %q", state)
 		}
+	})
+	s.run(t, "TaskCountsByType counts by type and state, in order", func(t *testing.T, b *testBundle) {
+		b.clusterIn(t, ackscale.ClusterInitial)
+		b.clusterIn(t, ackscale.ClusterRunning)
+		b.clusterIn(t, ackscale.ClusterScaling) // a create task succeeded, a scale-out runs
+		got, err := b.Clusters.TaskCountsByType(b.ctx)
+		require.NoError(t, err)
+		require.Equal(t, []ackscale.TaskCounts{
+			{Type: ackscale.TaskCreateCluster, State: ackscale.TaskRunning, Count: 1},
+			{Type: ackscale.TaskCreateCluster, State: ackscale.TaskSuccess, Count: 2},
+			{Type: ackscale.TaskScaleOut, State: ackscale.TaskRunning, Count: 1},
+		}, got)
 	})
 }
 

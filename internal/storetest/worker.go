@@ -14,6 +14,8 @@ func (s suite) workerInsert(t *testing.T) {
 	s.run(t, "stores the planned workers", func(t *testing.T, b *testBundle) {
 		_, task := b.clusterIn(t, ackscale.ClusterScaling)
 		ws := b.newWorkers(task, 2)
+		require.NotEmpty(t, ws[0].NodePoolID, "the default pool, which the scale-out works on")
+		ws[0].Unschedulable, ws[1].Unschedulable = true, true
 		b.insertWorkers(t, ws...)
 		got, total, err := b.Workers.WorkerList(b.ctx, ackscale.WorkerListParams{ClusterID: task.ClusterID})
 		require.NoError(t, err)
@@ -40,6 +42,7 @@ func (s suite) workerInsert(t *testing.T) {
 func workerInsertTaskSpec(t *testing.T, b *testBundle) {
 	c, task := b.clusterIn(t, ackscale.ClusterScaling)
 	ws := b.newWorkers(task, 3)
+	ws[0].Unschedulable = true
 	ws[1].Labels, ws[1].Taints = map[string]string{"other": "labels"}, nil
 	ws[1].Runtime = ackscale.Runtime{Name: "containerd", Version: "1.7.0"}
 	ws[2].Labels = nil
@@ -55,6 +58,7 @@ func workerInsertTaskSpec(t *testing.T, b *testBundle) {
 		require.Equal(t, ws[0].Labels, got.Labels, "%s: labels", w.ClientToken)
 		require.Equal(t, ws[0].Taints, got.Taints, "%s: taints", w.ClientToken)
 		require.Equal(t, ws[0].Runtime, got.Runtime, "%s: runtime", w.ClientToken)
+		require.True(t, got.Unschedulable, "%s: unschedulable", w.ClientToken)
 	}
 	require.Equal(t, normWorker(own), normWorker(b.getWorker(t, own)), "a worker of another task has its own")
 }
@@ -69,12 +73,12 @@ func (s suite) workerUpdate(t *testing.T) {
 		require.NoError(t, b.Workers.WorkerUpdate(b.ctx, w))
 		require.Equal(t, normWorker(w), normWorker(b.getWorker(t, w)))
 	})
-	s.run(t, "leaves the task's labels, taints and runtime", func(t *testing.T, b *testBundle) {
+	s.run(t, "leaves the task's labels, taints, runtime and unschedulable mark, and the pool", func(t *testing.T, b *testBundle) {
 		_, task := b.clusterIn(t, ackscale.ClusterScaling)
 		ws := b.newWorkers(task, 2)
 		b.insertWorkers(t, ws...)
 		w := b.getWorker(t, ws[0])
-		w.State = ackscale.NodeStarting
+		w.State, w.Unschedulable, w.NodePoolID = ackscale.NodeStarting, true, ackscale.NewNodePoolID()
 		w.Labels = map[string]string{"pool": "default", "role": "worker"}
 		w.Taints = []ackscale.Taint{{Key: "dedicated", Value: "gpu", Effect: "NoExecute"}}
 		w.Runtime = ackscale.Runtime{Name: "containerd", Version: "1.7.0"}
@@ -84,6 +88,8 @@ func (s suite) workerUpdate(t *testing.T) {
 			require.Equal(t, normWorker(ws[0]).Labels, normWorker(got).Labels, "%s: labels", w.ClientToken)
 			require.Equal(t, ws[0].Taints, got.Taints, "%s: taints", w.ClientToken)
 			require.Equal(t, ws[0].Runtime, got.Runtime, "%s: runtime", w.ClientToken)
+			require.False(t, got.Unschedulable, "%s: unschedulable", w.ClientToken)
+			require.Equal(t, ws[0].NodePoolID, got.NodePoolID, "%s: pool", w.ClientToken)
 		}
 		require.Equal(t, ackscale.NodeStarting, b.getWorker(t, ws[0]).State, "the rest is written")
 	})
@@ -181,6 +187,8 @@ func workerListFilters(t *testing.T, b *testBundle) {
 	failed := b.workerIn(t, ws[1], ackscale.NodeFailed)
 	initial := b.workerIn(t, ws[2], ackscale.NodeInitial)
 	starting := b.workerIn(t, b.newWorkers(second, 1)[0], ackscale.NodeStarting)
+	np, _ := b.poolIn(t, c, ackscale.NodePoolActive)
+	pooled := b.workerIn(t, b.newWorkers(b.newPoolTask(c, ackscale.TaskNodePoolScaleOut, np.ID), 1)[0], ackscale.NodeRunning)
 	otherCluster, _ := b.clusterIn(t, ackscale.ClusterRunning)
 	elsewhere := b.workerIn(t, b.newWorkers(b.newTask(otherCluster, ackscale.TaskScaleOut), 1)[0], ackscale.NodeRunning)
 
@@ -189,11 +197,14 @@ func workerListFilters(t *testing.T, b *testBundle) {
 		p    ackscale.WorkerListParams
 		want []ackscale.Worker
 	}{
-		{"cluster", ackscale.WorkerListParams{ClusterID: c.ID}, []ackscale.Worker{running, failed, initial, starting}},
+		{"cluster", ackscale.WorkerListParams{ClusterID: c.ID}, []ackscale.Worker{running, failed, initial, starting, pooled}},
+		{"pool", ackscale.WorkerListParams{ClusterID: c.ID, NodePoolID: np.ID}, []ackscale.Worker{pooled}},
+		{"pool of no worker", ackscale.WorkerListParams{ClusterID: c.ID, NodePoolID: b.defaultPoolOf(t, c.ID).ID}, nil},
+		{"pool, every cluster", ackscale.WorkerListParams{NodePoolID: np.ID}, []ackscale.Worker{pooled}},
 		{"other cluster", ackscale.WorkerListParams{ClusterID: otherCluster.ID}, []ackscale.Worker{elsewhere}},
 		{"task", ackscale.WorkerListParams{ClusterID: c.ID, TaskID: second.ID}, []ackscale.Worker{starting}},
 		{"states", ackscale.WorkerListParams{ClusterID: c.ID, States: []ackscale.NodeState{ackscale.NodeRunning, ackscale.NodeFailed}},
-			[]ackscale.Worker{running, failed}},
+			[]ackscale.Worker{running, failed, pooled}},
 		{"no worker in state", ackscale.WorkerListParams{ClusterID: c.ID, States: []ackscale.NodeState{ackscale.NodeRemoving}}, nil},
 		{"instance ids", ackscale.WorkerListParams{ClusterID: c.ID, InstanceIDs: []string{running.InstanceID, "i-nosuchinstance"}},
 			[]ackscale.Worker{running}},

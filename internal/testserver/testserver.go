@@ -158,6 +158,7 @@ func Start(t testing.TB, opts Options) *Server {
 	if opts.AdminToken == "" {
 		opts.AdminToken = randomHex(t, 16)
 	}
+	opts = withPostgres(t, opts)
 	out := &Output{}
 	t.Cleanup(func() {
 		if t.Failed() && out.String() != "" {
@@ -323,7 +324,10 @@ func (s *Server) CreateAccount(t testing.TB) Account {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), stopTimeout)
 	defer cancel()
-	out, err := exec.CommandContext(ctx, Binary(t), "account", "create", "--data", s.DataDir).Output()
+	args := append([]string{"account", "create", "--data", s.DataDir}, s.databaseArgs()...)
+	cmd := exec.CommandContext(ctx, Binary(t), args...)
+	cmd.Env = append(os.Environ(), s.opts.Env...)
+	out, err := cmd.Output()
 	if err != nil {
 		var stderr []byte
 		if ee, ok := err.(*exec.ExitError); ok {

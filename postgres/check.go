@@ -1,0 +1,66 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/ackscale/ackscale"
+)
+
+// Check counts instances, workers and tasks and the ways they can
+// disagree: an instance exists in the cloud if and only if a worker
+// records it (or it was detached from its cluster); the quota counters
+// count the live instances; only running tasks hold reservations. The
+// counts are read in one REPEATABLE READ transaction, so they agree with
+// each other however busy the other replicas are.
+func (db *DB) Check(ctx context.Context) (ackscale.Check, error) {
+	var c ackscale.Check
+	released := string(ackscale.InstanceReleased)
+	q := []struct {
+		dst   *int
+		query string
+		args  []any
+	}{
+		{&c.Instances, `SELECT count(*) FROM cloud_instances`, nil},
+		{&c.Live, `SELECT count(*) FROM cloud_instances WHERE status <> $1`, []any{released}},
+		{&c.Released, `SELECT count(*) FROM cloud_instances WHERE status = $1`, []any{released}},
+		{&c.Workers, `SELECT count(*) FROM workers`, nil},
+		{&c.Detached, `SELECT count(*) FROM cloud_instances WHERE status <> $1 AND detached`, []any{released}},
+		{&c.Leaked, `SELECT count(*) FROM cloud_instances i WHERE i.status <> $1 AND NOT i.detached
+			AND NOT EXISTS (SELECT 1 FROM workers w WHERE w.client_token = i.client_token)`, []any{released}},
+		{&c.Lost, `SELECT count(*) FROM workers w WHERE w.instance_id <> ''
+			AND NOT EXISTS (SELECT 1 FROM cloud_instances i WHERE i.id = w.instance_id AND i.status <> $1)`, []any{released}},
+		{&c.Duplicated, `SELECT count(*) FROM (SELECT client_token FROM cloud_instances GROUP BY client_token HAVING count(*) > 1) d`, nil},
+		{&c.FailedWorkers, `SELECT count(*) FROM workers WHERE state = $1`, []any{string(ackscale.NodeFailed)}},
+		{&c.TasksRunning, `SELECT count(*) FROM tasks WHERE state = $1`, []any{string(ackscale.TaskRunning)}},
+		{&c.TasksSucceeded, `SELECT count(*) FROM tasks WHERE state = $1`, []any{string(ackscale.TaskSuccess)}},
+		{&c.TasksFailed, `SELECT count(*) FROM tasks WHERE state = $1`, []any{string(ackscale.TaskFailed)}},
+		{&c.QuotaDrift, quotaDriftQuery, []any{released}},
+		{&c.StaleReservations, `SELECT count(*) FROM quota_reservations r
+			WHERE NOT EXISTS (SELECT 1 FROM tasks t WHERE t.id = r.task_id AND t.state = $1)`, []any{string(ackscale.TaskRunning)}},
+	}
+	opts := pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}
+	err := db.tryTx(ctx, opts, func(tx pgx.Tx) error {
+		for _, x := range q {
+			if err := tx.QueryRow(ctx, x.query, x.args...).Scan(x.dst); err != nil {
+				return fmt.Errorf("check: %w", err)
+			}
+		}
+		return nil
+	})
+	return c, err
+}
+
+// quotaDriftQuery counts the account scopes whose usage counters differ
+// from a count of their live (status <> $1) instances: counters that
+// disagree, and live instances that no counter counts.
+const quotaDriftQuery = `WITH live AS (
+		SELECT account_id, quota_scope AS scope, count(*) AS instances, sum(vcpus) AS vcpus
+		FROM cloud_instances WHERE status <> $1 GROUP BY account_id, quota_scope
+	)
+	SELECT (SELECT count(*) FROM quota_usage u LEFT JOIN live l ON l.account_id = u.account_id AND l.scope = u.scope
+			WHERE u.instances <> coalesce(l.instances, 0) OR u.vcpus <> coalesce(l.vcpus, 0))
+		+ (SELECT count(*) FROM live l
+			WHERE NOT EXISTS (SELECT 1 FROM quota_usage u WHERE u.account_id = l.account_id AND u.scope = l.scope))`

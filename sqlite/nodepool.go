@@ -1,0 +1,207 @@
+package sqlite
+
+import (
+	"cmp"
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/ackscale/ackscale"
+)
+
+const poolColumns = `id, cluster_id, account_id, is_default, state, spec, created_at, updated_at`
+
+// poolOrder lists a cluster's pools: the default one first, then oldest
+// first.
+const poolOrder = ` ORDER BY is_default DESC, created_at, id`
+
+// NodePoolGet returns one pool of a cluster; CodeNodePoolNotFound when the
+// cluster has none with that id, or it is deleted (unless WithDeleted).
+func (s *ClusterStore) NodePoolGet(ctx context.Context, p ackscale.NodePoolGetParams) (ackscale.NodePool, error) {
+	f := filter{}
+	f.add("cluster_id = ?", p.ClusterID)
+	f.add("id = ?", p.ID)
+	if !p.WithDeleted {
+		f.add("state <> ?", string(ackscale.NodePoolDeleted))
+	}
+	return queryOne(ctx, s.db.db, scanPool, func() error { return poolNotFound(p.ID) },
+		`SELECT `+poolColumns+` FROM node_pools`+f.sql(), f.args...)
+}
+
+func poolNotFound(id string) error {
+	return ackscale.Errorf(ackscale.CodeNodePoolNotFound, "node pool %s not found", id)
+}
+
+// NodePoolList returns a cluster's pools that are not deleted (of the name
+// p.Name, unless it is ""), the default one first, then oldest first.
+func (s *ClusterStore) NodePoolList(ctx context.Context, p ackscale.NodePoolListParams) ([]ackscale.NodePool, error) {
+	f := filter{}
+	f.add("cluster_id = ?", p.ClusterID)
+	f.add("state <> ?", string(ackscale.NodePoolDeleted))
+	f.eq("name", p.Name)
+	return orEmpty(queryAll(ctx, s.db.db, "list node pools", scanPool,
+		`SELECT `+poolColumns+` FROM node_pools`+f.sql()+poolOrder, f.args...))
+}
+
+// newPool returns a pool about to be inserted for task t: of t's cluster
+// and account, in the state t's type holds its pools in (active for a type
+// that holds none; "" means it, another state is a *TransitionError).
+func newPool(np ackscale.NodePool, t ackscale.Task, isDefault bool, now time.Time) (ackscale.NodePool, error) {
+	if np.ID == "" {
+		return np, fmt.Errorf("insert node pool of cluster %s: no id", t.ClusterID)
+	}
+	if np.IsDefault && !isDefault {
+		return np, fmt.Errorf("insert node pool %s: a task's new pool is never the default one", np.ID)
+	}
+	born := cmp.Or(t.Type.PoolStateWhile(), ackscale.NodePoolActive)
+	np.State = cmp.Or(np.State, born)
+	if np.State != born {
+		return np, &ackscale.TransitionError{What: "node pool", ID: np.ID, To: string(np.State)}
+	}
+	np.ClusterID, np.AccountID, np.IsDefault = t.ClusterID, t.AccountID, isDefault
+	np.Created, np.Updated = orNow(np.Created, now), orNow(np.Updated, now)
+	return np, nil
+}
+
+// insertPool inserts a pool checked by newPool; a taken id is a conflict.
+func insertPool(ctx context.Context, tx *sql.Tx, np ackscale.NodePool) error {
+	spec, err := encodePoolSpec(np.Spec)
+	if err != nil {
+		return err
+	}
+	_, err = tx.ExecContext(ctx, `INSERT INTO node_pools (`+poolColumns+`, name) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		np.ID, np.ClusterID, np.AccountID, np.IsDefault, string(np.State), spec, ms(np.Created), ms(np.Updated), np.Spec.Name)
+	return insertError(err, "node pool "+np.ID)
+}
+
+func encodePoolSpec(spec ackscale.NodePoolSpec) (string, error) {
+	b, err := json.Marshal(spec)
+	if err != nil {
+		return "", fmt.Errorf("encode node pool spec: %w", err)
+	}
+	return string(b), nil
+}
+
+// movePool moves a pool of the cluster from m.From to m.To (which the
+// caller checked the table allows), and replaces its spec when m.Spec is
+// set. CodeNodePoolNotFound when the cluster has no such pool (or it is
+// deleted); CodeNodePoolState when it is not in m.From.
+func (s *ClusterStore) movePool(ctx context.Context, tx *sql.Tx, clusterID string, m ackscale.PoolMove) error {
+	set, args := `state = ?, updated_at = ?`, []any{string(m.To), ms(s.db.now())}
+	if m.Spec != nil {
+		spec, err := encodePoolSpec(*m.Spec)
+		if err != nil {
+			return err
+		}
+		set, args = set+`, spec = ?, name = ?`, append(args, spec, m.Spec.Name)
+	}
+	notMoved := func() error {
+		state, err := poolState(ctx, tx, clusterID, m.ID)
+		if err != nil {
+			return err
+		}
+		if state == "" || state == ackscale.NodePoolDeleted {
+			return poolNotFound(m.ID)
+		}
+		return ackscale.Errorf(ackscale.CodeNodePoolState, "node pool %s is %s; this operation needs it %s", m.ID, state, m.From)
+	}
+	return updateOne(ctx, tx, fmt.Sprintf("move node pool %s to %s", m.ID, m.To), notMoved,
+		`UPDATE node_pools SET `+set+` WHERE id = ? AND cluster_id = ? AND state = ?`,
+		append(args, m.ID, clusterID, string(m.From))...)
+}
+
+// poolState returns the state of a pool of the cluster ("" when it has
+// none with that id).
+func poolState(ctx context.Context, tx *sql.Tx, clusterID, id string) (ackscale.NodePoolState, error) {
+	var state string
+	err := tx.QueryRowContext(ctx, `SELECT state FROM node_pools WHERE id = ? AND cluster_id = ?`, id, clusterID).Scan(&state)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("read node pool %s state: %w", id, err)
+	}
+	return ackscale.NodePoolState(state), nil
+}
+
+// busyPool refuses a cluster-level task while a pool of the cluster that
+// it does not move itself (moving) is busy: CodeClusterState, naming the
+// pool.
+func busyPool(ctx context.Context, tx *sql.Tx, clusterID string, moving []ackscale.PoolMove) error {
+	var busy []ackscale.NodePoolState
+	for _, s := range ackscale.NodePoolStates() {
+		if s.Busy() {
+			busy = append(busy, s)
+		}
+	}
+	f := filter{}
+	f.add("cluster_id = ?", clusterID)
+	oneOf(&f, "state", busy)
+	if len(moving) > 0 {
+		ids := make([]string, len(moving))
+		for i, m := range moving {
+			ids[i] = m.ID
+		}
+		cond, args := in("id", ids)
+		f.add("NOT "+cond, args...)
+	}
+	var id, state string
+	err := tx.QueryRowContext(ctx, `SELECT id, state FROM node_pools`+f.sql()+poolOrder+` LIMIT 1`, f.args...).Scan(&id, &state)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("read busy node pools: %w", err)
+	}
+	return ackscale.Errorf(ackscale.CodeClusterState, "cluster %s has node pool %s %s; wait for its task to end", clusterID, id, state)
+}
+
+// finishPool moves a pool of the cluster that an ended task worked on to
+// state to, and makes its desired size its worker count (a pool moved to
+// deleted keeps its spec). A deleted pool is left as it is;
+// CodeNodePoolNotFound when the cluster has no such pool; a
+// *TransitionError when its state may not move to to.
+func (s *ClusterStore) finishPool(ctx context.Context, tx *sql.Tx, clusterID, id string, to ackscale.NodePoolState) error {
+	spec := `json_set(spec, '$.desired_size',
+		(SELECT count(*) FROM workers w WHERE w.cluster_id = node_pools.cluster_id AND w.nodepool_id = node_pools.id))`
+	if to == ackscale.NodePoolDeleted {
+		spec = `spec`
+	}
+	cond, args := in("state", to.Before())
+	notMoved := func() error {
+		from, err := poolState(ctx, tx, clusterID, id)
+		switch {
+		case err != nil:
+			return err
+		case from == "":
+			return poolNotFound(id)
+		case from == ackscale.NodePoolDeleted:
+			return nil
+		}
+		return &ackscale.TransitionError{What: "node pool", ID: id, From: string(from), To: string(to)}
+	}
+	return updateOne(ctx, tx, fmt.Sprintf("move node pool %s to %s", id, to), notMoved,
+		`UPDATE node_pools SET state = ?, spec = `+spec+`, updated_at = ? WHERE id = ? AND cluster_id = ? AND `+cond,
+		append([]any{string(to), ms(s.db.now()), id, clusterID}, args...)...)
+}
+
+func scanPool(r scanner) (ackscale.NodePool, error) {
+	var np ackscale.NodePool
+	var state, spec string
+	var created, updated int64
+	if err := r.Scan(&np.ID, &np.ClusterID, &np.AccountID, &np.IsDefault, &state, &spec, &created, &updated); err != nil {
+		if errors.Is(err, sql.ErrNoRows) {
+			return np, err
+		}
+		return np, fmt.Errorf("scan node pool: %w", err)
+	}
+	if err := json.Unmarshal([]byte(spec), &np.Spec); err != nil {
+		return np, fmt.Errorf("decode node pool spec: %w", err)
+	}
+	np.State = ackscale.NodePoolState(state)
+	np.Created, np.Updated = fromMS(created), fromMS(updated)
+	return np, nil
+}
