@@ -38,8 +38,19 @@ func kubectlNodes(t *testing.T, c *sdkClient, bin, clusterID string) map[string]
 	require.NoError(t, err)
 	path := filepath.Join(t.TempDir(), "kubeconfig")
 	require.NoError(t, os.WriteFile(path, []byte(resp.Config), 0o600))
-	out, err := exec.Command(filepath.Join(bin, "kubectl"), "--kubeconfig", path, "get", "nodes", "-o", "json").CombinedOutput()
-	require.NoError(t, err, string(out))
+	// After a restart the API server may still be starting: the
+	// kubeconfig is served at once, kubectl retries as a user would.
+	var out []byte
+	deadline := time.Now().Add(90 * time.Second)
+	for {
+		var err error
+		out, err = exec.Command(filepath.Join(bin, "kubectl"), "--kubeconfig", path, "get", "nodes", "-o", "json").CombinedOutput()
+		if err == nil {
+			break
+		}
+		require.True(t, time.Now().Before(deadline), "kubectl get nodes: %v\n%s", err, out)
+		time.Sleep(500 * time.Millisecond)
+	}
 	var list corev1.NodeList
 	require.NoError(t, json.Unmarshal(out, &list))
 	nodes := map[string]corev1.Node{}

@@ -376,29 +376,75 @@ func (m *Manager) newClient(a *apiserver) (kubernetes.Interface, error) {
 }
 
 // Kubeconfig returns an admin kubeconfig of the cluster that kubectl uses
-// as it is.
+// as it is. It does not wait for the API server to answer (after a
+// restart it may still be starting): the kubeconfig needs only its
+// address, CA and token, made with it once.
 func (m *Manager) Kubeconfig(clusterID string) ([]byte, error) {
-	a, err := m.apiserver(context.Background(), clusterID)
-	if err != nil {
-		return nil, err
-	}
-	rc, err := m.restConfig(a)
-	if err != nil {
-		return nil, err
-	}
 	if s := m.cfg.Shared; s != nil { // through any replica's proxy
 		u, err := m.publicEndpoint(clusterID)
 		if err != nil {
 			return nil, err
 		}
-		return kubeconfig("ackscale-"+clusterID, u, s.PublicCA, rc.BearerToken)
+		files, err := m.madeFiles(clusterID)
+		if err != nil {
+			return nil, err
+		}
+		return kubeconfig("ackscale-"+clusterID, u, s.PublicCA, string(files["token"]))
+	}
+	a, ok := m.made(clusterID)
+	if !ok {
+		var err error
+		if a, err = m.apiserver(context.Background(), clusterID); err != nil {
+			return nil, err
+		}
+	}
+	rc, err := m.restConfig(a)
+	if err != nil {
+		return nil, err
 	}
 	return kubeconfig("ackscale-"+clusterID, rc.Host, rc.CAData, rc.BearerToken)
+}
+
+// made returns the cluster's API server as its files and port file
+// describe it, without starting it; ok is false before its first start.
+func (m *Manager) made(id string) (*apiserver, bool) {
+	a := &apiserver{id: id, files: clusterFiles{dir: m.clusterDir(id)}}
+	if _, err := os.Stat(a.files.path("token")); err != nil {
+		return nil, false
+	}
+	var ports []int
+	b, err := os.ReadFile(a.files.path("apiserver.ports"))
+	if err != nil || json.Unmarshal(b, &ports) != nil || len(ports) != 1 {
+		return nil, false
+	}
+	a.port = ports[0]
+	return a, true
+}
+
+// madeFiles returns the cluster's files as the replicas keep them (shared
+// mode), making them, by starting its API server, if there are none yet.
+func (m *Manager) madeFiles(id string) (map[string][]byte, error) {
+	files, ok, err := m.cfg.Shared.Hosts.Files(context.Background(), id)
+	if err != nil || ok {
+		return files, err
+	}
+	if _, err := m.apiserver(context.Background(), id); err != nil {
+		return nil, err
+	}
+	files, _, err = m.cfg.Shared.Hosts.Files(context.Background(), id)
+	return files, err
 }
 
 // CA returns the PEM certificate of the CA that signs the cluster's
 // kube-apiserver (DescribeClusterCerts).
 func (m *Manager) CA(clusterID string) ([]byte, error) {
+	if m.cfg.Shared != nil {
+		files, err := m.madeFiles(clusterID)
+		return files["ca.crt"], err
+	}
+	if a, ok := m.made(clusterID); ok {
+		return os.ReadFile(a.files.path("ca.crt"))
+	}
 	a, err := m.apiserver(context.Background(), clusterID)
 	if err != nil {
 		return nil, err

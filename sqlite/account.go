@@ -66,7 +66,7 @@ func (s *AccountStore) AccountGetByKey(ctx context.Context, accessKeyID string) 
 	var a ackscale.Account
 	var sealed string
 	var created int64
-	err := s.db.db.QueryRowContext(ctx, `SELECT id, access_key_id, access_key_secret, created_at FROM accounts WHERE access_key_id = ?`,
+	err := s.db.read.QueryRowContext(ctx, `SELECT id, access_key_id, access_key_secret, created_at FROM accounts WHERE access_key_id = ?`,
 		accessKeyID).Scan(&a.ID, &a.AccessKeyID, &sealed, &created)
 	if errors.Is(err, sql.ErrNoRows) {
 		return a, "", ackscale.Errorf(ackscale.CodeAccessKeyNotFound, "access key id %q does not exist", accessKeyID)
@@ -83,28 +83,14 @@ func (s *AccountStore) AccountGetByKey(ctx context.Context, accessKeyID string) 
 }
 
 // NonceUse records a nonce of an access key until it expires; fresh is
-// false when it was recorded before and has not expired.
+// false when it was recorded before and has not expired. One statement,
+// outside any transaction: a new nonce is inserted, an expired one takes
+// its new expiry, a live one changes nothing.
 func (s *AccountStore) NonceUse(ctx context.Context, p ackscale.NonceUseParams) (bool, error) {
-	now := ms(s.db.now())
-	var fresh bool
-	err := s.db.inTx(ctx, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, `DELETE FROM nonces WHERE access_key_id = ? AND nonce = ? AND expires_at < ?`,
-			p.AccessKeyID, p.Nonce, now); err != nil {
-			return err
-		}
-		res, err := tx.ExecContext(ctx, `INSERT INTO nonces (access_key_id, nonce, expires_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`,
-			p.AccessKeyID, p.Nonce, ms(p.Expires))
-		if err != nil {
-			return err
-		}
-		n, err := res.RowsAffected()
-		fresh = n == 1
-		return err
-	})
-	if err != nil {
-		return false, fmt.Errorf("use nonce: %w", err)
-	}
-	return fresh, nil
+	n, err := changed(ctx, s.db.db, "use nonce", `INSERT INTO nonces (access_key_id, nonce, expires_at) VALUES (?, ?, ?)
+		ON CONFLICT (access_key_id, nonce) DO UPDATE SET expires_at = excluded.expires_at WHERE nonces.expires_at < ?`,
+		p.AccessKeyID, p.Nonce, ms(p.Expires), ms(s.db.now()))
+	return n == 1, err
 }
 
 // NoncePrune forgets nonces that expired before t, and says how many.

@@ -38,7 +38,7 @@ func (db *DB) Check(ctx context.Context) (ackscale.Check, error) {
 			WHERE NOT EXISTS (SELECT 1 FROM tasks t WHERE t.id = r.task_id AND t.state = ?)`, []any{string(ackscale.TaskRunning)}},
 	}
 	// One read transaction, so the counts agree with each other.
-	tx, err := db.db.BeginTx(ctx, nil)
+	tx, err := db.read.BeginTx(ctx, nil)
 	if err != nil {
 		return c, fmt.Errorf("check: %w", err)
 	}

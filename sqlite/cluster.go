@@ -101,7 +101,7 @@ func (s *ClusterStore) ClusterGet(ctx context.Context, p ackscale.ClusterGetPara
 	if !p.WithDeleted {
 		f.add("state <> ?", string(ackscale.ClusterDeleted))
 	}
-	return queryOne(ctx, s.db.db, scanCluster, func() error { return clusterNotFound(p.ID) },
+	return queryOne(ctx, s.db.read, scanCluster, func() error { return clusterNotFound(p.ID) },
 		`SELECT `+clusterColumns+` FROM clusters`+f.sql(), f.args...)
 }
 
@@ -123,7 +123,7 @@ func (s *ClusterStore) ClusterList(ctx context.Context, p ackscale.ClusterListPa
 	if p.WithAPIServer {
 		f.add("api_server <> ''")
 	}
-	return queryPage(ctx, s.db.db, scanCluster, "clusters", clusterColumns, "clusters", f, "created_at DESC, id", p.Offset, p.Limit)
+	return queryPage(ctx, s.db.read, scanCluster, "clusters", clusterColumns, "clusters", f, "created_at DESC, id", p.Offset, p.Limit)
 }
 
 // ClusterSetAPIServer records the endpoint of the cluster's kube-apiserver
@@ -229,5 +229,5 @@ func (s *ClusterStore) TaskList(ctx context.Context, p ackscale.TaskListParams) 
 	f := filter{}
 	f.add("cluster_id = ?", p.ClusterID)
 	f.add("account_id = ?", p.AccountID)
-	return queryPage(ctx, s.db.db, scanTask, "tasks", taskColumns, "tasks", f, "created_at DESC, id DESC", p.Offset, p.Limit)
+	return queryPage(ctx, s.db.read, scanTask, "tasks", taskColumns, "tasks", f, "created_at DESC, id DESC", p.Offset, p.Limit)
 }

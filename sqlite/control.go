@@ -21,7 +21,7 @@ func (s *CloudStore) StockSet(ctx context.Context, o ackscale.StockOverride) err
 // StockList returns the stock overrides, by zone and type.
 func (s *CloudStore) StockList(ctx context.Context) ([]ackscale.StockOverride, error) {
 	scan := scanFields("list stock", func(o *ackscale.StockOverride) []any { return []any{&o.ZoneID, &o.InstanceType, &o.Capacity} })
-	return orEmpty(queryAll(ctx, s.db.db, "list stock", scan,
+	return orEmpty(queryAll(ctx, s.db.read, "list stock", scan,
 		`SELECT zone_id, instance_type, capacity FROM cloud_stock ORDER BY zone_id, instance_type`))
 }
 
@@ -37,7 +37,7 @@ func (s *CloudStore) QuotaSet(ctx context.Context, q ackscale.QuotaOverride) err
 // QuotaList returns the quota overrides, by account and name.
 func (s *CloudStore) QuotaList(ctx context.Context) ([]ackscale.QuotaOverride, error) {
 	scan := scanFields("list quotas", func(q *ackscale.QuotaOverride) []any { return []any{&q.AccountID, &q.Name, &q.Value} })
-	return orEmpty(queryAll(ctx, s.db.db, "list quotas", scan,
+	return orEmpty(queryAll(ctx, s.db.read, "list quotas", scan,
 		`SELECT account_id, name, value FROM cloud_quotas ORDER BY account_id, name`))
 }
 
@@ -59,7 +59,7 @@ func (s *CloudStore) FaultAdd(ctx context.Context, f ackscale.Fault) error {
 
 // FaultList returns the faults that can still fire, oldest first.
 func (s *CloudStore) FaultList(ctx context.Context) ([]ackscale.Fault, error) {
-	return orEmpty(queryAll(ctx, s.db.db, "list faults", scanFault,
+	return orEmpty(queryAll(ctx, s.db.read, "list faults", scanFault,
 		`SELECT spec, fired FROM cloud_faults WHERE remaining <> 0 ORDER BY created_at, id`))
 }
 

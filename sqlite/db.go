@@ -11,6 +11,7 @@ import (
 	"context"
 	"database/sql"
 	"embed"
+	"errors"
 	"fmt"
 	"io/fs"
 	"log/slog"
@@ -20,7 +21,7 @@ import (
 
 	"github.com/riverqueue/river/riverdriver/riversqlite"
 	"github.com/riverqueue/river/rivermigrate"
-	_ "modernc.org/sqlite" // the pure-Go SQLite driver, registered as "sqlite"
+	msqlite "modernc.org/sqlite"
 
 	"github.com/ackscale/ackscale"
 )
@@ -35,15 +36,40 @@ type Config struct {
 	// Now stamps updates, releases and rows created without a time, and
 	// decides which nonces expired; nil: ackscale.NowUTC.
 	Now func() time.Time
+	// Readers is how many connections serve the reads made outside a
+	// transaction; 0: defaultReaders.
+	Readers int
 }
+
+// defaultReaders is how many read connections a DB opens by default: a few
+// per core of the machines ackscale runs on (two); a read holds one for
+// tens of microseconds.
+const defaultReaders = 4
 
 // DB is the SQLite database of ackscale: its tables, River's, and the key
 // that seals access key secrets.
+//
+// Connections: one writer, and a pool of readers (Config.Readers). The
+// database is in WAL mode, so readers read the last commit while the
+// writer writes. Every write and every transaction of the stores — and
+// all of River's work, which River's SQLite driver requires serialized —
+// go through the writer, a pool of one connection: SQLite allows one
+// writer at a time, and one connection means no SQLITE_BUSY between our
+// goroutines and River's. The reads outside a transaction (the Describe
+// operations, the lookups before an operation) go to the readers, which
+// are query_only, so they neither wait for the writer nor hold it.
+//
+// Durability: synchronous=NORMAL. In WAL mode a commit is then written to
+// the WAL but not synced; a killed process loses nothing (the WAL is in the
+// kernel's page cache), a power cut may lose the last commits but never
+// corrupts the file. FULL would sync the WAL at every commit (about a
+// millisecond each here), and the accept path commits twice per request.
 type DB struct {
-	db  *sql.DB
-	box *secretBox
-	log *slog.Logger
-	now func() time.Time
+	db   *sql.DB // the writer
+	read *sql.DB // the readers
+	box  *secretBox
+	log  *slog.Logger
+	now  func() time.Time
 }
 
 var _ ackscale.Checker = (*DB)(nil)
@@ -60,39 +86,60 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 	if cfg.Now == nil {
 		cfg.Now = ackscale.NowUTC
 	}
+	if cfg.Readers <= 0 {
+		cfg.Readers = defaultReaders
+	}
 	box, err := openSecretBox(cfg.Dir)
 	if err != nil {
 		return nil, err
 	}
 	path := filepath.Join(cfg.Dir, "ackscale.db")
-	dsn := "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_txlock=immediate"
-	sqlDB, err := sql.Open("sqlite", dsn)
+	pragmas := "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)"
+	writer, err := openPool(pragmas+"&_txlock=immediate", 1)
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
-	// SQLite allows one writer; one connection avoids SQLITE_BUSY between
-	// River's goroutines and ours (River's riversqlite docs). It also means
-	// nothing may use the DB while a transaction of this package is open:
-	// callbacks run inside one (CheckFunc, JobInserter) must use its tx.
-	sqlDB.SetMaxOpenConns(1)
-	db := &DB{db: sqlDB, box: box, log: cfg.Logger, now: cfg.Now}
-	if err := db.migrate(ctx); err != nil {
-		_ = sqlDB.Close()
+	db := &DB{db: writer, box: box, log: cfg.Logger, now: cfg.Now}
+	if err := db.migrate(ctx); err != nil { // before the readers: a new file becomes WAL here
+		_ = writer.Close()
 		return nil, err
+	}
+	if db.read, err = openPool(pragmas+"&_pragma=query_only(1)", cfg.Readers); err != nil {
+		_ = writer.Close()
+		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
 	return db, nil
 }
 
+// openPool opens a pool of at most n connections to dsn that keeps them
+// open (and so their prepared statements: conn.go).
+func openPool(dsn string, n int) (*sql.DB, error) {
+	base, err := msqlite.NewConnector(dsn)
+	if err != nil {
+		return nil, err
+	}
+	pool := sql.OpenDB(cachingConnector{base})
+	pool.SetMaxOpenConns(n)
+	pool.SetMaxIdleConns(n)
+	return pool, nil
+}
+
 // Close closes the database. Stop any River client using SQL first.
 func (db *DB) Close() error {
-	if err := db.db.Close(); err != nil {
+	var errs []error
+	if db.read != nil {
+		errs = append(errs, db.read.Close())
+	}
+	errs = append(errs, db.db.Close()) // the last connection closed checkpoints the WAL into the file
+	if err := errors.Join(errs...); err != nil {
 		return fmt.Errorf("close database: %w", err)
 	}
 	return nil
 }
 
-// SQL returns the database handle, for River's driver
-// (riversqlite.New(db.SQL())) and tests.
+// SQL returns the writer, for River's driver (riversqlite.New(db.SQL()))
+// and tests. Nothing may use it while a transaction of this package is
+// open: callbacks run inside one (CheckFunc, JobInserter) must use its tx.
 func (db *DB) SQL() *sql.DB { return db.db }
 
 // RequeueRunningJobs makes every job left running by a killed process
@@ -216,7 +263,7 @@ type JobCount struct {
 // JobCounts counts River's jobs by state (the queue's depth). River has no
 // count API; river_job is its documented schema.
 func (db *DB) JobCounts(ctx context.Context) ([]JobCount, error) {
-	return queryAll(ctx, db.db, "count jobs", func(r scanner) (JobCount, error) {
+	return queryAll(ctx, db.read, "count jobs", func(r scanner) (JobCount, error) {
 		var c JobCount
 		err := r.Scan(&c.State, &c.Count)
 		return c, err

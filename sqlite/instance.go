@@ -123,7 +123,7 @@ func (s *CloudStore) InstanceGet(ctx context.Context, p ackscale.InstanceGetPara
 		}
 		return instanceNotFound(p.ID)
 	}
-	return queryOne(ctx, s.db.db, scanInstance, notFound, `SELECT `+instanceColumns+` FROM cloud_instances`+f.sql(), f.args...)
+	return queryOne(ctx, s.db.read, scanInstance, notFound, `SELECT `+instanceColumns+` FROM cloud_instances`+f.sql(), f.args...)
 }
 
 func instanceNotFound(id string) error {
@@ -183,7 +183,7 @@ func (s *CloudStore) InstanceList(ctx context.Context, p ackscale.InstanceListPa
 	if p.LiveOnly {
 		f.add("status <> ?", string(ackscale.InstanceReleased))
 	}
-	return queryAll(ctx, s.db.db, "list instances", scanInstance,
+	return queryAll(ctx, s.db.read, "list instances", scanInstance,
 		`SELECT `+instanceColumns+` FROM cloud_instances`+f.sql()+` ORDER BY created_at, id`, f.args...)
 }
 
@@ -191,7 +191,7 @@ func (s *CloudStore) InstanceList(ctx context.Context, p ackscale.InstanceListPa
 // instances.
 func (s *CloudStore) InstanceUsedIPs(ctx context.Context, p ackscale.InstanceUsedIPsParams) (map[string]bool, error) {
 	scan := scanFields("used ips", func(ip *string) []any { return []any{ip} })
-	ips, err := queryAll(ctx, s.db.db, "used ips", scan, `SELECT ip FROM cloud_instances WHERE account_id = ? AND ip_pool = ? AND status <> ?`,
+	ips, err := queryAll(ctx, s.db.read, "used ips", scan, `SELECT ip FROM cloud_instances WHERE account_id = ? AND ip_pool = ? AND status <> ?`,
 		p.AccountID, p.Pool, string(ackscale.InstanceReleased))
 	if err != nil {
 		return nil, err

@@ -27,7 +27,7 @@ func (s *ClusterStore) NodePoolGet(ctx context.Context, p ackscale.NodePoolGetPa
 	if !p.WithDeleted {
 		f.add("state <> ?", string(ackscale.NodePoolDeleted))
 	}
-	return queryOne(ctx, s.db.db, scanPool, func() error { return poolNotFound(p.ID) },
+	return queryOne(ctx, s.db.read, scanPool, func() error { return poolNotFound(p.ID) },
 		`SELECT `+poolColumns+` FROM node_pools`+f.sql(), f.args...)
 }
 
@@ -42,7 +42,7 @@ func (s *ClusterStore) NodePoolList(ctx context.Context, p ackscale.NodePoolList
 	f.add("cluster_id = ?", p.ClusterID)
 	f.add("state <> ?", string(ackscale.NodePoolDeleted))
 	f.eq("name", p.Name)
-	return orEmpty(queryAll(ctx, s.db.db, "list node pools", scanPool,
+	return orEmpty(queryAll(ctx, s.db.read, "list node pools", scanPool,
 		`SELECT `+poolColumns+` FROM node_pools`+f.sql()+poolOrder, f.args...))
 }
 

@@ -42,7 +42,7 @@ func quotaUsage(ctx context.Context, q querier, accountID, scope string) (acksca
 // instances and their vCPUs there, and what its unfinished tasks reserved
 // and have not created yet. An unknown account or scope has zero usage.
 func (s *CloudStore) QuotaUsageGet(ctx context.Context, p ackscale.QuotaUsageParams) (ackscale.QuotaUsage, error) {
-	return quotaUsage(ctx, s.db.db, p.AccountID, p.Scope)
+	return quotaUsage(ctx, s.db.read, p.AccountID, p.Scope)
 }
 
 // checkReservation asks r.CheckFunc (when both are set) whether the

@@ -204,7 +204,7 @@ func (s *ClusterStore) TaskGet(ctx context.Context, p ackscale.TaskGetParams) (a
 	f := filter{}
 	f.add("id = ?", p.ID)
 	f.eq("account_id", p.AccountID)
-	return queryOne(ctx, s.db.db, scanTask, func() error { return taskNotFound(p.ID) },
+	return queryOne(ctx, s.db.read, scanTask, func() error { return taskNotFound(p.ID) },
 		`SELECT `+taskColumns+` FROM tasks`+f.sql(), f.args...)
 }
 
@@ -278,12 +278,12 @@ func (s *ClusterStore) TaskFinish(ctx context.Context, p ackscale.TaskFinishPara
 func (s *ClusterStore) TaskCount(ctx context.Context, p ackscale.TaskCountParams) (int, error) {
 	f := filter{}
 	f.eq("state", string(p.State))
-	return queryCount(ctx, s.db.db, "count tasks", `SELECT count(*) FROM tasks`+f.sql(), f.args...)
+	return queryCount(ctx, s.db.read, "count tasks", `SELECT count(*) FROM tasks`+f.sql(), f.args...)
 }
 
 // TaskCountsByType counts every task by type and state.
 func (s *ClusterStore) TaskCountsByType(ctx context.Context) ([]ackscale.TaskCounts, error) {
-	return queryAll(ctx, s.db.db, "count tasks", func(r scanner) (ackscale.TaskCounts, error) {
+	return queryAll(ctx, s.db.read, "count tasks", func(r scanner) (ackscale.TaskCounts, error) {
 		var c ackscale.TaskCounts
 		var typ, state string
 		err := r.Scan(&typ, &state, &c.Count)

@@ -115,13 +115,13 @@ func (s *WorkerStore) WorkerList(ctx context.Context, p ackscale.WorkerListParam
 	oneOf(&f, "instance_id", p.InstanceIDs)
 	oneOf(&f, "node_name", p.NodeNames)
 	oneOf(&f, "client_token", p.ClientTokens)
-	return queryPage(ctx, s.db.db, scanWorker, "workers", workerColumns+", "+workerSpecColumns, workersWithSpecs, f,
+	return queryPage(ctx, s.db.read, scanWorker, "workers", workerColumns+", "+workerSpecColumns, workersWithSpecs, f,
 		"created_at, task_id, seq, client_token", p.Offset, p.Limit)
 }
 
 // WorkerCount counts a cluster's workers in any state.
 func (s *WorkerStore) WorkerCount(ctx context.Context, clusterID string) (int, error) {
-	return queryCount(ctx, s.db.db, "count workers", `SELECT count(*) FROM workers WHERE cluster_id = ?`, clusterID)
+	return queryCount(ctx, s.db.read, "count workers", `SELECT count(*) FROM workers WHERE cluster_id = ?`, clusterID)
 }
 
 // WorkerCounts counts a cluster's workers by pool, state and Node status:
@@ -136,7 +136,7 @@ func (s *WorkerStore) WorkerCounts(ctx context.Context, clusterID string) ([]ack
 		c.State, c.NodeStatus = ackscale.NodeState(state), ackscale.NodeStatus(status)
 		return c, nil
 	}
-	return queryAll(ctx, s.db.db, "count workers", scan, `SELECT nodepool_id, state, node_status, count(*) FROM workers
+	return queryAll(ctx, s.db.read, "count workers", scan, `SELECT nodepool_id, state, node_status, count(*) FROM workers
 		WHERE cluster_id = ? GROUP BY nodepool_id, state, node_status ORDER BY nodepool_id, state, node_status`, clusterID)
 }
 
