@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -65,9 +66,17 @@ func kubectl(t *testing.T, m *Manager, clusterID string, args ...string) []byte 
 	require.NoError(t, err)
 	path := filepath.Join(t.TempDir(), "kubeconfig")
 	require.NoError(t, os.WriteFile(path, cfg, 0o600))
-	out, err := exec.Command(filepath.Join(binDir(t), "kubectl"), append([]string{"--kubeconfig", path}, args...)...).CombinedOutput()
-	require.NoError(t, err, string(out))
-	return out
+	// The kubeconfig comes before the API server answers (after a
+	// restart it is starting): retry while the connection is refused.
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		out, err := exec.Command(filepath.Join(binDir(t), "kubectl"), append([]string{"--kubeconfig", path}, args...)...).CombinedOutput()
+		if err == nil || !strings.Contains(string(out), "connection to the server") || time.Now().After(deadline) {
+			require.NoError(t, err, string(out))
+			return out
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
 }
 
 func nodesByKubectl(t *testing.T, m *Manager, clusterID string) map[string]corev1.Node {

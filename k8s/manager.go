@@ -243,6 +243,11 @@ func (m *Manager) apiserver(ctx context.Context, id string) (*apiserver, error) 
 // apiserverLocal returns the cluster's API server this process runs,
 // starting it first.
 func (m *Manager) apiserverLocal(ctx context.Context, id string) (*apiserver, error) {
+	select {
+	case <-m.done:
+		return nil, fmt.Errorf("start api server of %s: ackscale is stopping", id)
+	default:
+	}
 	m.mu.Lock()
 	a, ok := m.clusters[id]
 	if !ok {
@@ -392,7 +397,9 @@ func (m *Manager) Kubeconfig(clusterID string) ([]byte, error) {
 		return kubeconfig("ackscale-"+clusterID, u, s.PublicCA, string(files["token"]))
 	}
 	a, ok := m.made(clusterID)
-	if !ok {
+	if ok {
+		go m.apiserver(context.Background(), clusterID) // started for kubectl, which will see a failure
+	} else {
 		var err error
 		if a, err = m.apiserver(context.Background(), clusterID); err != nil {
 			return nil, err

@@ -183,3 +183,32 @@ func TestReplicaTake(t *testing.T) {
 	require.NoError(t, a.db.pg.Pool().QueryRow(ctx, `SELECT state::text FROM river_job WHERE id = $1`, job).Scan(&state))
 	require.Equal(t, "available", state)
 }
+
+func TestPublicURL(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		name string
+		cfg  serveConfig
+		want string
+		err  string
+	}{
+		{name: "Given", cfg: serveConfig{PublicURL: "https://lb.example:9696/"}, want: "https://lb.example:9696"},
+		{name: "NotHTTPS", cfg: serveConfig{PublicURL: "http://lb:9696"}, err: "want https://"},
+		{name: "NoHost", cfg: serveConfig{PublicURL: "https://"}, err: "want https://"},
+		{name: "FromAddr", cfg: serveConfig{Addr: "10.0.0.5:9691"}, want: "https://10.0.0.5:9691"},
+		{name: "Wildcard", cfg: serveConfig{Addr: "0.0.0.0:9691"}, want: "https://127.0.0.1:9691"},
+		{name: "NoHostAddr", cfg: serveConfig{Addr: ":9691"}, want: "https://127.0.0.1:9691"},
+		{name: "PortZero", cfg: serveConfig{Addr: "127.0.0.1:0"}, err: "port 0"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			got, err := publicURL(tt.cfg)
+			if tt.err != "" {
+				require.ErrorContains(t, err, tt.err)
+				return
+			}
+			require.NoError(t, err)
+			require.Equal(t, tt.want, got)
+		})
+	}
+}

@@ -6,8 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/url"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/ackscale/ackscale"
 	"github.com/ackscale/ackscale/k8s"
@@ -111,7 +113,12 @@ var errPortZero = errors.New("--addr has port 0: give --public-url, where client
 // replica's own --addr (a loopback host for a wildcard one).
 func publicURL(cfg serveConfig) (string, error) {
 	if cfg.PublicURL != "" {
-		return cfg.PublicURL, nil
+		u, err := url.Parse(cfg.PublicURL)
+		if err != nil || u.Scheme != "https" || u.Host == "" {
+			// kubectl sends a kubeconfig's token over TLS only.
+			return "", fmt.Errorf("--public-url %q: want https://HOST[:PORT] (kubeconfigs point there, and kubectl sends their token over HTTPS only)", cfg.PublicURL)
+		}
+		return strings.TrimRight(cfg.PublicURL, "/"), nil
 	}
 	host, port, err := net.SplitHostPort(cfg.Addr)
 	if err != nil {
