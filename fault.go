@@ -80,8 +80,10 @@ type Check struct {
 	TasksRunning   int `json:"tasks_running"`
 	TasksSucceeded int `json:"tasks_succeeded"`
 	TasksFailed    int `json:"tasks_failed"`
-	// QuotaDrift counts account quota scopes whose usage counters differ
-	// from a count of their live instances (must be 0).
+	// QuotaDrift counts usage counters that differ from a count of what
+	// they count (must be 0): an account quota scope's live instances and
+	// vCPUs, and its running tasks' reservations; a zone × type's live
+	// instances (its stock in use).
 	QuotaDrift int `json:"quota_drift"`
 	// StaleReservations counts quota reservations of tasks that have ended
 	// (must be 0).

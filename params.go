@@ -1,6 +1,9 @@
 package ackscale
 
-import "time"
+import (
+	"net/netip"
+	"time"
+)
 
 // AccountCreateParams is a new account and its access key secret.
 type AccountCreateParams struct {
@@ -171,6 +174,20 @@ type InstanceCreateParams struct {
 	// up ("" = none): the reservation shrinks by one instance in the same
 	// transaction.
 	Reservation string
+	// IPs, when Instance.IP is "", are the addresses of the instance's
+	// pool the store may give it: it takes the lowest one that no live
+	// instance of the account's pool holds, in the transaction that
+	// creates the instance. A pool's range is its CIDR's, the same at
+	// every create: the stores' free-IP index assumes it (were a range to
+	// start higher than before, the addresses below its start that the
+	// pool never handed out would not be handed out later either).
+	IPs IPRange
+}
+
+// IPRange is the IPv4 addresses a pool hands out, First to Last, both
+// included.
+type IPRange struct {
+	First, Last netip.Addr
 }
 
 // StockUsage is the stock of one zone × instance type as a store has it

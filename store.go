@@ -131,19 +131,26 @@ type WorkerStore interface {
 type CloudStore interface {
 	// InstanceCreate inserts an instance unless one with its client token
 	// exists, which it then returns with created false. CheckFunc decides
-	// on the stock inside the transaction. An IP already held by a live
-	// instance of the same account and pool is a KindConflict error
-	// (retryable). In the same transaction the account's usage of the
-	// instance's quota scope grows by it (one instance, its VCPUs), and the
-	// reservation of p.Reservation, if any is left, shrinks by one.
+	// on the stock inside the transaction. An instance without an IP gets
+	// the lowest address of p.IPs that no live instance of its account's
+	// pool holds, in the same transaction (none left: CodeIPExhausted); a
+	// given IP already held by a live instance of the same account and pool
+	// is a KindConflict error (retryable). In the same transaction the
+	// account's usage of the instance's quota scope grows by it (one
+	// instance, its VCPUs), the stock of its zone × type by one, and the
+	// reservation of p.Reservation, if any is left, shrinks by one. Every
+	// one of these is a counter or an index lookup: the cost does not grow
+	// with the number of live instances.
 	InstanceCreate(ctx context.Context, p InstanceCreateParams) (in Instance, created bool, err error)
 	// InstanceGet returns an instance by id or client token (both must
 	// match when both are set), released ones included;
 	// CodeInstanceNotFound when there is none.
 	InstanceGet(ctx context.Context, p InstanceGetParams) (Instance, error)
 	// InstanceUpdate changes an instance's status, boot time or detached
-	// mark; releasing it frees its IP and takes it out of its account's
-	// quota usage. CodeInstanceNotFound when there is none.
+	// mark; releasing it frees its IP (the next InstanceCreate of its pool
+	// may take it: the lowest free address first) and takes it out of its
+	// account's quota usage and its zone × type's stock. CodeInstanceNotFound
+	// when there is none.
 	InstanceUpdate(ctx context.Context, p InstanceUpdateParams) error
 	// InstanceList returns instances, oldest first.
 	InstanceList(ctx context.Context, p InstanceListParams) ([]Instance, error)
@@ -153,7 +160,8 @@ type CloudStore interface {
 	InstanceUsedIPs(ctx context.Context, p InstanceUsedIPsParams) (map[string]bool, error)
 	// QuotaUsageGet returns an account's usage of a quota scope: its live
 	// instances and vCPUs there, and what its unfinished tasks have
-	// reserved and not yet created.
+	// reserved and not yet created. Counters kept in the transactions that
+	// change them: one row read, however many instances and tasks.
 	QuotaUsageGet(ctx context.Context, p QuotaUsageParams) (QuotaUsage, error)
 	// StockSet overrides a zone × type's capacity; a negative capacity
 	// removes the override.

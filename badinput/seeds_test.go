@@ -79,24 +79,7 @@ const (
 // verbatim: what terraform-provider-alicloud's
 // alicloud_cs_kubernetes_node_pool sends to create a pool (the same body
 // as rules' tfNodePool). Its vSwitch is in cn-hangzhou's default VPC.
-const tfNodePoolBody = `{
- "kubernetes_config": {
-  "cms_enabled": true
- },
- "nodepool_info": {
-  "name": "tf-pool"
- },
- "scaling_group": {
-  "desired_size": 2,
-  "instance_types": [
-   "ecs.g6.large"
-  ],
-  "key_pair": "secrity-key",
-  "vswitch_ids": [
-   "vsw-bp1ackscaledefaultg01"
-  ]
- }
-}`
+const tfNodePoolBody = seeds.TFNodePool
 
 // createPools is the cluster the node pool tables' cases target: a
 // standard cluster in cn-hangzhou, where tfNodePoolBody's vSwitch is.

@@ -25,14 +25,11 @@ const leaseDuration = 40 * time.Second
 // Lease seen.
 func (b *bench) rowFleet(ctx context.Context) error {
 	k, n := b.size.fleetClusters, b.size.fleetNodes
-	s, err := b.startServer(ctx, serverOptions{kube: true, debug: true, args: []string{"--boot-latency", "0"}})
+	s, err := b.startKube(ctx)
 	if err != nil {
 		return err
 	}
 	defer s.stop()
-	if err := s.raiseQuotas(ctx); err != nil {
-		return err
-	}
 	b.log.Info("d: creating clusters", "n", k)
 	ids, err := s.createClusters(ctx, "fleet", k, k)
 	if err != nil {

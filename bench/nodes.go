@@ -29,20 +29,31 @@ import (
 	"github.com/ackscale/ackscale/k8s"
 )
 
+// startKube starts a server with Kubernetes on, instant boots and the
+// quotas raised, for the rows that make Nodes; the caller stops it.
+func (b *bench) startKube(ctx context.Context) (*server, error) {
+	s, err := b.startServer(ctx, serverOptions{kube: true, debug: true, args: []string{"--boot-latency", "0"}})
+	if err != nil {
+		return nil, err
+	}
+	if err := s.raiseQuotas(ctx); err != nil {
+		s.stop()
+		return nil, err
+	}
+	return s, nil
+}
+
 // rowNodes is row c: N Nodes Ready in one scale-out, against a plain
 // client-go program and kwok making as many Nodes Ready on a fresh API
 // server of the same build. Each of the runs measures the three in turn;
 // the table shows the medians.
 func (b *bench) rowNodes(ctx context.Context) error {
 	n := b.size.nodes
-	s, err := b.startServer(ctx, serverOptions{kube: true, debug: true, args: []string{"--boot-latency", "0"}})
+	s, err := b.startKube(ctx)
 	if err != nil {
 		return err
 	}
 	defer s.stop()
-	if err := s.raiseQuotas(ctx); err != nil {
-		return err
-	}
 	kwok, err := b.kwok(ctx)
 	if err != nil {
 		return err

@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/ackscale/ackscale/internal/acsclient"
+	"github.com/ackscale/ackscale/internal/testserver/admin"
 )
 
 // listeningPrefix starts the line `ackscale serve` prints once it listens.
@@ -228,34 +229,7 @@ func httpClient(conns int) *http.Client {
 
 // admin calls the admin API.
 func (s *server) admin(ctx context.Context, method, path string, in, out any) error {
-	var body io.Reader
-	if in != nil {
-		b, err := json.Marshal(in)
-		if err != nil {
-			return err
-		}
-		body = bytes.NewReader(b)
-	}
-	req, err := http.NewRequestWithContext(ctx, method, s.url+"/admin/v1/"+path, body)
-	if err != nil {
-		return err
-	}
-	req.Header.Set("Authorization", "Bearer "+s.adminToken)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	raw, err := io.ReadAll(resp.Body)
-	switch {
-	case err != nil:
-		return err
-	case resp.StatusCode >= 300:
-		return fmt.Errorf("admin %s %s: %d %s", method, path, resp.StatusCode, raw)
-	case out != nil:
-		return json.Unmarshal(raw, out)
-	}
-	return nil
+	return admin.Client{URL: s.url, Token: s.adminToken}.Do(ctx, method, path, in, out)
 }
 
 // pids returns the server's process and its children by role: "ackscale",

@@ -104,32 +104,18 @@ func (c *Cloud) create(ctx context.Context, p ackscale.InstanceRequest, it catal
 		ZoneID: p.ZoneID, IPPool: pool, InstanceType: it.Name, Kind: ackscale.InstanceKind(it.Kind), VCPUs: it.VCPU, ImageID: image,
 		Status: ackscale.InstancePending, ReadyAt: now.Add(c.bootTime(it)), Created: now,
 	}
-	var err error
-	for attempt := 0; attempt < maxIPAttempts; attempt++ {
-		if in.IP, err = c.freeIP(ctx, p.AccountID, pool, prefix); err != nil {
-			return ackscale.Instance{}, err
-		}
-		var out ackscale.Instance
-		var created bool
-		out, created, err = c.cfg.Store.InstanceCreate(ctx, ackscale.InstanceCreateParams{Instance: in,
-			CheckFunc: c.stockCheck(it.Name), Reservation: p.Reservation})
-		if err == nil {
-			if created {
-				c.log.InfoContext(ctx, "instance created", "instance_id", out.ID, "ip", out.IP, "zone", out.ZoneID, "instance_type", out.InstanceType)
-			}
-			return out, nil
-		}
-		if !ackscale.IsRetryable(err) {
-			return ackscale.Instance{}, err
-		}
-		c.log.DebugContext(ctx, "create instance: retrying", "attempt", attempt+1, "err", err)
+	// The store picks the IP, the lowest free one of the pool, in the
+	// transaction that creates the instance: two creates never pick the same.
+	out, created, err := c.cfg.Store.InstanceCreate(ctx, ackscale.InstanceCreateParams{Instance: in,
+		CheckFunc: c.stockCheck(it.Name), Reservation: p.Reservation, IPs: hostRange(prefix)})
+	if err != nil {
+		return ackscale.Instance{}, err
 	}
-	return ackscale.Instance{}, fmt.Errorf("create instance in %s after %d attempts: %w", pool, maxIPAttempts, err)
+	if created {
+		c.log.InfoContext(ctx, "instance created", "instance_id", out.ID, "ip", out.IP, "zone", out.ZoneID, "instance_type", out.InstanceType)
+	}
+	return out, nil
 }
-
-// maxIPAttempts bounds how often a create retries when another call took
-// the free IP it picked first.
-const maxIPAttempts = 5
 
 // stockCheck returns the stock decision of a zone × type, made inside the
 // store's transaction: the capacity is the run-time override when there is
@@ -166,25 +152,14 @@ func (c *Cloud) ipPool(p ackscale.InstanceRequest) (pool string, prefix netip.Pr
 	return vsw.ID, prefix, err
 }
 
-// freeIP returns the lowest host address of prefix the account does not
-// use (each account has its own copy of the catalog's VPCs). The first
-// three addresses and the last are reserved, as in a VPC.
-func (c *Cloud) freeIP(ctx context.Context, accountID, pool string, prefix netip.Prefix) (string, error) {
-	used, err := c.cfg.Store.InstanceUsedIPs(ctx, ackscale.InstanceUsedIPsParams{AccountID: accountID, Pool: pool})
-	if err != nil {
-		return "", err
-	}
+// hostRange is the addresses of prefix the cloud hands out: the first
+// three and the last are reserved, as in a VPC.
+func hostRange(prefix netip.Prefix) ackscale.IPRange {
 	prefix = prefix.Masked()
-	addr := prefix.Addr().Next().Next().Next()
-	for ; prefix.Contains(addr); addr = addr.Next() {
-		if !prefix.Contains(addr.Next()) {
-			break // the broadcast address
-		}
-		if !used[addr.String()] {
-			return addr.String(), nil
-		}
-	}
-	return "", ackscale.CloudErrorf(ackscale.CodeIPExhausted, "no free private IP left in %s (%s)", pool, prefix)
+	first := prefix.Addr().Next().Next().Next()
+	size := int64(1) << (prefix.Addr().BitLen() - prefix.Bits())
+	last := ackscale.IPv4Number(prefix.Addr()) + size - 2 // before the broadcast address
+	return ackscale.IPRange{First: first, Last: netip.MustParseAddr(ackscale.IPv4String(last))}
 }
 
 func (c *Cloud) bootTime(it catalog.InstanceType) time.Duration {

@@ -2,6 +2,7 @@ package cloud_test
 
 import (
 	"context"
+	"net/netip"
 	"testing"
 	"time"
 
@@ -179,37 +180,45 @@ func TestQuotasInForce(t *testing.T) {
 	require.Equal(t, def.WorkersPerCluster, other[ackscale.QuotaWorkersPerCluster])
 }
 
-// conflictStore answers every InstanceCreate with a taken IP.
-type conflictStore struct {
+// recordingStore records the InstanceCreate calls and answers each with
+// a conflict.
+type recordingStore struct {
 	cloud.Store
-	calls int
+	calls []ackscale.InstanceCreateParams
 }
 
-func (s *conflictStore) InstanceCreate(context.Context, ackscale.InstanceCreateParams) (ackscale.Instance, bool, error) {
-	s.calls++
-	return ackscale.Instance{}, false, ackscale.ConflictErrorf("IP 192.168.0.3 of vsw-x is taken")
+func (s *recordingStore) InstanceCreate(_ context.Context, p ackscale.InstanceCreateParams) (ackscale.Instance, bool, error) {
+	s.calls = append(s.calls, p)
+	return ackscale.Instance{}, false, ackscale.ConflictErrorf("instance %s is taken", p.Instance.ID)
 }
 
-// After its last retry a create reports the conflict it last saw: before,
-// an inner err shadowed the outer one and the error read "%!w(<nil>)".
-func TestCreateRetryKeepsLastError(t *testing.T) {
+// The cloud leaves the IP to the store, which picks it in the transaction
+// that creates the instance: it passes the vSwitch's host addresses (the
+// first three and the last are reserved), calls once, and returns the
+// store's error as it is.
+func TestCreateLeavesTheIPToTheStore(t *testing.T) {
 	t.Parallel()
 	db, err := sqlite.Open(context.Background(), sqlite.Config{Dir: t.TempDir()})
 	require.NoError(t, err)
 	t.Cleanup(func() { require.NoError(t, db.Close()) })
-	store := &conflictStore{Store: sqlite.NewCloudStore(db)}
+	store := &recordingStore{Store: sqlite.NewCloudStore(db)}
 	cat := catalog.Default()
 	c, err := cloud.New(cloud.Config{Store: store, Catalog: cat})
 	require.NoError(t, err)
 	vsw := cat.DefaultVSwitches("cn-hangzhou")[0]
 	_, err = c.RunInstance(context.Background(), ackscale.InstanceRequest{ClientToken: "tok", AccountID: "acc",
 		RegionID: vsw.RegionID, ZoneID: vsw.ZoneID, VSwitchID: vsw.ID, InstanceTypes: []string{"ecs.c5.xlarge"}})
-	require.Error(t, err)
-	require.NotContains(t, err.Error(), "%!w")
-	require.Contains(t, err.Error(), "is taken")
-	require.Contains(t, err.Error(), "after 5 attempts")
-	require.True(t, ackscale.IsConflict(err))
-	require.Equal(t, 5, store.calls)
+	require.True(t, ackscale.IsConflict(err), "want the store's conflict, got %v", err)
+	require.Len(t, store.calls, 1, "InstanceCreate calls")
+	p := store.calls[0]
+	require.Empty(t, p.Instance.IP, "the store picks the IP")
+	prefix := netip.MustParsePrefix(vsw.CIDR).Masked()
+	first := prefix.Addr().Next().Next().Next()
+	last := first
+	for prefix.Contains(last.Next().Next()) {
+		last = last.Next()
+	}
+	require.Equal(t, ackscale.IPRange{First: first, Last: last}, p.IPs)
 }
 
 // Each account has its own copy of the catalog's vSwitches: before, the

@@ -93,28 +93,17 @@ func TestAliyungoLegacyScale(t *testing.T) {
 		requireNodes(t, sdk, id, 8, "ecs.sn1ne.large", "cn-hangzhou")
 	})
 	t.Run("same count", func(t *testing.T) {
-		err := ag.ResizeKubernetesCluster(id, resizeArgs(8, seed000Password))
-		ae := aliyungoError(t, err)
-		require.Equal(t, http.StatusBadRequest, ae.StatusCode)
-		require.NotEmpty(t, ae.Code)
-		require.Contains(t, ae.Message, "8")
+		badRequest(t, ag.ResizeKubernetesCluster(id, resizeArgs(8, seed000Password)), "8")
 		requireAliyungoNodes(t, ag, id, 8)
 	})
 	t.Run("wrong password", func(t *testing.T) {
-		err := ag.ResizeKubernetesCluster(id, resizeArgs(9, "Wrong1234"))
-		ae := aliyungoError(t, err)
-		require.Equal(t, http.StatusBadRequest, ae.StatusCode)
-		require.NotEmpty(t, ae.Code)
+		ae := badRequest(t, ag.ResizeKubernetesCluster(id, resizeArgs(9, "Wrong1234")), "login_password")
 		require.NotEmpty(t, ae.RequestId)
-		require.Contains(t, ae.Message, "login_password")
 		require.NotContains(t, ae.Message, "Wrong1234", "the password is never echoed")
 		requireAliyungoNodes(t, ag, id, 8)
 	})
 	t.Run("num_of_nodes out of range", func(t *testing.T) {
-		err := ag.ResizeKubernetesCluster(id, resizeArgs(301, seed000Password))
-		ae := aliyungoError(t, err)
-		require.Equal(t, http.StatusBadRequest, ae.StatusCode)
-		require.Contains(t, ae.Message, "num_of_nodes")
+		badRequest(t, ag.ResizeKubernetesCluster(id, resizeArgs(301, seed000Password)), "num_of_nodes")
 	})
 	t.Run("wrong secret", func(t *testing.T) {
 		bad := newAliyungo(srv, srv.AccessKeyID, "not-the-secret")
@@ -134,15 +123,11 @@ func TestAliyungoManagedClusterRefused(t *testing.T) {
 	id := sdk.createCluster(t, fmt.Sprintf(createStandardHangzhou, "e2e-managed-put"))
 	ag := newAliyungo(srv, srv.AccessKeyID, srv.AccessKeySecret)
 
-	err := ag.ResizeKubernetesCluster(id, resizeArgs(2, seed000Password))
-	ae := aliyungoError(t, err)
-	require.Equal(t, http.StatusBadRequest, ae.StatusCode)
-	require.NotEmpty(t, ae.Code)
-	require.Contains(t, ae.Message, "Kubernetes")
+	badRequest(t, ag.ResizeKubernetesCluster(id, resizeArgs(2, seed000Password)), "Kubernetes")
 	requireAliyungoNodes(t, ag, id, 0)
 
-	err = ag.ResizeKubernetesCluster("c00000000000000000000000000000000", resizeArgs(2, seed000Password))
-	ae = aliyungoError(t, err)
+	err := ag.ResizeKubernetesCluster("c00000000000000000000000000000000", resizeArgs(2, seed000Password))
+	ae := aliyungoError(t, err)
 	require.Equal(t, http.StatusNotFound, ae.StatusCode)
 	require.Equal(t, "ErrorClusterNotFound", ae.Code)
 }
@@ -191,6 +176,17 @@ func aliyungoError(t testing.TB, err error) *common.Error {
 	require.Error(t, err)
 	var ae *common.Error
 	require.True(t, errors.As(err, &ae), "want *common.Error, got %T: %v", err, err)
+	return ae
+}
+
+// badRequest requires err to be aliyungo's error of a 400 with a code and
+// a message that names want.
+func badRequest(t testing.TB, err error, want string) *common.Error {
+	t.Helper()
+	ae := aliyungoError(t, err)
+	require.Equal(t, http.StatusBadRequest, ae.StatusCode)
+	require.NotEmpty(t, ae.Code)
+	require.Contains(t, ae.Message, want)
 	return ae
 }
 

@@ -240,9 +240,7 @@ func TestGoSDKClusterLifecycle(t *testing.T) {
 	c := sdkClientOf(t, srv)
 	id := c.createCluster(t, fmt.Sprintf(createStandardHangzhou, "e2e-lifecycle"))
 
-	so, err := c.ScaleOut(id, `{"count":2,"key_pair":"secrity-key","worker_instance_types":["ecs.g6.large"]}`)
-	require.NoError(t, err)
-	c.waitTask(t, so.TaskId)
+	c.scaleOut(t, id, 2)
 	nodes := requireNodes(t, c, id, 2, "ecs.g6.large", "cn-hangzhou")
 
 	victim, keep := nodes[0], nodes[1]

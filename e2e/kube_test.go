@@ -16,28 +16,11 @@ import (
 	"github.com/ackscale/ackscale/internal/testserver"
 )
 
-// kubeBin is the folder make kube fills; under CI=true a missing build fails.
-func kubeBin(t *testing.T) string {
-	t.Helper()
-	dir, err := filepath.Abs("../bin")
-	require.NoError(t, err)
-	if _, err := os.Stat(filepath.Join(dir, "kube-apiserver")); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("no kube-apiserver in %s: CI must build it (make kube-cached)", dir)
-		}
-		t.Skipf("no kube-apiserver in %s: run make kube", dir)
-	}
-	return dir
-}
-
 // kubectlNodes reads the cluster's kubeconfig through the Go SDK and lists
 // its Nodes with the built kubectl.
 func kubectlNodes(t *testing.T, c *sdkClient, bin, clusterID string) map[string]corev1.Node {
 	t.Helper()
-	resp, err := c.Kubeconfig(clusterID)
-	require.NoError(t, err)
-	path := filepath.Join(t.TempDir(), "kubeconfig")
-	require.NoError(t, os.WriteFile(path, []byte(resp.Config), 0o600))
+	path := kubeconfigFile(t, c, clusterID)
 	// After a restart the API server may still be starting: the
 	// kubeconfig is served at once, kubectl retries as a user would.
 	var out []byte
@@ -51,6 +34,23 @@ func kubectlNodes(t *testing.T, c *sdkClient, bin, clusterID string) map[string]
 		require.True(t, time.Now().Before(deadline), "kubectl get nodes: %v\n%s", err, out)
 		time.Sleep(500 * time.Millisecond)
 	}
+	return nodesByName(t, out)
+}
+
+// kubeconfigFile writes the cluster's kubeconfig, read through the Go SDK,
+// to a file of the test's and returns its path.
+func kubeconfigFile(t *testing.T, c *sdkClient, clusterID string) string {
+	t.Helper()
+	resp, err := c.Kubeconfig(clusterID)
+	require.NoError(t, err)
+	path := filepath.Join(t.TempDir(), "kubeconfig")
+	require.NoError(t, os.WriteFile(path, []byte(resp.Config), 0o600))
+	return path
+}
+
+// nodesByName reads kubectl's NodeList (-o json) by Node name.
+func nodesByName(t *testing.T, out []byte) map[string]corev1.Node {
+	t.Helper()
 	var list corev1.NodeList
 	require.NoError(t, json.Unmarshal(out, &list))
 	nodes := map[string]corev1.Node{}
@@ -74,7 +74,7 @@ func nodeReady(n corev1.Node) bool {
 // their labels, taints and capacity; then scales each in by one Node,
 // restarts ackscale and checks the Nodes are still there.
 func TestKubeNodes(t *testing.T) {
-	bin := kubeBin(t)
+	bin := testserver.KubeBin(t)
 	srv := startServer(t, testserver.Options{Args: []string{"--kube=on", "--kube-bin", bin}})
 	c := sdkClientOf(t, srv)
 	type kind struct {
@@ -161,7 +161,7 @@ func TestKubeNodes(t *testing.T) {
 // latency it recovers and the task succeeds; without one the task times
 // out and rollback removes the Node.
 func TestKubeNodeFault(t *testing.T) {
-	bin := kubeBin(t)
+	bin := testserver.KubeBin(t)
 	srv := startServer(t, testserver.Options{Args: []string{"--kube=on", "--kube-bin", bin, "--time-scale", "60"},
 		AdminToken: adminToken})
 	c := sdkClientOf(t, srv)

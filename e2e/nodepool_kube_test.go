@@ -3,7 +3,6 @@ package e2e
 import (
 	"encoding/json"
 	"fmt"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
@@ -24,13 +23,7 @@ func kubectlPoolNodes(t *testing.T, bin, kubeconfig, poolID string) map[string]c
 	out, err := exec.Command(filepath.Join(bin, "kubectl"), "--kubeconfig", kubeconfig, "get", "nodes",
 		"-l", labelNodePool+"="+poolID, "-o", "json").CombinedOutput()
 	require.NoError(t, err, string(out))
-	var list corev1.NodeList
-	require.NoError(t, json.Unmarshal(out, &list))
-	nodes := map[string]corev1.Node{}
-	for _, n := range list.Items {
-		nodes[n.Name] = n
-	}
-	return nodes
+	return nodesByName(t, out)
 }
 
 // TestNodePoolsOnKubernetes creates two pools with different labels and
@@ -39,15 +32,12 @@ func kubectlPoolNodes(t *testing.T, bin, kubeconfig, poolID string) map[string]c
 // that a Modify with update_nodes brings new labels to the existing Nodes;
 // and that deleting a pool deletes its Nodes.
 func TestNodePoolsOnKubernetes(t *testing.T) {
-	bin := kubeBin(t)
+	bin := testserver.KubeBin(t)
 	srv := startServer(t, testserver.Options{Args: []string{"--kube=on", "--kube-bin", bin}, AdminToken: adminToken})
 	c := sdkClientOf(t, srv)
 	id := c.createCluster(t, fmt.Sprintf(createStandardHangzhou, "kube-pools"))
 	vsws := c.clusterVSwitches(t, id)
-	kc, err := c.Kubeconfig(id)
-	require.NoError(t, err)
-	kubeconfig := filepath.Join(t.TempDir(), "kubeconfig")
-	require.NoError(t, os.WriteFile(kubeconfig, []byte(kc.Config), 0o600))
+	kubeconfig := kubeconfigFile(t, c, id)
 
 	type pool struct {
 		name          string

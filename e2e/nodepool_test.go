@@ -6,18 +6,15 @@ package e2e
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"os"
-	"os/exec"
-	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/aliyun/alibaba-cloud-sdk-go/sdk/requests"
+	"github.com/aliyun/alibaba-cloud-sdk-go/sdk/responses"
 	"github.com/aliyun/alibaba-cloud-sdk-go/services/cs"
 	"github.com/stretchr/testify/require"
 
@@ -128,7 +125,6 @@ func requireCounts(t testing.TB, p poolView, n int) {
 // ---- npm SDK ----
 
 type npmPoolsResult struct {
-	Fatal string         `json:"fatal"`
 	Kinds []npmPoolsKind `json:"kinds"`
 }
 
@@ -277,24 +273,10 @@ func requireNPMTask(t *testing.T, task npmTask, taskID, clusterID string) {
 // with DescribeTaskInfo to success.
 func TestNPMNodePools(t *testing.T) {
 	t.Parallel()
-	requireNodeModules(t)
+	testserver.NodeModules(t, nodeDir)
 	srv := startServer(t, testserver.Options{AdminToken: adminToken})
-
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, "node", "nodepools.mjs")
-	cmd.Dir = nodeDir
-	cmd.Env = append(os.Environ(), "PORT="+srv.Port, "AK="+srv.AccessKeyID, "SK="+srv.AccessKeySecret)
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	runErr := cmd.Run()
-
-	lines := strings.Split(strings.TrimSpace(stdout.String()), "\n")
 	var res npmPoolsResult
-	require.NoError(t, json.Unmarshal([]byte(lines[len(lines)-1]), &res),
-		"nodepools.mjs output (err %v):\n%s\nstderr:\n%s", runErr, stdout.String(), stderr.String())
-	require.Empty(t, res.Fatal, "nodepools.mjs failed:\n%s", stdout.String())
-	require.NoError(t, runErr, "stderr:\n%s", stderr.String())
+	runNode(t, srv, "nodepools.mjs", &res)
 	require.Len(t, res.Kinds, 2)
 
 	for _, k := range res.Kinds {
@@ -447,13 +429,7 @@ func (c *sdkClient) DeletePool(clusterID, poolID string, force bool) (asyncAnswe
 	c.point(req.RoaRequest)
 	req.ClusterId, req.NodepoolId = clusterID, poolID
 	req.QueryParams["force"] = fmt.Sprint(force)
-	resp, err := c.c.DeleteClusterNodepool(req)
-	if err != nil {
-		return asyncAnswer{}, err
-	}
-	var a asyncAnswer
-	err = json.Unmarshal(resp.GetHttpContentBytes(), &a)
-	return a, err
+	return decodeBody[asyncAnswer](c.c.DeleteClusterNodepool(req))
 }
 
 // RemovePoolNodes is RemoveNodePoolNodes, which v1.63.107 lacks: a ROA
@@ -473,13 +449,7 @@ func (c *sdkClient) RemovePoolNodes(clusterID, poolID string, instanceIDs []stri
 	req.QueryParams["instance_ids"] = string(ids)
 	req.QueryParams["release_node"] = "true"
 	req.QueryParams["drain_node"] = "false"
-	resp, err := c.c.ProcessCommonRequest(req)
-	if err != nil {
-		return asyncAnswer{}, err
-	}
-	var a asyncAnswer
-	err = json.Unmarshal(resp.GetHttpContentBytes(), &a)
-	return a, err
+	return decodeBody[asyncAnswer](c.c.ProcessCommonRequest(req))
 }
 
 // PoolNodes is DescribeClusterNodes with nodepool_id.
@@ -743,27 +713,10 @@ func TestPoolsOfOneClusterScaleInParallel(t *testing.T) {
 		c.waitTask(t, task)
 	}
 
-	// Scale both out at once, each from its own client (an SDK client is
-	// not safe for concurrent use).
+	// Scale both out at once.
 	clients := []*sdkClient{sdkClientOf(t, srv), sdkClientOf(t, srv)}
-	tasks := make([]string, len(pools))
-	errs := make([]error, len(pools))
-	var wg sync.WaitGroup
-	for i, np := range pools {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			resp, err := clients[i].ScalePool(id, np, 2)
-			if err == nil {
-				tasks[i] = resp.TaskId
-			}
-			errs[i] = err
-		}()
-	}
-	wg.Wait()
-	for i := range pools {
-		require.NoError(t, errs[i], "ScaleClusterNodePool of %s while the other pool scales", pools[i])
-	}
+	tasks := atOnce(t, clients, pools, "ScaleClusterNodePool of %s while the other pool scales",
+		func(c *sdkClient, np string) (responses.AcsResponse, error) { return c.ScalePool(id, np, 2) })
 
 	// Both are busy now: the pools scaling (their new workers counted as
 	// initial once created, the counts adding up at every read), the
@@ -804,22 +757,10 @@ func TestPoolsOfOneClusterScaleInParallel(t *testing.T) {
 	}
 
 	// Scale both in at once.
-	errs = make([]error, len(pools))
-	for i, np := range pools {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			resp, err := clients[i].ModifyPool(id, np, `{"scaling_group":{"desired_size":1}}`)
-			if err == nil {
-				tasks[i] = resp.TaskId
-			}
-			errs[i] = err
-		}()
-	}
-	wg.Wait()
-	for i := range pools {
-		require.NoError(t, errs[i], "ModifyClusterNodePool of %s while the other pool scales in", pools[i])
-	}
+	tasks = atOnce(t, clients, pools, "ModifyClusterNodePool of %s while the other pool scales in",
+		func(c *sdkClient, np string) (responses.AcsResponse, error) {
+			return c.ModifyPool(id, np, `{"scaling_group":{"desired_size":1}}`)
+		})
 	for _, task := range tasks {
 		c.waitTask(t, task)
 	}
@@ -838,6 +779,31 @@ func TestPoolsOfOneClusterScaleInParallel(t *testing.T) {
 	require.Zero(t, check.Lost)
 }
 
+// atOnce runs op on each pool at the same time, each from its own client
+// (an SDK client is not safe for concurrent use), requires that each
+// succeeded (msg names the pool by %s) and returns the tasks they started.
+func atOnce(t *testing.T, clients []*sdkClient, pools []string, msg string,
+	op func(c *sdkClient, np string) (responses.AcsResponse, error)) []string {
+	t.Helper()
+	resps := make([]responses.AcsResponse, len(pools))
+	errs := make([]error, len(pools))
+	var wg sync.WaitGroup
+	for i, np := range pools {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			resps[i], errs[i] = op(clients[i], np)
+		}()
+	}
+	wg.Wait()
+	tasks := make([]string, len(pools))
+	for i := range pools {
+		require.NoError(t, errs[i], msg, pools[i])
+		tasks[i] = answerOf(t, resps[i].GetHttpContentBytes()).TaskID
+	}
+	return tasks
+}
+
 // TestDefaultNodePoolModify modifies the default pool of a standard
 // cluster created without worker settings, whose workers ScaleOutCluster
 // added: a labels change with update_nodes, then a smaller desired_size,
@@ -847,9 +813,7 @@ func TestDefaultNodePoolModify(t *testing.T) {
 	srv := startServer(t, testserver.Options{AdminToken: adminToken})
 	c := sdkClientOf(t, srv)
 	id := c.createCluster(t, fmt.Sprintf(createStandardHangzhou, "default-pool"))
-	so, err := c.ScaleOut(id, `{"count":2,"key_pair":"secrity-key","worker_instance_types":["ecs.g6.large"]}`)
-	require.NoError(t, err)
-	c.waitTask(t, so.TaskId)
+	c.scaleOut(t, id, 2)
 
 	list, err := c.Pools(id, "")
 	require.NoError(t, err)

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -16,12 +15,12 @@ import (
 	"github.com/ackscale/ackscale/internal/testserver"
 )
 
-// nodeDir holds package.json, package-lock.json and scenario.mjs.
+// nodeDir holds package.json, package-lock.json and the scripts (scenario.mjs,
+// nodepools.mjs, and client.mjs, which they share).
 const nodeDir = "node"
 
 // npmResult is the JSON line scenario.mjs prints.
 type npmResult struct {
-	Fatal  string    `json:"fatal"`
 	Kinds  []npmKind `json:"kinds"`
 	Errors struct {
 		CountZero      npmError `json:"count_zero"`
@@ -105,25 +104,10 @@ type npmError struct {
 // scaled out with its seed's example, then the errors.
 func TestNPMClient(t *testing.T) {
 	t.Parallel()
-	requireNodeModules(t)
+	testserver.NodeModules(t, nodeDir)
 	srv := startServer(t, testserver.Options{})
-
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, "node", "scenario.mjs")
-	cmd.Dir = nodeDir
-	cmd.Env = append(os.Environ(), "PORT="+srv.Port, "AK="+srv.AccessKeyID, "SK="+srv.AccessKeySecret,
-		"SEED_001="+seed001Body, "SEED_002="+seed002Body, "SEED_004="+seed004Body)
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	runErr := cmd.Run()
-
-	lines := strings.Split(strings.TrimSpace(stdout.String()), "\n")
 	var res npmResult
-	require.NoError(t, json.Unmarshal([]byte(lines[len(lines)-1]), &res),
-		"scenario.mjs output (err %v):\n%s\nstderr:\n%s", runErr, stdout.String(), stderr.String())
-	require.Empty(t, res.Fatal, "scenario.mjs failed:\n%s", stdout.String())
-	require.NoError(t, runErr, "stderr:\n%s", stderr.String())
+	runNode(t, srv, "scenario.mjs", &res, "SEED_001="+seed001Body, "SEED_002="+seed002Body, "SEED_004="+seed004Body)
 
 	want := map[string]struct {
 		count        int
@@ -199,60 +183,53 @@ func TestNPMClient(t *testing.T) {
 		})
 	}
 
-	t.Run("count 0", func(t *testing.T) {
-		e := res.Errors.CountZero
-		require.Empty(t, e.Unexpected)
-		require.Equal(t, 400, e.StatusCode)
-		require.NotEmpty(t, e.Code)
-		require.NotEmpty(t, e.RequestID)
-		require.Contains(t, e.Message, "count")
-	})
-	t.Run("unknown cluster", func(t *testing.T) {
-		e := res.Errors.UnknownCluster
-		require.Empty(t, e.Unexpected)
-		require.Equal(t, 404, e.StatusCode)
-		require.Equal(t, "ErrorClusterNotFound", e.Code)
-		require.NotEmpty(t, e.RequestID)
-	})
-	t.Run("wrong secret", func(t *testing.T) {
-		e := res.Errors.WrongSecret
-		require.Empty(t, e.Unexpected)
-		require.Equal(t, 400, e.StatusCode)
-		require.Equal(t, "SignatureDoesNotMatch", e.Code)
-		require.NotEmpty(t, e.RequestID)
-	})
+	for _, tt := range []struct {
+		name   string
+		got    npmError
+		status int
+		code   string // "": any
+		msg    string // a part of the message
+	}{
+		{"count 0", res.Errors.CountZero, 400, "", "count"},
+		{"unknown cluster", res.Errors.UnknownCluster, 404, "ErrorClusterNotFound", ""},
+		{"wrong secret", res.Errors.WrongSecret, 400, "SignatureDoesNotMatch", ""},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			e := tt.got
+			require.Empty(t, e.Unexpected)
+			require.Equal(t, tt.status, e.StatusCode)
+			require.NotEmpty(t, e.Code)
+			if tt.code != "" {
+				require.Equal(t, tt.code, e.Code)
+			}
+			require.NotEmpty(t, e.RequestID)
+			require.Contains(t, e.Message, tt.msg)
+		})
+	}
 }
 
-// requireNodeModules makes sure node and the pinned npm packages are there,
-// running `npm ci` if node_modules is missing. Without them the test is
-// skipped, except under CI=true, where it fails.
-func requireNodeModules(t *testing.T) {
+// runNode runs the script e2e/node/name against srv, its port and key in
+// the environment with env, and decodes the JSON line it prints last into
+// res. It fails t unless the script exits 0 and that line has no "fatal".
+func runNode(t *testing.T, srv *testserver.Server, name string, res any, env ...string) {
 	t.Helper()
-	missing := func(format string, args ...any) {
-		t.Helper()
-		if os.Getenv("CI") == "true" {
-			t.Fatalf(format, args...)
-		}
-		t.Skipf(format+" (set CI=true to make this a failure)", args...)
-	}
-	if _, err := exec.LookPath("node"); err != nil {
-		missing("node is not installed: %v", err)
-	}
-	marker := filepath.Join(nodeDir, "node_modules", "@alicloud", "cs20151215", "package.json")
-	if _, err := os.Stat(marker); err == nil {
-		return
-	}
-	if _, err := exec.LookPath("npm"); err != nil {
-		missing("npm is not installed: %v", err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, "npm", "ci", "--no-audit", "--no-fund")
+	cmd := exec.CommandContext(ctx, "node", name)
 	cmd.Dir = nodeDir
-	if out, err := cmd.CombinedOutput(); err != nil {
-		missing("npm ci in e2e/node: %v\n%s", err, out)
+	cmd.Env = append(os.Environ(), "PORT="+srv.Port, "AK="+srv.AccessKeyID, "SK="+srv.AccessKeySecret)
+	cmd.Env = append(cmd.Env, env...)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	runErr := cmd.Run()
+
+	lines := strings.Split(strings.TrimSpace(stdout.String()), "\n")
+	last := []byte(lines[len(lines)-1])
+	var fatal struct {
+		Fatal string `json:"fatal"`
 	}
-	if _, err := os.Stat(marker); err != nil {
-		missing("npm ci did not install @alicloud/cs20151215: %v", err)
-	}
+	require.NoError(t, json.Unmarshal(last, res), "%s output (err %v):\n%s\nstderr:\n%s", name, runErr, stdout.String(), stderr.String())
+	require.NoError(t, json.Unmarshal(last, &fatal))
+	require.Empty(t, fatal.Fatal, "%s failed:\n%s", name, stdout.String())
+	require.NoError(t, runErr, "stderr:\n%s", stderr.String())
 }

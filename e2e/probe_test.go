@@ -217,6 +217,27 @@ func (p *probe) nodes(clusterID string) nodeList {
 	return n
 }
 
+// failedScaleOut adds fault, then runs a scale-out of body with
+// disable_rollback, which must end failed.
+func (p *probe) failedScaleOut(clusterID string, fault ackscale.Fault, body map[string]any) {
+	p.t.Helper()
+	admin(p.t, p.srv, "POST", "faults", fault, nil)
+	body["disable_rollback"] = true
+	task, err := p.scaleOut(clusterID, body)
+	require.NoError(p.t, err)
+	require.Equal(p.t, "failed", p.wait(task).State)
+}
+
+// removeNodes removes and releases the named nodes (names or instance
+// ids), after which the cluster has none.
+func (p *probe) removeNodes(clusterID string, nodes []string) {
+	p.t.Helper()
+	var acc acsclient.Accepted
+	require.NoError(p.t, p.c.Do(p.ctx, "POST", "/clusters/"+clusterID+"/nodes", map[string]any{"nodes": nodes, "release_node": true}, &acc))
+	require.Equal(p.t, "success", p.wait(acc.TaskID).State)
+	require.Empty(p.t, p.nodes(clusterID).Nodes)
+}
+
 // A failed scale-out kept by disable_rollback whose instances were never
 // created: before, its workers had no name, counted toward the cluster and
 // could not be removed. Now they are listed, named by their client token,
@@ -225,16 +246,12 @@ func TestFailedWorkerRemovable(t *testing.T) {
 	t.Parallel()
 	p := newProbe(t)
 	id := p.standard("failed")
-	admin(t, p.srv, "POST", "faults", ackscale.Fault{Operation: ackscale.FaultCreate, Code: "InvalidResourceType.NotSupported", Count: 1}, nil)
 	body := scaleOutBody(2)
-	body["disable_rollback"] = true
 	// One vSwitch: its instances are created one after the other, so the
 	// failed first one stops the second before it is created (instances
 	// of different vSwitches are created at once).
 	body["vswitch_ids"] = []string{"vsw-bp1ackscaledefaultg01"}
-	task, err := p.scaleOut(id, body)
-	require.NoError(t, err)
-	require.Equal(t, "failed", p.wait(task).State)
+	p.failedScaleOut(id, ackscale.Fault{Operation: ackscale.FaultCreate, Code: "InvalidResourceType.NotSupported", Count: 1}, body)
 	nodes := p.nodes(id)
 	require.Len(t, nodes.Nodes, 2)
 	var names []string
@@ -247,10 +264,7 @@ func TestFailedWorkerRemovable(t *testing.T) {
 	}
 	require.Equal(t, 2, p.check().FailedWorkers)
 
-	var acc acsclient.Accepted
-	require.NoError(t, p.c.Do(p.ctx, "POST", "/clusters/"+id+"/nodes", map[string]any{"nodes": names, "release_node": true}, &acc))
-	require.Equal(t, "success", p.wait(acc.TaskID).State)
-	require.Empty(t, p.nodes(id).Nodes)
+	p.removeNodes(id, names)
 	require.Zero(t, p.check().FailedWorkers)
 }
 
@@ -260,19 +274,11 @@ func TestFailedWorkerRemovableByInstanceID(t *testing.T) {
 	t.Parallel()
 	p := newProbe(t)
 	id := p.standard("failed-boot")
-	admin(t, p.srv, "POST", "faults", ackscale.Fault{Operation: ackscale.FaultStart, Code: "InstanceStartFailed", Count: 1}, nil)
-	body := scaleOutBody(1)
-	body["disable_rollback"] = true
-	task, err := p.scaleOut(id, body)
-	require.NoError(t, err)
-	require.Equal(t, "failed", p.wait(task).State)
+	p.failedScaleOut(id, ackscale.Fault{Operation: ackscale.FaultStart, Code: "InstanceStartFailed", Count: 1}, scaleOutBody(1))
 	n := p.nodes(id).Nodes[0]
 	require.Equal(t, "failed", n.State)
 	require.NotEmpty(t, n.InstanceID)
-	var acc acsclient.Accepted
-	require.NoError(t, p.c.Do(p.ctx, "POST", "/clusters/"+id+"/nodes", map[string]any{"nodes": []string{n.InstanceID}, "release_node": true}, &acc))
-	require.Equal(t, "success", p.wait(acc.TaskID).State)
-	require.Empty(t, p.nodes(id).Nodes)
+	p.removeNodes(id, []string{n.InstanceID})
 	require.Empty(t, liveInstances(t, p.srv))
 }
 

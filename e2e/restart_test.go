@@ -17,9 +17,7 @@ func TestServerRestart(t *testing.T) {
 	srv := startServer(t, testserver.Options{})
 	c := sdkClientOf(t, srv)
 	id := c.createCluster(t, fmt.Sprintf(createStandardHangzhou, "e2e-restart"))
-	so, err := c.ScaleOut(id, `{"count":2,"key_pair":"secrity-key","worker_instance_types":["ecs.g6.large"]}`)
-	require.NoError(t, err)
-	c.waitTask(t, so.TaskId)
+	first := c.scaleOut(t, id, 2)
 	before := instanceIDs(requireNodes(t, c, id, 2, "ecs.g6.large", "cn-hangzhou"))
 
 	// Graceful stop: a clean exit, then the same cluster, nodes and key.
@@ -32,13 +30,13 @@ func TestServerRestart(t *testing.T) {
 	require.Equal(t, "running", d.State)
 	require.Equal(t, 2, d.Size)
 	require.ElementsMatch(t, before, instanceIDs(requireNodes(t, c, id, 2, "ecs.g6.large", "cn-hangzhou")))
-	task, err := c.TaskInfo(so.TaskId)
+	task, err := c.TaskInfo(first.TaskId)
 	require.NoError(t, err)
 	require.Equal(t, "success", task.State)
 
 	// SIGKILL just after a scale-out is accepted: whatever the task had
 	// done by then, after the restart it finishes with exactly 3 more.
-	so, err = c.ScaleOut(id, `{"count":3,"key_pair":"secrity-key","worker_instance_types":["ecs.g6.large"]}`)
+	so, err := c.ScaleOut(id, `{"count":3,"key_pair":"secrity-key","worker_instance_types":["ecs.g6.large"]}`)
 	require.NoError(t, err)
 	srv3 := srv2.Restart(true)
 	c = sdkClientOf(t, srv3)

@@ -3,12 +3,14 @@ package e2e
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net"
 	"sync"
 	"testing"
 
 	sdkerrors "github.com/aliyun/alibaba-cloud-sdk-go/sdk/errors"
 	"github.com/aliyun/alibaba-cloud-sdk-go/sdk/requests"
+	"github.com/aliyun/alibaba-cloud-sdk-go/sdk/responses"
 	"github.com/aliyun/alibaba-cloud-sdk-go/services/cs"
 	"github.com/stretchr/testify/require"
 
@@ -55,6 +57,17 @@ func jsonBody(r *requests.RoaRequest, body string) {
 	r.SetContentType("application/json")
 }
 
+// decodeBody decodes the body of an answer whose SDK struct has no fields
+// (or not the ones the tests read).
+func decodeBody[T any](resp responses.AcsResponse, err error) (T, error) {
+	var v T
+	if err != nil {
+		return v, err
+	}
+	err = json.Unmarshal(resp.GetHttpContentBytes(), &v)
+	return v, err
+}
+
 func (c *sdkClient) CreateCluster(body string) (*cs.CreateClusterResponse, error) {
 	req := cs.CreateCreateClusterRequest()
 	c.point(req.RoaRequest)
@@ -90,26 +103,14 @@ func (c *sdkClient) Detail(clusterID string) (clusterDetail, error) {
 	req := cs.CreateDescribeClusterDetailRequest()
 	c.point(req.RoaRequest)
 	req.ClusterId = clusterID
-	resp, err := c.c.DescribeClusterDetail(req)
-	if err != nil {
-		return clusterDetail{}, err
-	}
-	var d clusterDetail
-	err = json.Unmarshal(resp.GetHttpContentBytes(), &d)
-	return d, err
+	return decodeBody[clusterDetail](c.c.DescribeClusterDetail(req))
 }
 
 func (c *sdkClient) ClustersV1(name string) (clusterList, error) {
 	req := cs.CreateDescribeClustersV1Request()
 	c.point(req.RoaRequest)
 	req.Name = name
-	resp, err := c.c.DescribeClustersV1(req)
-	if err != nil {
-		return clusterList{}, err
-	}
-	var l clusterList
-	err = json.Unmarshal(resp.GetHttpContentBytes(), &l)
-	return l, err
+	return decodeBody[clusterList](c.c.DescribeClustersV1(req))
 }
 
 func (c *sdkClient) DeleteNodes(clusterID, body string) (asyncAnswer, error) {
@@ -117,26 +118,14 @@ func (c *sdkClient) DeleteNodes(clusterID, body string) (asyncAnswer, error) {
 	c.point(req.RoaRequest)
 	req.ClusterId = clusterID
 	jsonBody(req.RoaRequest, body)
-	resp, err := c.c.DeleteClusterNodes(req)
-	if err != nil {
-		return asyncAnswer{}, err
-	}
-	var a asyncAnswer
-	err = json.Unmarshal(resp.GetHttpContentBytes(), &a)
-	return a, err
+	return decodeBody[asyncAnswer](c.c.DeleteClusterNodes(req))
 }
 
 func (c *sdkClient) DeleteCluster(clusterID string) (asyncAnswer, error) {
 	req := cs.CreateDeleteClusterRequest()
 	c.point(req.RoaRequest)
 	req.ClusterId = clusterID
-	resp, err := c.c.DeleteCluster(req)
-	if err != nil {
-		return asyncAnswer{}, err
-	}
-	var a asyncAnswer
-	err = json.Unmarshal(resp.GetHttpContentBytes(), &a)
-	return a, err
+	return decodeBody[asyncAnswer](c.c.DeleteCluster(req))
 }
 
 func (c *sdkClient) Kubeconfig(clusterID string) (*cs.DescribeClusterUserKubeconfigResponse, error) {
@@ -208,6 +197,15 @@ func (c *sdkClient) waitTask(t testing.TB, taskID string) *cs.DescribeTaskInfoRe
 	require.Equal(t, "success", last.State, "task %s ended %s: %s", taskID, last.State, last.GetHttpContentString())
 	require.Equal(t, taskID, last.TaskId)
 	return last
+}
+
+// scaleOut adds count ecs.g6.large workers to the cluster and waits for
+// the task to succeed.
+func (c *sdkClient) scaleOut(t testing.TB, clusterID string, count int) *cs.DescribeTaskInfoResponse {
+	t.Helper()
+	so, err := c.ScaleOut(clusterID, fmt.Sprintf(`{"count":%d,"key_pair":"secrity-key","worker_instance_types":["ecs.g6.large"]}`, count))
+	require.NoError(t, err)
+	return c.waitTask(t, so.TaskId)
 }
 
 // serverError requires err to be the SDK's *errors.ServerError.

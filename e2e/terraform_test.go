@@ -26,30 +26,14 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/ackscale/ackscale"
+	"github.com/ackscale/ackscale/internal/seeds"
 	"github.com/ackscale/ackscale/internal/testserver"
 )
 
 // tfNodePoolCreate is ../shared/spec/fixtures/tf-nodepool-create.json
 // verbatim: the body provider 1.289.0 sends for a pool with desired_size 2.
 // Its vSwitch is one of the default catalog's in cn-hangzhou.
-const tfNodePoolCreate = `{
- "kubernetes_config": {
-  "cms_enabled": true
- },
- "nodepool_info": {
-  "name": "tf-pool"
- },
- "scaling_group": {
-  "desired_size": 2,
-  "instance_types": [
-   "ecs.g6.large"
-  ],
-  "key_pair": "secrity-key",
-  "vswitch_ids": [
-   "vsw-bp1ackscaledefaultg01"
-  ]
- }
-}`
+const tfNodePoolCreate = seeds.TFNodePool
 
 // tfTimeScale is the server's --time-scale in the Terraform replay, and
 // tfBootLatency each instance's boot (emulated time): a boot takes

@@ -73,44 +73,10 @@ func TestExamples(t *testing.T) {
 	})
 	t.Run("ts", func(t *testing.T) {
 		t.Parallel()
-		requireNodeModules(t, "ts")
+		testserver.NodeModules(t, "ts")
 		out := run(t, srv, "ts", nil, "npm", "start", "--silent")
 		require.Regexp(t, `(?m)^task T-[0-9a-f]+: success`, out)
 		require.Regexp(t, `(?m)^cn-hangzhou\.\S+ i-[0-9a-f]+ running Ready$`, out)
 		require.Contains(t, out, "\n2 nodes\n")
 	})
-}
-
-// requireNodeModules makes sure node and dir's npm packages are there,
-// running `npm ci` if node_modules is missing. Without them the test is
-// skipped, except under CI=true, where it fails.
-func requireNodeModules(t *testing.T, dir string) {
-	t.Helper()
-	missing := func(format string, args ...any) {
-		t.Helper()
-		if os.Getenv("CI") == "true" {
-			t.Fatalf(format, args...)
-		}
-		t.Skipf(format+" (set CI=true to make this a failure)", args...)
-	}
-	if _, err := exec.LookPath("node"); err != nil {
-		missing("node is not installed: %v", err)
-	}
-	marker := filepath.Join(dir, "node_modules", "@alicloud", "cs20151215", "package.json")
-	if _, err := os.Stat(marker); err == nil {
-		return
-	}
-	if _, err := exec.LookPath("npm"); err != nil {
-		missing("npm is not installed: %v", err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, "npm", "ci", "--no-audit", "--no-fund")
-	cmd.Dir = dir
-	if out, err := cmd.CombinedOutput(); err != nil {
-		missing("npm ci in examples/%s: %v\n%s", dir, err, out)
-	}
-	if _, err := os.Stat(marker); err != nil {
-		missing("npm ci did not install @alicloud/cs20151215: %v", err)
-	}
 }

@@ -103,37 +103,36 @@ ackscale_jobs{state="completed"} 2
 ackscale_jobs{state="retryable"} 0
 ackscale_jobs{state="running"} 1
 ackscale_jobs{state="scheduled"} 0
-# HELP ackscale_nodes Workers that are Nodes, by cluster and Ready condition (Ready, NotReady, Unknown).
-# TYPE ackscale_nodes gauge
-ackscale_nodes{cluster_id="c1",status="NotReady"} 1
-ackscale_nodes{cluster_id="c1",status="Ready"} 2
-ackscale_nodes{cluster_id="c1",status="Unknown"} 0
-ackscale_nodes{cluster_id="c2",status="NotReady"} 0
-ackscale_nodes{cluster_id="c2",status="Ready"} 0
-ackscale_nodes{cluster_id="c2",status="Unknown"} 0
 # HELP ackscale_build_info Always 1; its labels name the version that runs.
 # TYPE ackscale_build_info gauge
 ackscale_build_info{version="v0-test"} 1
-`), "ackscale_instances", "ackscale_jobs", "ackscale_nodes", "ackscale_build_info"))
+`), "ackscale_instances", "ackscale_jobs", "ackscale_build_info"))
+	require.NoError(t, testutil.GatherAndCompare(reg, strings.NewReader(clusterGauge("ackscale_nodes",
+		"Workers that are Nodes, by cluster and Ready condition (Ready, NotReady, Unknown).", "status",
+		[]string{"NotReady", "Ready", "Unknown"}, map[string]int{"c1/NotReady": 1, "c1/Ready": 2})), "ackscale_nodes"))
 
 	// Each cluster state but deleted (never listed), zeros included; each
 	// worker state per cluster.
 	require.Equal(t, len(ackscale.ClusterStates())-1, testutil.CollectAndCount(reg, "ackscale_clusters"))
 	require.Equal(t, 2*len(ackscale.NodeStates()), testutil.CollectAndCount(reg, "ackscale_workers"))
-	require.NoError(t, testutil.GatherAndCompare(reg, strings.NewReader(`
-# HELP ackscale_workers Workers by cluster and state (initial, starting, running, failed, removing).
-# TYPE ackscale_workers gauge
-ackscale_workers{cluster_id="c1",state="failed"} 0
-ackscale_workers{cluster_id="c1",state="initial"} 0
-ackscale_workers{cluster_id="c1",state="removing"} 0
-ackscale_workers{cluster_id="c1",state="running"} 2
-ackscale_workers{cluster_id="c1",state="starting"} 5
-ackscale_workers{cluster_id="c2",state="failed"} 0
-ackscale_workers{cluster_id="c2",state="initial"} 0
-ackscale_workers{cluster_id="c2",state="removing"} 0
-ackscale_workers{cluster_id="c2",state="running"} 0
-ackscale_workers{cluster_id="c2",state="starting"} 0
-`), "ackscale_workers"))
+	require.NoError(t, testutil.GatherAndCompare(reg, strings.NewReader(clusterGauge("ackscale_workers",
+		"Workers by cluster and state (initial, starting, running, failed, removing).", "state",
+		[]string{"failed", "initial", "removing", "running", "starting"}, map[string]int{"c1/running": 2, "c1/starting": 5})),
+		"ackscale_workers"))
+}
+
+// clusterGauge is the exposition of a gauge by cluster_id (c1 and c2) and
+// label: a line for each value, 0 but where counts (by "cluster/value")
+// says otherwise.
+func clusterGauge(name, help, label string, values []string, counts map[string]int) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "# HELP %s %s\n# TYPE %s gauge\n", name, help, name)
+	for _, c := range []string{"c1", "c2"} {
+		for _, v := range values {
+			fmt.Fprintf(&b, "%s{cluster_id=%q,%s=%q} %d\n", name, c, label, v, counts[c+"/"+v])
+		}
+	}
+	return b.String()
 }
 
 // TestFailingSourceFailsOnlyItsMetric: the error reaches the gatherer (and

@@ -11,8 +11,9 @@ import (
 
 // Check counts instances, workers and tasks and the ways they can
 // disagree: an instance exists in the cloud if and only if a worker
-// records it (or it was detached from its cluster); the quota counters
-// count the live instances; only running tasks hold reservations. The
+// records it (or it was detached from its cluster); the usage counters
+// count the live instances and the running tasks' reservations; only
+// running tasks hold reservations. The
 // counts are read in one REPEATABLE READ transaction, so they agree with
 // each other however busy the other replicas are.
 func (db *DB) Check(ctx context.Context) (ackscale.Check, error) {
@@ -37,7 +38,7 @@ func (db *DB) Check(ctx context.Context) (ackscale.Check, error) {
 		{&c.TasksRunning, `SELECT count(*) FROM tasks WHERE state = $1`, []any{string(ackscale.TaskRunning)}},
 		{&c.TasksSucceeded, `SELECT count(*) FROM tasks WHERE state = $1`, []any{string(ackscale.TaskSuccess)}},
 		{&c.TasksFailed, `SELECT count(*) FROM tasks WHERE state = $1`, []any{string(ackscale.TaskFailed)}},
-		{&c.QuotaDrift, quotaDriftQuery, []any{released}},
+		{&c.QuotaDrift, quotaDriftQuery, []any{released, string(ackscale.TaskRunning)}},
 		{&c.StaleReservations, `SELECT count(*) FROM quota_reservations r
 			WHERE NOT EXISTS (SELECT 1 FROM tasks t WHERE t.id = r.task_id AND t.state = $1)`, []any{string(ackscale.TaskRunning)}},
 	}
@@ -53,14 +54,31 @@ func (db *DB) Check(ctx context.Context) (ackscale.Check, error) {
 	return c, err
 }
 
-// quotaDriftQuery counts the account scopes whose usage counters differ
-// from a count of their live (status <> $1) instances: counters that
-// disagree, and live instances that no counter counts.
+// quotaDriftQuery counts the usage counters that differ from a count of
+// what they count: the account scopes whose counters disagree with their
+// live (status <> $1) instances or their running ($2) tasks'
+// reservations, or are missing; the zone × types whose stock in use
+// disagrees with their live instances, or is missing.
 const quotaDriftQuery = `WITH live AS (
 		SELECT account_id, quota_scope AS scope, count(*) AS instances, sum(vcpus) AS vcpus
 		FROM cloud_instances WHERE status <> $1 GROUP BY account_id, quota_scope
+	), reserved AS (
+		SELECT r.account_id, r.scope, sum(r.instances) AS instances, sum(r.instances * r.vcpus) AS vcpus
+		FROM quota_reservations r JOIN tasks t ON t.id = r.task_id AND t.state = $2 GROUP BY r.account_id, r.scope
+	), stock AS (
+		SELECT zone_id, instance_type, count(*) AS live FROM cloud_instances WHERE status <> $1 GROUP BY zone_id, instance_type
 	)
-	SELECT (SELECT count(*) FROM quota_usage u LEFT JOIN live l ON l.account_id = u.account_id AND l.scope = u.scope
-			WHERE u.instances <> coalesce(l.instances, 0) OR u.vcpus <> coalesce(l.vcpus, 0))
+	SELECT (SELECT count(*) FROM quota_usage u
+			LEFT JOIN live l ON l.account_id = u.account_id AND l.scope = u.scope
+			LEFT JOIN reserved r ON r.account_id = u.account_id AND r.scope = u.scope
+			WHERE u.instances <> coalesce(l.instances, 0) OR u.vcpus <> coalesce(l.vcpus, 0)
+				OR u.reserved_instances <> coalesce(r.instances, 0) OR u.reserved_vcpus <> coalesce(r.vcpus, 0))
 		+ (SELECT count(*) FROM live l
-			WHERE NOT EXISTS (SELECT 1 FROM quota_usage u WHERE u.account_id = l.account_id AND u.scope = l.scope))`
+			WHERE NOT EXISTS (SELECT 1 FROM quota_usage u WHERE u.account_id = l.account_id AND u.scope = l.scope))
+		+ (SELECT count(*) FROM reserved r
+			WHERE NOT EXISTS (SELECT 1 FROM quota_usage u WHERE u.account_id = r.account_id AND u.scope = r.scope))
+		+ (SELECT count(*) FROM stock_usage s
+			LEFT JOIN stock l ON l.zone_id = s.zone_id AND l.instance_type = s.instance_type
+			WHERE s.live <> coalesce(l.live, 0))
+		+ (SELECT count(*) FROM stock l
+			WHERE NOT EXISTS (SELECT 1 FROM stock_usage s WHERE s.zone_id = l.zone_id AND s.instance_type = l.instance_type))`

@@ -3,6 +3,7 @@ package postgres
 import (
 	"errors"
 	"fmt"
+	"net/netip"
 	"sync"
 	"testing"
 	"time"
@@ -235,6 +236,80 @@ func TestRaceRelease(t *testing.T) {
 	check, err := b.db.Check(b.ctx)
 	require.NoError(t, err)
 	require.Zero(t, check.QuotaDrift)
+}
+
+// hostRange is the range of addresses the IP races allocate from.
+var hostRange = ackscale.IPRange{First: netip.MustParseAddr("10.0.0.3"), Last: netip.MustParseAddr("10.0.3.254")}
+
+// allocate creates an instance without an IP through s, the store
+// picking it from hostRange.
+func (b *testBundle) allocate(s Stores, in ackscale.Instance) (ackscale.Instance, bool, error) {
+	in.IP = ""
+	return s.Cloud.InstanceCreate(b.ctx, ackscale.InstanceCreateParams{Instance: in, IPs: hostRange})
+}
+
+// TestRaceIPsAcrossReplicas creates racers instances of one pool at once
+// through three replicas, the stores picking the IPs, while a few others
+// are released: no address is handed out twice, each create takes the
+// lowest free one (so the addresses in use are the lowest ones but for
+// those released last), and two creates of one client token take one
+// address.
+func TestRaceIPsAcrossReplicas(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	reps := b.replicas(t)
+	var gone []ackscale.Instance
+	for i := range 4 {
+		in, _, err := b.allocate(b.s, b.newInstance(100+i))
+		require.NoError(t, err)
+		gone = append(gone, in)
+	}
+	ins := make([]ackscale.Instance, racers)
+	for i := range ins {
+		ins[i] = b.newInstance(i)
+		if i%4 == 3 {
+			ins[i].ClientToken = ins[i-1].ClientToken
+		}
+	}
+	errs := make([]error, racers+len(gone))
+	race(racers+len(gone), func(i int) {
+		s := reps[i%len(reps)]
+		if i >= racers {
+			errs[i] = s.Cloud.InstanceUpdate(b.ctx, ackscale.InstanceUpdateParams{ID: gone[i-racers].ID, Status: ackscale.InstanceReleased})
+			return
+		}
+		_, _, errs[i] = b.allocate(s, ins[i])
+	})
+	for i, err := range errs {
+		require.NoError(t, err, "call %d", i)
+	}
+	live, err := b.s.Cloud.InstanceList(b.ctx, ackscale.InstanceListParams{AccountID: b.account.ID, LiveOnly: true})
+	require.NoError(t, err)
+	require.Len(t, live, racers*3/4, "live instances: one per client token")
+	// Every released address is handed out again before the pool grows,
+	// unless it was released after the last create: the addresses in use
+	// and the free ones are exactly the lowest ones.
+	used := map[string]bool{}
+	for _, in := range live {
+		require.False(t, used[in.IP], "IP %s handed out twice", in.IP)
+		used[in.IP] = true
+	}
+	more := make([]ackscale.Instance, len(gone))
+	for i := range more {
+		in, _, err := b.allocate(b.s, b.newInstance(200+i))
+		require.NoError(t, err)
+		require.False(t, used[in.IP], "IP %s handed out twice", in.IP)
+		used[in.IP] = true
+		more[i] = in
+	}
+	a := hostRange.First
+	for range len(used) {
+		require.True(t, used[a.String()], "%s: the lowest addresses are in use, none lost", a)
+		a = a.Next()
+	}
+	check, err := b.db.Check(b.ctx)
+	require.NoError(t, err)
+	require.Zero(t, check.QuotaDrift, "counters")
 }
 
 // TestRaceClusterName creates racers clusters of one name in one account

@@ -16,8 +16,8 @@
 //     task's UPDATE of the row waits for, and the other way round;
 //   - a reserving task start locks its account's quota_usage row of the
 //     scope (quota.go); a release locks the instance's row;
-//   - InstanceCreate's stock decision takes an advisory lock on the
-//     zone × type (instance.go);
+//   - InstanceCreate locks the zone × type's stock_usage row, and its
+//     IP pool's row to pick an address (instance.go, ip.go);
 //   - unique keys settle the rest: nonces and client tokens by INSERT … ON
 //     CONFLICT DO NOTHING, IPs and live cluster names by partial unique
 //     indexes (a conflict).

@@ -28,20 +28,23 @@ const instanceColumns = `id, client_token, account_id, region_id, zone_id, ip_po
 // unless one with its client token exists, which it then returns with
 // created false. Otherwise p.CheckFunc (when not nil) sees the stock of the
 // instance's zone × type inside the transaction; its error is returned
-// as it is and nothing is written. An IP already held by a live instance
-// of the same account and pool, or a taken instance id, is a conflict.
-// In the same transaction the account's usage of the instance's quota
-// scope grows by it, and the reservation of task p.Reservation, if it has
-// any instance left, shrinks by one.
+// as it is and nothing is written. An instance without an IP gets the
+// lowest free address of p.IPs (allocateIP; CodeIPExhausted when there is
+// none); a given IP already held by a live instance of the same account
+// and pool, or a taken instance id, is a conflict. In the same
+// transaction the account's usage of the instance's quota scope and the
+// stock in use of its zone × type grow by it, and the reservation of task
+// p.Reservation, if it has any instance left, shrinks by one.
 //
-// Concurrent creates: with a CheckFunc, the transaction first takes an
-// advisory lock on the zone × type (lockStock), so that creates there
-// decide one after the other, each counting the instances of those before
-// it; two creates with one client token settle on its unique key (the
-// second's INSERT waits, does nothing, and returns the first's instance);
-// two with one IP on the partial unique index (a conflict, retryable).
-// The CheckFunc must not call the store: it runs while the transaction
-// holds the lock.
+// Concurrent creates: the transaction first locks the zone × type's
+// stock_usage row (lockStock), so that creates there decide one after
+// the other, each counting the instances of those before it; an
+// allocation locks its pool's row (ip.go). Two creates with one client
+// token settle on its unique key: the second's INSERT waits, does
+// nothing, and the second returns the first's instance, its own writes
+// (an allocated address) rolled back. Two with one given IP settle on the
+// partial unique index (a conflict, retryable). The CheckFunc must not
+// call the store: it runs while the transaction holds the lock.
 func (s *CloudStore) InstanceCreate(ctx context.Context, p ackscale.InstanceCreateParams) (out ackscale.Instance, created bool, err error) {
 	in := p.Instance
 	if in.Status == "" {
@@ -51,10 +54,9 @@ func (s *CloudStore) InstanceCreate(ctx context.Context, p ackscale.InstanceCrea
 	scope := ackscale.QuotaScopeOf(in.Kind, in.RegionID)
 	err = s.db.inTx(ctx, func(tx pgx.Tx) error {
 		out, created = ackscale.Instance{}, false
-		if p.CheckFunc != nil { // before looking for the token: a create that held the lock may have made it
-			if err := lockStock(ctx, tx, in.ZoneID, in.InstanceType); err != nil {
-				return err
-			}
+		usage, err := lockStock(ctx, tx, in.ZoneID, in.InstanceType) // before looking for the token: a create that held the lock may have made it
+		if err != nil {
+			return err
 		}
 		prev, found, err := instanceByToken(ctx, tx, in.ClientToken)
 		if err != nil || found {
@@ -62,36 +64,54 @@ func (s *CloudStore) InstanceCreate(ctx context.Context, p ackscale.InstanceCrea
 			return err
 		}
 		if p.CheckFunc != nil {
-			usage, err := stockUsage(ctx, tx, in.ZoneID, in.InstanceType)
-			if err != nil {
-				return err
-			}
 			if err := p.CheckFunc(usage); err != nil {
 				return err
 			}
 		}
+		ip := in.IP
+		if ip == "" {
+			if ip, err = allocateIP(ctx, tx, in.AccountID, in.IPPool, p.IPs); err != nil {
+				return err
+			}
+		} else if err := claimIP(ctx, tx, in.AccountID, in.IPPool, ip); err != nil {
+			return err
+		}
 		tag, err := tx.Exec(ctx, `INSERT INTO cloud_instances (`+instanceColumns+`, quota_scope)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) ON CONFLICT (client_token) DO NOTHING`,
-			in.ID, in.ClientToken, in.AccountID, in.RegionID, in.ZoneID, in.IPPool, in.IP, in.InstanceType, string(in.Kind), in.VCPUs,
+			in.ID, in.ClientToken, in.AccountID, in.RegionID, in.ZoneID, in.IPPool, ip, in.InstanceType, string(in.Kind), in.VCPUs,
 			in.ImageID, string(in.Status), ms(in.ReadyAt), ms(in.Created), ms(in.Released), scope)
 		if constraint, _ := uniqueViolation(err); constraint == "cloud_instances_ip" {
-			return ackscale.ConflictErrorf("IP %s of %s is taken", in.IP, in.IPPool)
+			return ackscale.ConflictErrorf("IP %s of %s is taken", ip, in.IPPool)
 		}
 		if err != nil {
 			return insertError(err, "instance "+in.ID)
 		}
-		if tag.RowsAffected() == 0 { // another transaction created it meanwhile
-			out, _, err = instanceByToken(ctx, tx, in.ClientToken)
-			return err
+		if tag.RowsAffected() == 0 {
+			return errCreatedMeanwhile
 		}
 		if err := countInstance(ctx, tx, in, scope, p.Reservation); err != nil {
 			return err
 		}
+		if in.Status != ackscale.InstanceReleased {
+			if err := exec(ctx, tx, "count stock", `UPDATE stock_usage SET live = live + 1 WHERE zone_id = $1 AND instance_type = $2`,
+				in.ZoneID, in.InstanceType); err != nil {
+				return err
+			}
+		}
+		in.IP = ip
 		out, created = in, true
 		return nil
 	})
+	if errors.Is(err, errCreatedMeanwhile) { // another transaction created it: what this one wrote is rolled back
+		out, err = s.InstanceGet(ctx, ackscale.InstanceGetParams{ClientToken: in.ClientToken})
+		return out, false, err
+	}
 	return out, created, err
 }
+
+// errCreatedMeanwhile rolls back an InstanceCreate whose client token
+// another transaction used meanwhile.
+var errCreatedMeanwhile = errors.New("an instance with this client token was created meanwhile")
 
 // instanceByToken returns the instance created with a client token, if
 // there is one.
@@ -103,38 +123,28 @@ func instanceByToken(ctx context.Context, tx pgx.Tx, token string) (ackscale.Ins
 	return in, err == nil, err
 }
 
-// stockUsage reads the stock of a zone × type in tx, which holds its lock
-// (lockStock): its override, if any, and its live instances.
-func stockUsage(ctx context.Context, tx pgx.Tx, zoneID, instanceType string) (ackscale.StockUsage, error) {
+// lockStock locks the stock_usage row of a zone × type until tx ends,
+// making it (at zero) if it has none, and returns the stock: its
+// override, if any, and its live instances. The stock decision counts the
+// instances being created, which no other row covers: the row lock
+// serializes exactly the creates that compete for the zone × type.
+func lockStock(ctx context.Context, tx pgx.Tx, zoneID, instanceType string) (ackscale.StockUsage, error) {
 	u := ackscale.StockUsage{ZoneID: zoneID, InstanceType: instanceType}
-	err := tx.QueryRow(ctx, `SELECT capacity FROM cloud_stock WHERE zone_id = $1 AND instance_type = $2`,
-		zoneID, instanceType).Scan(&u.Override)
-	switch {
-	case err == nil:
-		u.HasOverride = true
-	case !errors.Is(err, pgx.ErrNoRows):
-		return u, fmt.Errorf("read stock: %w", err)
+	if _, err := tx.Exec(ctx, `INSERT INTO stock_usage (zone_id, instance_type) VALUES ($1, $2) ON CONFLICT DO NOTHING`,
+		zoneID, instanceType); err != nil {
+		return u, fmt.Errorf("lock stock of %s %s: %w", zoneID, instanceType, err)
 	}
-	if err := tx.QueryRow(ctx, `SELECT count(*) FROM cloud_instances WHERE zone_id = $1 AND instance_type = $2 AND status <> $3`,
-		zoneID, instanceType, string(ackscale.InstanceReleased)).Scan(&u.Live); err != nil {
-		return u, fmt.Errorf("count stock: %w", err)
+	var override *int
+	err := tx.QueryRow(ctx, `SELECT s.live, c.capacity FROM stock_usage s
+		LEFT JOIN cloud_stock c ON c.zone_id = s.zone_id AND c.instance_type = s.instance_type
+		WHERE s.zone_id = $1 AND s.instance_type = $2 FOR UPDATE OF s`, zoneID, instanceType).Scan(&u.Live, &override)
+	if err != nil {
+		return u, fmt.Errorf("lock stock of %s %s: %w", zoneID, instanceType, err)
+	}
+	if override != nil {
+		u.Override, u.HasOverride = *override, true
 	}
 	return u, nil
-}
-
-// lockStock takes a transaction advisory lock on a zone × instance type
-// of this schema. The stock decision counts rows that do not exist yet
-// (the instances being created), which no row lock covers, and a zone ×
-// type may have no override row to lock: an advisory lock on the hash of
-// its name serializes exactly the creates that compete for it. A hash
-// collision only makes two zone × types wait for each other.
-func lockStock(ctx context.Context, tx pgx.Tx, zoneID, instanceType string) error {
-	_, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtextextended(current_schema() || '/stock/' || $1 || '/' || $2, 0))`,
-		zoneID, instanceType)
-	if err != nil {
-		return fmt.Errorf("lock stock of %s %s: %w", zoneID, instanceType, err)
-	}
-	return nil
 }
 
 // InstanceGet returns an instance by id or client token (both, when both
@@ -188,10 +198,11 @@ func (s *CloudStore) InstanceUpdate(ctx context.Context, p ackscale.InstanceUpda
 	}
 	f.add("id = " + f.arg(p.ID))
 	return s.db.inTx(ctx, func(tx pgx.Tx) error {
-		var status, accountID, scope string
-		var vcpus int
-		err := tx.QueryRow(ctx, `SELECT status, account_id, quota_scope, vcpus FROM cloud_instances WHERE id = $1 FOR UPDATE`, p.ID).
-			Scan(&status, &accountID, &scope, &vcpus)
+		var status string
+		live := liveInstance{id: p.ID}
+		err := tx.QueryRow(ctx, `SELECT status, account_id, quota_scope, vcpus, zone_id, instance_type, ip_pool, ip
+			FROM cloud_instances WHERE id = $1 FOR UPDATE`, p.ID).
+			Scan(&status, &live.accountID, &live.scope, &live.vcpus, &live.zoneID, &live.instanceType, &live.pool, &live.ip)
 		if errors.Is(err, pgx.ErrNoRows) {
 			return instanceNotFound(p.ID)
 		}
@@ -203,12 +214,33 @@ func (s *CloudStore) InstanceUpdate(ctx context.Context, p ackscale.InstanceUpda
 			return &ackscale.TransitionError{What: "instance", ID: p.ID, From: status, To: string(p.Status)}
 		}
 		if p.Status == ackscale.InstanceReleased && from != ackscale.InstanceReleased {
-			if err := uncountInstance(ctx, tx, accountID, scope, vcpus); err != nil {
+			if err := releaseInstance(ctx, tx, live); err != nil {
 				return err
 			}
 		}
 		return exec(ctx, tx, "update instance "+p.ID, `UPDATE cloud_instances SET `+strings.Join(set, ", ")+f.sql(), f.args...)
 	})
+}
+
+// liveInstance is what a release takes out of the counters and the IP
+// index.
+type liveInstance struct {
+	id, accountID, scope, zoneID, instanceType, pool, ip string
+	vcpus                                                int
+}
+
+// releaseInstance takes a live instance being released, whose row tx
+// holds, out of its zone × type's stock in use, returns its IP to its
+// pool and takes it out of its account's usage.
+func releaseInstance(ctx context.Context, tx pgx.Tx, in liveInstance) error {
+	if err := exec(ctx, tx, "uncount stock", `UPDATE stock_usage SET live = live - 1 WHERE zone_id = $1 AND instance_type = $2`,
+		in.zoneID, in.instanceType); err != nil {
+		return err
+	}
+	if err := freeIP(ctx, tx, in.accountID, in.pool, in.ip); err != nil {
+		return err
+	}
+	return uncountInstance(ctx, tx, in.accountID, in.scope, in.vcpus)
 }
 
 // InstanceList returns instances, oldest first: an account's (AccountID

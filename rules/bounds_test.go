@@ -158,24 +158,35 @@ type boundCase struct {
 // of fields, top-level or inside objects at any depth (in the first item
 // of lists of objects).
 func boundCases(fs []Field) []boundCase {
-	return boundCasesIn(fs, nil, "", "")
+	return walkCases(fs, nil, "", "", func(f *Field, steps []step, path, name string) ([]boundCase, bool) {
+		if f.Ignored {
+			return nil, false
+		}
+		return fieldBounds(f, steps, path, name), true
+	})
 }
 
-func boundCasesIn(fs []Field, steps []step, path, name string) []boundCase {
+// walkCases collects the cases visit makes of each field of fs and, when
+// it says so, of the fields inside it, at any depth: path is a field's
+// path in a body (items as [0]), name its dotted name, steps the fields
+// on the way to it.
+func walkCases(fs []Field, steps []step, path, name string,
+	visit func(f *Field, steps []step, path, name string) ([]boundCase, bool)) []boundCase {
 	var out []boundCase
 	for i := range fs {
 		f := &fs[i]
-		if f.Ignored {
+		p, n := path+f.Name, name+f.Name
+		cases, inside := visit(f, steps, p, n)
+		out = append(out, cases...)
+		if !inside {
 			continue
 		}
-		p, n := path+f.Name, name+f.Name
-		out = append(out, fieldBounds(f, steps, p, n)...)
 		inner := append(slices.Clone(steps), step{f})
 		switch f.Type {
 		case Object:
-			out = append(out, boundCasesIn(f.Fields, inner, p+".", n+".")...)
+			out = append(out, walkCases(f.Fields, inner, p+".", n+".", visit)...)
 		case Objects:
-			out = append(out, boundCasesIn(f.Fields, inner, p+"[0].", n+".")...)
+			out = append(out, walkCases(f.Fields, inner, p+"[0].", n+".", visit)...)
 		}
 	}
 	return out
@@ -459,24 +470,21 @@ func decodeMap(t *testing.T, s string) map[string]any {
 // bounded by the body alone: nothing keeps them.
 func TestEveryStringAndListBounded(t *testing.T) {
 	t.Parallel()
-	for _, tab := range Tables() {
-		for _, f := range flatten(tab.Fields, "") {
-			where := fmt.Sprintf("%s/%s %s", tab.Profile, tab.Op, f.Name)
-			if f.Ignored {
-				continue
-			}
-			finite := func(b *Bounds) bool { return b != nil && b.Max != NoMax }
-			switch f.Type {
-			case String:
-				require.True(t, finite(f.Len) || len(f.Enum) > 0, "%s: a string without a maximum length", where)
-			case Strings:
-				require.True(t, finite(f.Len), "%s: a list without a maximum item count", where)
-				require.True(t, finite(f.ItemLen) || len(f.Enum) > 0, "%s: list items without a maximum length", where)
-			case Objects:
-				require.True(t, finite(f.Len), "%s: a list without a maximum item count", where)
-			}
+	finite := func(b *Bounds) bool { return b != nil && b.Max != NoMax }
+	everyField(func(where string, f Field) {
+		if f.Ignored {
+			return
 		}
-	}
+		switch f.Type {
+		case String:
+			require.True(t, finite(f.Len) || len(f.Enum) > 0, "%s: a string without a maximum length", where)
+		case Strings:
+			require.True(t, finite(f.Len), "%s: a list without a maximum item count", where)
+			require.True(t, finite(f.ItemLen) || len(f.Enum) > 0, "%s: list items without a maximum length", where)
+		case Objects:
+			require.True(t, finite(f.Len), "%s: a list without a maximum item count", where)
+		}
+	})
 }
 
 // maxScaleOutBody is what the largest valid ScaleOutCluster body must stay

@@ -155,7 +155,7 @@ func TestMessagesCiteNoOutsideDocument(t *testing.T) {
 		if s.tab != &modify {
 			fixed = nil // the body chooses among variants, as the operation does
 		}
-		for _, c := range fieldCases(s.tab.Fields, nil, "", "") {
+		for _, c := range fieldCases(s.tab.Fields) {
 			for _, mu := range mutations(s.tab, c) {
 				body := decodeMap(t, s.base)
 				tgt := s.target()
@@ -226,25 +226,14 @@ func TestMessagesCiteNoOutsideDocument(t *testing.T) {
 
 // fieldCases are a boundCase (without a bound) for every field of fs, at
 // any depth, in the first item of lists of objects.
-func fieldCases(fs []Field, steps []step, path, name string) []boundCase {
-	var out []boundCase
-	for i := range fs {
-		f := &fs[i]
-		p, n := path+f.Name, name+f.Name
-		top := n
+func fieldCases(fs []Field) []boundCase {
+	return walkCases(fs, nil, "", "", func(f *Field, steps []step, path, name string) ([]boundCase, bool) {
+		top := name
 		if len(steps) > 0 {
 			top = steps[0].f.Name
 		}
-		out = append(out, boundCase{path: p, name: n, top: top, steps: steps, leaf: f.Name, bound: &Bounds{}})
-		inner := append(slices.Clone(steps), step{f})
-		switch f.Type {
-		case Object:
-			out = append(out, fieldCases(f.Fields, inner, p+".", n+".")...)
-		case Objects:
-			out = append(out, fieldCases(f.Fields, inner, p+"[0].", n+".")...)
-		}
-	}
-	return out
+		return []boundCase{{path: path, name: name, top: top, steps: steps, leaf: f.Name, bound: &Bounds{}}}, true
+	})
 }
 
 // mutation is one change to a body that breaks a field.

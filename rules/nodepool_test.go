@@ -10,29 +10,13 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/ackscale/ackscale"
+	"github.com/ackscale/ackscale/internal/seeds"
 )
 
 // tfNodePool is ../shared/spec/fixtures/tf-nodepool-create.json verbatim:
 // what terraform-provider-alicloud's alicloud_cs_kubernetes_node_pool sends
 // to create a pool. Its vSwitch is in fakeCloud.
-const tfNodePool = `{
- "kubernetes_config": {
-  "cms_enabled": true
- },
- "nodepool_info": {
-  "name": "tf-pool"
- },
- "scaling_group": {
-  "desired_size": 2,
-  "instance_types": [
-   "ecs.g6.large"
-  ],
-  "key_pair": "secrity-key",
-  "vswitch_ids": [
-   "vsw-bp1ackscaledefaultg01"
-  ]
- }
-}`
+const tfNodePool = seeds.TFNodePool
 
 // npmNodePool is the body the npm SDK (@alicloud/cs20151215 7.2.0) sent
 // for a CreateClusterNodePoolRequest, captured on the wire. It names no

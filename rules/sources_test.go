@@ -33,17 +33,16 @@ func allRows() []row {
 // things that exist.
 func TestSources(t *testing.T) {
 	t.Parallel()
-	for _, tab := range Tables() {
-		for _, f := range flatten(tab.Fields, "") {
-			where := fmt.Sprintf("%s/%s field %s", tab.Profile, tab.Op, f.Name)
-			checkCitations(t, where, f.Source)
-			for _, b := range []*Bounds{f.Len, f.ItemLen} {
-				if b != nil && b.Source != "" {
-					checkCitations(t, where+" bound", b.Source)
-					require.NotRegexp(t, `seed|ruling|api\.md|decisions`, b.Source, "%s: a bound's source is what its errors cite: a further ruling users can read", where)
-				}
+	everyField(func(where string, f Field) {
+		checkCitations(t, where, f.Source)
+		for _, b := range []*Bounds{f.Len, f.ItemLen} {
+			if b != nil && b.Source != "" {
+				checkCitations(t, where+" bound", b.Source)
+				require.NotRegexp(t, `seed|ruling|api\.md|decisions`, b.Source, "%s: a bound's source is what its errors cite: a further ruling users can read", where)
 			}
 		}
+	})
+	for _, tab := range Tables() {
 		for _, c := range tab.Checks {
 			where := fmt.Sprintf("%s/%s check %s", tab.Profile, tab.Op, c.Name)
 			checkCitations(t, where, c.Source)
@@ -66,6 +65,16 @@ func checkCitations(t *testing.T, where, src string) {
 	}
 	for _, n := range rulingNumbers(src) {
 		require.True(t, n >= 1 && n <= 16, "%s cites ruling %d", where, n)
+	}
+}
+
+// everyField calls fn with each field of every table, at any depth (its
+// name dotted), and where it is: "profile/op name".
+func everyField(fn func(where string, f Field)) {
+	for _, tab := range Tables() {
+		for _, f := range flatten(tab.Fields, "") {
+			fn(fmt.Sprintf("%s/%s %s", tab.Profile, tab.Op, f.Name), f)
+		}
 	}
 }
 
@@ -151,29 +160,26 @@ func TestCodes(t *testing.T) {
 // ints and bools parse, and Lookup covers every profile.
 func TestTablesWellFormed(t *testing.T) {
 	t.Parallel()
-	for _, tab := range Tables() {
-		for _, f := range flatten(tab.Fields, "") {
-			where := fmt.Sprintf("%s/%s %s", tab.Profile, tab.Op, f.Name)
-			if f.Format != "" {
-				require.Contains(t, formats, f.Format, where)
-			}
-			if f.Default != "" {
-				val, err := decodeType(&f, []byte(f.Default), f.Name)
+	everyField(func(where string, f Field) {
+		if f.Format != "" {
+			require.Contains(t, formats, f.Format, where)
+		}
+		if f.Default != "" {
+			val, err := decodeType(&f, []byte(f.Default), f.Name)
+			require.NoError(t, err, where)
+			_, err = checkValue(&f, val, f.Name)
+			require.NoError(t, err, where)
+		}
+		for _, e := range f.Enum {
+			switch f.Type {
+			case Int:
+				_, err := strconv.Atoi(e)
 				require.NoError(t, err, where)
-				_, err = checkValue(&f, val, f.Name)
-				require.NoError(t, err, where)
-			}
-			for _, e := range f.Enum {
-				switch f.Type {
-				case Int:
-					_, err := strconv.Atoi(e)
-					require.NoError(t, err, where)
-				case Bool:
-					require.Contains(t, []string{"true", "false"}, e, where)
-				}
+			case Bool:
+				require.Contains(t, []string{"true", "false"}, e, where)
 			}
 		}
-	}
+	})
 	for _, p := range []ackscale.Profile{ackscale.ProfileLegacy, ackscale.ProfileStandard, ackscale.ProfileEdge, ackscale.ProfileSandbox} {
 		require.NotEmpty(t, Fields(p, OpScaleOut), p)
 		require.NotEmpty(t, Checks(p, OpScaleOut), p)

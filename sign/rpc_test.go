@@ -274,6 +274,20 @@ func tamperQuery(req *http.Request, f func(q url.Values)) *http.Request {
 	return req
 }
 
+// signedWith builds the call with the parameter key set to value (or
+// removed, when value is empty), signed with the right secret.
+func signedWith(key, value string) func(t *testing.T) *http.Request {
+	return func(t *testing.T) *http.Request {
+		c := newRPCCall()
+		if value == "" {
+			c.params.Del(key)
+		} else {
+			c.params.Set(key, value)
+		}
+		return c.request(t, testSecret)
+	}
+}
+
 func TestVerifyRPC(t *testing.T) {
 	t.Parallel()
 	form := newRPCCall()
@@ -291,11 +305,7 @@ func TestVerifyRPC(t *testing.T) {
 			c.method = http.MethodGet
 			return c.request(t, testSecret)
 		}},
-		{name: "RFC 3339 timestamp with offset", build: func(t *testing.T) *http.Request {
-			c := newRPCCall()
-			c.params.Set("Timestamp", testNow.In(time.FixedZone("", 8*3600)).Format(time.RFC3339))
-			return c.request(t, testSecret)
-		}},
+		{name: "RFC 3339 timestamp with offset", build: signedWith("Timestamp", testNow.In(time.FixedZone("", 8*3600)).Format(time.RFC3339))},
 		{name: "wrong secret", wantCode: ackscale.CodeSignatureMismatch, wantMsg: stringToSignMarker + "POST&%2F&AccessKeyId",
 			build: func(t *testing.T) *http.Request { return newRPCCall().request(t, "wrong") }},
 		{name: "value changed", wantCode: ackscale.CodeSignatureMismatch, build: func(t *testing.T) *http.Request {
@@ -325,36 +335,12 @@ func TestVerifyRPC(t *testing.T) {
 			req.Method = http.MethodGet
 			return req
 		}},
-		{name: "unknown key", wantCode: ackscale.CodeAccessKeyNotFound, build: func(t *testing.T) *http.Request {
-			c := newRPCCall()
-			c.params.Set("AccessKeyId", "nobody")
-			return c.request(t, testSecret)
-		}},
-		{name: "expired", wantCode: ackscale.CodeTimestampExpired, build: func(t *testing.T) *http.Request {
-			c := newRPCCall()
-			c.params.Set("Timestamp", testNow.Add(-16*time.Minute).Format(ACS3DateFormat))
-			return c.request(t, testSecret)
-		}},
-		{name: "bad timestamp", wantCode: ackscale.CodeIncompleteSignature, wantMsg: "Timestamp", build: func(t *testing.T) *http.Request {
-			c := newRPCCall()
-			c.params.Set("Timestamp", "Mon, 01 Jan 2024 00:00:00 GMT")
-			return c.request(t, testSecret)
-		}},
-		{name: "no nonce", wantCode: ackscale.CodeIncompleteSignature, wantMsg: "SignatureNonce", build: func(t *testing.T) *http.Request {
-			c := newRPCCall()
-			c.params.Del("SignatureNonce")
-			return c.request(t, testSecret)
-		}},
-		{name: "SHA256", wantCode: ackscale.CodeIncompleteSignature, wantMsg: "HMAC-SHA1", build: func(t *testing.T) *http.Request {
-			c := newRPCCall()
-			c.params.Set("SignatureMethod", "HMAC-SHA256")
-			return c.request(t, testSecret)
-		}},
-		{name: "bearer token", wantCode: ackscale.CodeIncompleteSignature, wantMsg: "SignatureType", build: func(t *testing.T) *http.Request {
-			c := newRPCCall()
-			c.params.Set("SignatureType", "BEARERTOKEN")
-			return c.request(t, testSecret)
-		}},
+		{name: "unknown key", wantCode: ackscale.CodeAccessKeyNotFound, build: signedWith("AccessKeyId", "nobody")},
+		{name: "expired", wantCode: ackscale.CodeTimestampExpired, build: signedWith("Timestamp", testNow.Add(-16*time.Minute).Format(ACS3DateFormat))},
+		{name: "bad timestamp", wantCode: ackscale.CodeIncompleteSignature, wantMsg: "Timestamp", build: signedWith("Timestamp", "Mon, 01 Jan 2024 00:00:00 GMT")},
+		{name: "no nonce", wantCode: ackscale.CodeIncompleteSignature, wantMsg: "SignatureNonce", build: signedWith("SignatureNonce", "")},
+		{name: "SHA256", wantCode: ackscale.CodeIncompleteSignature, wantMsg: "HMAC-SHA1", build: signedWith("SignatureMethod", "HMAC-SHA256")},
+		{name: "bearer token", wantCode: ackscale.CodeIncompleteSignature, wantMsg: "SignatureType", build: signedWith("SignatureType", "BEARERTOKEN")},
 		{name: "two signatures", wantCode: ackscale.CodeIncompleteSignature, wantMsg: "2 times", build: func(t *testing.T) *http.Request {
 			return tamperQuery(newRPCCall().request(t, testSecret), func(q url.Values) { q.Add("Signature", "x") })
 		}},

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/ackscale/ackscale"
@@ -13,6 +14,52 @@ import (
 // AccountStore keeps accounts, their access keys (secrets sealed at rest)
 // and the signature nonces seen.
 type AccountStore struct{ db *DB }
+
+// keyCache keeps the accounts of the access keys signed requests used, by
+// key id, with their secrets opened: every signed request reads one. One
+// process owns the database file (serve's lock), and the account store is
+// the only writer of accounts, so forgetting them all at each write keeps
+// the cache exact.
+type keyCache struct {
+	mu   sync.RWMutex
+	keys map[string]cachedKey
+	gen  int // counts forget: a read older than the last one is not kept
+}
+
+type cachedKey struct {
+	account ackscale.Account
+	secret  string
+}
+
+// get returns the cached key, or the generation to put it with.
+func (c *keyCache) get(keyID string) (k cachedKey, ok bool, gen int) {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	k, ok = c.keys[keyID]
+	return k, ok, c.gen
+}
+
+// put keeps a key read from the database since get returned gen, unless
+// the accounts changed meanwhile.
+func (c *keyCache) put(keyID string, k cachedKey, gen int) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if gen != c.gen {
+		return
+	}
+	if c.keys == nil {
+		c.keys = map[string]cachedKey{}
+	}
+	c.keys[keyID] = k
+}
+
+// forget empties the cache: call it after the accounts changed.
+func (c *keyCache) forget() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.keys = nil
+	c.gen++
+}
 
 var _ ackscale.AccountStore = (*AccountStore)(nil)
 
@@ -25,6 +72,7 @@ func (s *AccountStore) AccountCreate(ctx context.Context, p ackscale.AccountCrea
 	a := s.withCreated(p.Account)
 	_, err := s.db.db.ExecContext(ctx, `INSERT INTO accounts (id, access_key_id, access_key_secret, created_at) VALUES (?, ?, ?, ?)`,
 		a.ID, a.AccessKeyID, s.db.box.seal(p.Secret), ms(a.Created))
+	s.db.keys.forget()
 	return insertError(err, fmt.Sprintf("account %s or access key %s", a.ID, a.AccessKeyID))
 }
 
@@ -33,7 +81,7 @@ func (s *AccountStore) AccountCreate(ctx context.Context, p ackscale.AccountCrea
 // key id held by another account is a conflict.
 func (s *AccountStore) AccountEnsure(ctx context.Context, p ackscale.AccountCreateParams) (ackscale.Account, error) {
 	a := s.withCreated(p.Account)
-	err := s.db.inTx(ctx, func(tx *sql.Tx) error {
+	err := s.db.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO accounts (id, access_key_id, access_key_secret, created_at) VALUES (?, ?, ?, ?)
 			ON CONFLICT (id) DO UPDATE SET access_key_id = excluded.access_key_id, access_key_secret = excluded.access_key_secret`,
 			a.ID, a.AccessKeyID, s.db.box.seal(p.Secret), ms(a.Created))
@@ -47,6 +95,7 @@ func (s *AccountStore) AccountEnsure(ctx context.Context, p ackscale.AccountCrea
 		a.Created = fromMS(created)
 		return nil
 	})
+	s.db.keys.forget()
 	if err != nil {
 		return ackscale.Account{}, err
 	}
@@ -63,6 +112,10 @@ func (s *AccountStore) withCreated(a ackscale.Account) ackscale.Account {
 // AccountGetByKey returns the account owning an access key id and the
 // key's secret; CodeAccessKeyNotFound when there is none.
 func (s *AccountStore) AccountGetByKey(ctx context.Context, accessKeyID string) (ackscale.Account, string, error) {
+	k, ok, gen := s.db.keys.get(accessKeyID)
+	if ok {
+		return k.account, k.secret, nil
+	}
 	var a ackscale.Account
 	var sealed string
 	var created int64
@@ -79,18 +132,24 @@ func (s *AccountStore) AccountGetByKey(ctx context.Context, accessKeyID string) 
 	if err != nil {
 		return a, "", err
 	}
+	s.db.keys.put(accessKeyID, cachedKey{a, secret}, gen)
 	return a, secret, nil
 }
 
 // NonceUse records a nonce of an access key until it expires; fresh is
-// false when it was recorded before and has not expired. One statement,
-// outside any transaction: a new nonce is inserted, an expired one takes
-// its new expiry, a live one changes nothing.
+// false when it was recorded before and has not expired. One statement:
+// a new nonce is inserted, an expired one takes its new expiry, a live
+// one changes nothing.
 func (s *AccountStore) NonceUse(ctx context.Context, p ackscale.NonceUseParams) (bool, error) {
-	n, err := changed(ctx, s.db.db, "use nonce", `INSERT INTO nonces (access_key_id, nonce, expires_at) VALUES (?, ?, ?)
-		ON CONFLICT (access_key_id, nonce) DO UPDATE SET expires_at = excluded.expires_at WHERE nonces.expires_at < ?`,
-		p.AccessKeyID, p.Nonce, ms(p.Expires), ms(s.db.now()))
-	return n == 1, err
+	var fresh bool
+	err := s.db.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error { // committed with the others waiting (batch.go)
+		n, err := changed(ctx, tx, "use nonce", `INSERT INTO nonces (access_key_id, nonce, expires_at) VALUES (?, ?, ?)
+			ON CONFLICT (access_key_id, nonce) DO UPDATE SET expires_at = excluded.expires_at WHERE nonces.expires_at < ?`,
+			p.AccessKeyID, p.Nonce, ms(p.Expires), ms(s.db.now()))
+		fresh = n == 1
+		return err
+	})
+	return fresh, err
 }
 
 // NoncePrune forgets nonces that expired before t, and says how many.

@@ -68,7 +68,7 @@ func (s *ClusterStore) ClusterCreate(ctx context.Context, p ackscale.ClusterCrea
 	if err != nil {
 		return fmt.Errorf("encode spec: %w", err)
 	}
-	return s.db.inTx(ctx, func(tx *sql.Tx) error {
+	return s.db.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		n, err := queryCount(ctx, tx, "check name", `SELECT count(*) FROM clusters WHERE account_id = ? AND name = ? AND state <> ?`,
 			c.AccountID, c.Spec.Name, string(ackscale.ClusterDeleted))
 		if err != nil {
@@ -177,7 +177,7 @@ func (s *ClusterStore) ClusterUpdate(ctx context.Context, p ackscale.ClusterUpda
 	if err != nil {
 		return fmt.Errorf("encode spec: %w", err)
 	}
-	return s.db.inTx(ctx, func(tx *sql.Tx) error {
+	return s.db.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		n, err := queryCount(ctx, tx, "find cluster", `SELECT count(*) FROM clusters WHERE id = ? AND account_id = ? AND state <> ?`,
 			p.ID, p.AccountID, string(ackscale.ClusterDeleted))
 		if err != nil {

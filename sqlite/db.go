@@ -64,12 +64,20 @@ const defaultReaders = 4
 // kernel's page cache), a power cut may lose the last commits but never
 // corrupts the file. FULL would sync the WAL at every commit (about a
 // millisecond each here), and the accept path commits twice per request.
+// The WAL is synced, and copied into the file, by checkpoints: not by the
+// writer after a commit (SQLite's default, which makes the commit that
+// crosses 1,000 pages wait for two syncs), but by a goroutine of its own
+// every checkpointEvery (checkpoint.go).
 type DB struct {
-	db   *sql.DB // the writer
-	read *sql.DB // the readers
-	box  *secretBox
-	log  *slog.Logger
-	now  func() time.Time
+	db    *sql.DB // the writer
+	w     *writer // its transactions, committed in groups (batch.go)
+	read  *sql.DB // the readers
+	ckpt  *checkpointer
+	keys  keyCache  // the accounts of access keys (account.go)
+	lists listCache // clusters' worker lists (workercache.go)
+	box   *secretBox
+	log   *slog.Logger
+	now   func() time.Time
 }
 
 var _ ackscale.Checker = (*DB)(nil)
@@ -95,17 +103,21 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 	}
 	path := filepath.Join(cfg.Dir, "ackscale.db")
 	pragmas := "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)"
-	writer, err := openPool(pragmas+"&_txlock=immediate", 1)
+	writer, err := openPool(pragmas+"&_txlock=immediate&_pragma=wal_autocheckpoint(0)", 1)
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
-	db := &DB{db: writer, box: box, log: cfg.Logger, now: cfg.Now}
+	db := &DB{db: writer, w: newWriter(writer), box: box, log: cfg.Logger, now: cfg.Now}
 	if err := db.migrate(ctx); err != nil { // before the readers: a new file becomes WAL here
-		_ = writer.Close()
+		_ = db.Close()
 		return nil, err
 	}
 	if db.read, err = openPool(pragmas+"&_pragma=query_only(1)", cfg.Readers); err != nil {
-		_ = writer.Close()
+		_ = db.Close()
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	if db.ckpt, err = newCheckpointer(pragmas, cfg.Logger); err != nil {
+		_ = db.Close()
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
 	return db, nil
@@ -126,7 +138,11 @@ func openPool(dsn string, n int) (*sql.DB, error) {
 
 // Close closes the database. Stop any River client using SQL first.
 func (db *DB) Close() error {
+	db.w.close()
 	var errs []error
+	if db.ckpt != nil {
+		errs = append(errs, db.ckpt.close())
+	}
 	if db.read != nil {
 		errs = append(errs, db.read.Close())
 	}
@@ -193,7 +209,7 @@ func (db *DB) migrate(ctx context.Context) error {
 }
 
 func (db *DB) applyMigration(ctx context.Context, name string) error {
-	return db.inTx(ctx, func(tx *sql.Tx) error {
+	return db.w.single(&writeOp{ctx: ctx, fn: func(ctx context.Context, tx *sql.Tx) error {
 		var n int
 		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM schema_migrations WHERE name = ?`, name).Scan(&n); err != nil {
 			return fmt.Errorf("migration %s: %w", name, err)
@@ -212,24 +228,16 @@ func (db *DB) applyMigration(ctx context.Context, name string) error {
 			return fmt.Errorf("migration %s: %w", name, err)
 		}
 		return nil
-	})
+	}})
 }
 
-// inTx runs fn in a transaction, committing when it returns nil. fn's
-// error is returned as it is.
-func (db *DB) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
-	tx, err := db.db.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("begin: %w", err)
-	}
-	if err := fn(tx); err != nil {
-		_ = tx.Rollback()
-		return err
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("commit: %w", err)
-	}
-	return nil
+// inTx runs fn in a transaction of the writer, committing when it returns
+// nil; fn's error is returned as it is. The transaction may be committed
+// together with others (batch.go): fn must use the context it is given,
+// and must not keep state across calls (a batch that fails as a whole is
+// run again, each transaction alone).
+func (db *DB) inTx(ctx context.Context, fn func(ctx context.Context, tx *sql.Tx) error) error {
+	return db.w.do(ctx, fn)
 }
 
 func ms(t time.Time) int64 {

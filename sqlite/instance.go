@@ -27,21 +27,24 @@ const instanceColumns = `id, client_token, account_id, region_id, zone_id, ip_po
 // unless one with its client token exists, which it then returns with
 // created false. Otherwise p.CheckFunc (when not nil) sees the stock of the
 // instance's zone × type inside the transaction; its error is returned
-// as it is and nothing is written. An IP already held by a live instance
-// of the same account and pool, or a taken instance id, is a conflict.
-// In the same transaction the account's usage of the instance's quota
-// scope grows by it, and the reservation of task p.Reservation, if it has
-// any instance left, shrinks by one.
+// as it is and nothing is written. An instance without an IP gets the
+// lowest free address of p.IPs (allocateIP; CodeIPExhausted when there is
+// none); a given IP already held by a live instance of the same account
+// and pool, or a taken instance id, is a conflict. In the same
+// transaction the account's usage of the instance's quota scope and the
+// stock in use of its zone × type grow by it, and the reservation of task
+// p.Reservation, if it has any instance left, shrinks by one.
 //
 // CheckFunc must not call the store: it runs in the store's transaction
-// on its one connection.
+// on its one writer.
 func (s *CloudStore) InstanceCreate(ctx context.Context, p ackscale.InstanceCreateParams) (out ackscale.Instance, created bool, err error) {
 	in := p.Instance
 	if in.Status == "" {
 		in.Status = ackscale.InstancePending
 	}
 	in.Created = orNow(in.Created, s.db.now())
-	err = s.db.inTx(ctx, func(tx *sql.Tx) error {
+	err = s.db.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		out, created = ackscale.Instance{}, false
 		prev, err := scanInstance(tx.QueryRowContext(ctx, `SELECT `+instanceColumns+` FROM cloud_instances WHERE client_token = ?`, in.ClientToken))
 		if err == nil {
 			out = prev
@@ -59,13 +62,23 @@ func (s *CloudStore) InstanceCreate(ctx context.Context, p ackscale.InstanceCrea
 				return err
 			}
 		}
+		in := in // this run's: a batch that fails is run again
+		if in.IP == "" {
+			if in.IP, err = allocateIP(ctx, tx, in.AccountID, in.IPPool, p.IPs); err != nil {
+				return err
+			}
+		} else if err := claimIP(ctx, tx, in.AccountID, in.IPPool, in.IP); err != nil {
+			return err
+		}
 		scope := ackscale.QuotaScopeOf(in.Kind, in.RegionID)
 		_, err = tx.ExecContext(ctx, `INSERT INTO cloud_instances (`+instanceColumns+`, quota_scope)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			in.ID, in.ClientToken, in.AccountID, in.RegionID, in.ZoneID, in.IPPool, in.IP, in.InstanceType, string(in.Kind), in.VCPUs,
 			in.ImageID, string(in.Status), ms(in.ReadyAt), ms(in.Created), ms(in.Released), scope)
-		if isUniqueViolation(err) && ipHeld(ctx, tx, in.AccountID, in.IPPool, in.IP) {
-			return ackscale.ConflictErrorf("IP %s of %s is taken", in.IP, in.IPPool)
+		if isUniqueViolation(err) {
+			if held, _ := ipHeld(ctx, tx, in.AccountID, in.IPPool, in.IP); held {
+				return ackscale.ConflictErrorf("IP %s of %s is taken", in.IP, in.IPPool)
+			}
 		}
 		if err != nil {
 			return insertError(err, "instance "+in.ID)
@@ -73,38 +86,36 @@ func (s *CloudStore) InstanceCreate(ctx context.Context, p ackscale.InstanceCrea
 		if err := countInstance(ctx, tx, in, scope, p.Reservation); err != nil {
 			return err
 		}
+		if in.Status != ackscale.InstanceReleased {
+			if err := addStock(ctx, tx, in.ZoneID, in.InstanceType, 1); err != nil {
+				return err
+			}
+		}
 		out, created = in, true
 		return nil
 	})
 	return out, created, err
 }
 
-// ipHeld reports whether a live instance holds the IP of the account's
-// pool.
-func ipHeld(ctx context.Context, tx *sql.Tx, accountID, pool, ip string) bool {
-	var n int
-	err := tx.QueryRowContext(ctx, `SELECT count(*) FROM cloud_instances WHERE account_id = ? AND ip_pool = ? AND ip = ? AND status <> ?`,
-		accountID, pool, ip, string(ackscale.InstanceReleased)).Scan(&n)
-	return err == nil && n > 0
-}
-
 // stockUsage reads the stock of a zone × type in tx: its override, if any,
-// and its live instances.
+// and its live instances (stock_usage).
 func stockUsage(ctx context.Context, tx *sql.Tx, zoneID, instanceType string) (ackscale.StockUsage, error) {
 	u := ackscale.StockUsage{ZoneID: zoneID, InstanceType: instanceType}
-	err := tx.QueryRowContext(ctx, `SELECT capacity FROM cloud_stock WHERE zone_id = ? AND instance_type = ?`,
-		zoneID, instanceType).Scan(&u.Override)
-	switch {
-	case err == nil:
-		u.HasOverride = true
-	case !errors.Is(err, sql.ErrNoRows):
+	var override sql.NullInt64
+	err := tx.QueryRowContext(ctx, `SELECT (SELECT capacity FROM cloud_stock WHERE zone_id = ?1 AND instance_type = ?2),
+		coalesce((SELECT live FROM stock_usage WHERE zone_id = ?1 AND instance_type = ?2), 0)`,
+		zoneID, instanceType).Scan(&override, &u.Live)
+	if err != nil {
 		return u, fmt.Errorf("read stock: %w", err)
 	}
-	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM cloud_instances WHERE zone_id = ? AND instance_type = ? AND status <> ?`,
-		zoneID, instanceType, string(ackscale.InstanceReleased)).Scan(&u.Live); err != nil {
-		return u, fmt.Errorf("count stock: %w", err)
-	}
+	u.Override, u.HasOverride = int(override.Int64), override.Valid
 	return u, nil
+}
+
+// addStock adds n live instances to the stock in use of a zone × type.
+func addStock(ctx context.Context, tx *sql.Tx, zoneID, instanceType string, n int) error {
+	return exec(ctx, tx, "count stock", `INSERT INTO stock_usage (zone_id, instance_type, live) VALUES (?, ?, ?)
+		ON CONFLICT (zone_id, instance_type) DO UPDATE SET live = live + excluded.live`, zoneID, instanceType, n)
 }
 
 // InstanceGet returns an instance by id or client token (both, when both
@@ -163,7 +174,7 @@ func (s *CloudStore) InstanceUpdate(ctx context.Context, p ackscale.InstanceUpda
 		cond, sargs := in("status", p.Status.Before())
 		f.add(cond, sargs...)
 	}
-	return s.db.inTx(ctx, func(tx *sql.Tx) error {
+	return s.db.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		if p.Status == ackscale.InstanceReleased { // before the update: while it is still live
 			if err := uncountInstance(ctx, tx, p.ID); err != nil {
 				return err
@@ -173,6 +184,30 @@ func (s *CloudStore) InstanceUpdate(ctx context.Context, p ackscale.InstanceUpda
 		return updateOne(ctx, tx, "update instance "+p.ID, unchanged,
 			`UPDATE cloud_instances SET `+strings.Join(set, ", ")+f.sql(), append(args, f.args...)...)
 	})
+}
+
+// uncountInstance takes an instance being released out of its account's
+// usage, out of its zone × type's stock in use, and returns its IP to its
+// pool, if it is live: called before the update that releases it, it does
+// so once.
+func uncountInstance(ctx context.Context, tx *sql.Tx, id string) error {
+	var in ackscale.Instance
+	var scope string
+	err := tx.QueryRowContext(ctx, `SELECT account_id, quota_scope, vcpus, zone_id, instance_type, ip_pool, ip FROM cloud_instances
+		WHERE id = ? AND status <> 'Released'`, id).Scan(&in.AccountID, &scope, &in.VCPUs, &in.ZoneID, &in.InstanceType, &in.IPPool, &in.IP)
+	if errors.Is(err, sql.ErrNoRows) { // released, or none: the update says which
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("read instance %s: %w", id, err)
+	}
+	if err := addUsage(ctx, tx, usageKey{in.AccountID, scope}, usageDelta{instances: -1, vcpus: -in.VCPUs}); err != nil {
+		return err
+	}
+	if err := addStock(ctx, tx, in.ZoneID, in.InstanceType, -1); err != nil {
+		return err
+	}
+	return freeIP(ctx, tx, in.AccountID, in.IPPool, in.IP)
 }
 
 // InstanceList returns instances, oldest first: an account's (AccountID

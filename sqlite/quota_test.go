@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"fmt"
+	"net/netip"
 	"os"
 	"strings"
 	"testing"
@@ -73,7 +74,8 @@ func dbFileSize(t *testing.T, db *DB) int64 {
 
 // TestCheckCountsQuotaDrift writes what the contracts never write: a
 // counter that disagrees with the instances, a live instance no counter
-// counts, and reservations of an ended task and of no task.
+// counts (neither its account's nor its zone × type's), and reservations
+// of an ended task and of no task.
 func TestCheckCountsQuotaDrift(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
@@ -100,7 +102,9 @@ func TestCheckCountsQuotaDrift(t *testing.T) {
 	exec(`INSERT INTO quota_reservations (task_id, account_id, scope, instances, vcpus) VALUES ('T-none', ?, 'cn-hangzhou', 1, 2)`, b.account.ID)
 	got, err = b.db.Check(b.ctx)
 	require.NoError(t, err)
-	require.Equal(t, 2, got.QuotaDrift, "quota drift")
+	// The bumped vCPUs; the unknown instance, in its account's scope and
+	// in its zone × type's stock.
+	require.Equal(t, 3, got.QuotaDrift, "quota drift")
 	require.Equal(t, 2, got.StaleReservations, "stale reservations")
 	usage, err := b.s.Cloud.QuotaUsageGet(b.ctx, ackscale.QuotaUsageParams{AccountID: b.account.ID, Scope: "cn-hangzhou"})
 	require.NoError(t, err)
@@ -175,4 +179,67 @@ func TestMigrateQuotaAndWorkerSpecs(t *testing.T) {
 	}
 	require.Equal(t, 2, count(t, db, `SELECT count(*) FROM worker_specs`))
 	require.Zero(t, count(t, db, `SELECT count(*) FROM pragma_table_info('workers') WHERE name IN ('labels', 'taints', 'runtime')`))
+}
+
+// TestMigrateUsageCounters opens a database written before migration 008:
+// the running tasks' reservations are counted and an ended task's is
+// dropped, the stock in use is counted, and the free-IP index starts at
+// each pool's first address but skips the addresses the old instances
+// hold.
+func TestMigrateUsageCounters(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	dir := t.TempDir()
+	old := openMigratedTo(t, dir, "migration/007_replicas.sql")
+	_, err := old.Exec(`INSERT INTO cloud_instances (id, client_token, account_id, region_id, zone_id, ip_pool, ip, instance_type,
+		kind, vcpus, status, ready_at, created_at, quota_scope) VALUES
+		('i-1', 't1', 'a1', 'cn-hangzhou', 'z1', 'vsw-1', '10.0.0.3', 'ecs.g6.large', 'ecs', 2, 'Running', 0, 1, 'cn-hangzhou'),
+		('i-2', 't2', 'a1', 'cn-hangzhou', 'z1', 'vsw-1', '10.0.0.4', 'ecs.g6.large', 'ecs', 2, 'Released', 0, 2, 'cn-hangzhou'),
+		('i-3', 't3', 'a1', 'cn-hangzhou', 'z1', 'vsw-1', '10.0.0.5', 'ecs.g6.large', 'ecs', 2, 'Pending', 0, 3, 'cn-hangzhou')`)
+	require.NoError(t, err)
+	_, err = old.Exec(`INSERT INTO quota_usage (account_id, scope, instances, vcpus) VALUES ('a1', 'cn-hangzhou', 2, 4)`)
+	require.NoError(t, err)
+	_, err = old.Exec(`INSERT INTO tasks (id, account_id, cluster_id, type, state, params, created_at, updated_at) VALUES
+		('T-run', 'a1', 'c1', 'cluster_scaleout', 'running', '{}', 1, 1), ('T-end', 'a1', 'c2', 'cluster_scaleout', 'failed', '{}', 1, 1)`)
+	require.NoError(t, err)
+	_, err = old.Exec(`INSERT INTO quota_reservations (task_id, account_id, scope, instances, vcpus) VALUES
+		('T-run', 'a1', 'cn-hangzhou', 3, 4), ('T-end', 'a1', 'cn-hangzhou', 5, 4)`)
+	require.NoError(t, err)
+	require.NoError(t, old.Close())
+
+	db, err := Open(ctx, Config{Dir: dir})
+	require.NoError(t, err)
+	t.Cleanup(func() { require.NoError(t, db.Close()) })
+	s := db.Stores(&fakeJobs{})
+	usage, err := s.Cloud.QuotaUsageGet(ctx, ackscale.QuotaUsageParams{AccountID: "a1", Scope: "cn-hangzhou"})
+	require.NoError(t, err)
+	require.Equal(t, ackscale.QuotaUsage{AccountID: "a1", Scope: "cn-hangzhou", Instances: 2, VCPUs: 4,
+		ReservedInstances: 3, ReservedVCPUs: 12}, usage)
+	require.Zero(t, count(t, db, `SELECT count(*) FROM quota_reservations WHERE task_id = 'T-end'`))
+	check, err := db.Check(ctx)
+	require.NoError(t, err)
+	require.Zero(t, check.QuotaDrift)
+	require.Zero(t, check.StaleReservations)
+
+	var seen []ackscale.StockUsage
+	create := func(token string) ackscale.Instance {
+		t.Helper()
+		in, created, err := s.Cloud.InstanceCreate(ctx, ackscale.InstanceCreateParams{
+			Instance: ackscale.Instance{ID: "i-" + token, ClientToken: token, AccountID: "a1", RegionID: "cn-hangzhou", ZoneID: "z1",
+				IPPool: "vsw-1", InstanceType: "ecs.g6.large", Kind: ackscale.KindECS, VCPUs: 2},
+			IPs:       ackscale.IPRange{First: netip.MustParseAddr("10.0.0.3"), Last: netip.MustParseAddr("10.0.0.254")},
+			CheckFunc: func(u ackscale.StockUsage) error { seen = append(seen, u); return nil }})
+		require.NoError(t, err)
+		require.True(t, created)
+		return in
+	}
+	require.Equal(t, "10.0.0.4", create("n1").IP, "the address the released instance held")
+	require.Equal(t, "10.0.0.6", create("n2").IP, "past the old instances' addresses")
+	require.Equal(t, []ackscale.StockUsage{{ZoneID: "z1", InstanceType: "ecs.g6.large", Live: 2},
+		{ZoneID: "z1", InstanceType: "ecs.g6.large", Live: 3}}, seen)
+	require.NoError(t, s.Cloud.InstanceUpdate(ctx, ackscale.InstanceUpdateParams{ID: "i-1", Status: ackscale.InstanceReleased}))
+	require.Equal(t, "10.0.0.3", create("n3").IP, "an old instance's address, once released")
+	check, err = db.Check(ctx)
+	require.NoError(t, err)
+	require.Zero(t, check.QuotaDrift)
 }

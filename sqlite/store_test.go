@@ -203,6 +203,18 @@ func TestAccounts(t *testing.T) {
 		Account: ackscale.Account{ID: "5000000000000003", AccessKeyID: "LTAIOTHER"}, Secret: "x"})
 	require.True(t, ackscale.IsConflict(err), "%v", err)
 	require.Equal(t, 2, count(t, b.db, `SELECT count(*) FROM accounts`))
+
+	// A new key for the account: the old one, read (and cached) before,
+	// is gone.
+	_, err = b.s.Accounts.AccountEnsure(b.ctx, ackscale.AccountCreateParams{
+		Account: ackscale.Account{ID: b.account.ID, AccessKeyID: "LTAIROTATED"}, Secret: "secret3"})
+	require.NoError(t, err)
+	_, _, err = b.s.Accounts.AccountGetByKey(b.ctx, "LTAIKEY")
+	require.Equal(t, ackscale.CodeAccessKeyNotFound, ackscale.ErrorCode(err))
+	a, secret, err = b.s.Accounts.AccountGetByKey(b.ctx, "LTAIROTATED")
+	require.NoError(t, err)
+	require.Equal(t, b.account.ID, a.ID)
+	require.Equal(t, "secret3", secret)
 }
 
 func TestNonceUse(t *testing.T) {
@@ -809,4 +821,53 @@ func TestReopen(t *testing.T) {
 
 	_, err = Open(ctx, Config{})
 	require.Error(t, err)
+}
+
+// TestWorkerListCache lists a cluster's workers, changes them through each
+// write, and lists them again: each list is current, and changing a list
+// returned changes no other.
+func TestWorkerListCache(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	c := b.runningCluster(t, "c")
+	task := b.startTask(t, c, ackscale.TaskScaleOut, ackscale.ClusterScaling)
+	ws := []ackscale.Worker{
+		{ClusterID: c.ID, AccountID: b.account.ID, TaskID: task.ID, ClientToken: task.ID + "-0", RegionID: "cn-hangzhou",
+			InstanceType: "ecs.g6.large", State: ackscale.NodeInitial, Labels: map[string]string{"a": "1"}},
+		{ClusterID: c.ID, AccountID: b.account.ID, TaskID: task.ID, ClientToken: task.ID + "-1", RegionID: "cn-hangzhou",
+			InstanceType: "ecs.g6.large", State: ackscale.NodeInitial},
+	}
+	list := func() []ackscale.Worker {
+		t.Helper()
+		got, total, err := b.s.Workers.WorkerList(b.ctx, ackscale.WorkerListParams{ClusterID: c.ID})
+		require.NoError(t, err)
+		require.Len(t, got, total)
+		return got
+	}
+	require.Empty(t, list())
+	require.NoError(t, b.s.Workers.WorkerInsert(b.ctx, ws[:1]))
+	require.Len(t, list(), 1)
+	require.NoError(t, b.s.Workers.WorkerInsert(b.ctx, ws[1:]))
+	got := list()
+	require.Len(t, got, 2)
+	got[0].Labels["a"], got[0].State = "changed", ackscale.NodeFailed // the caller's copy
+	require.Equal(t, map[string]string{"a": "1"}, list()[0].Labels)
+	require.Equal(t, ackscale.NodeInitial, list()[0].State)
+
+	w := ws[0]
+	w.State, w.InstanceID = ackscale.NodeStarting, "i-1"
+	require.NoError(t, b.s.Workers.WorkerUpdate(b.ctx, w))
+	require.Equal(t, "i-1", list()[0].InstanceID)
+	w.State = ackscale.NodeRunning
+	require.NoError(t, b.s.Workers.WorkerUpdate(b.ctx, w))
+	require.Equal(t, ackscale.NodeRunning, list()[0].State)
+
+	b.succeed(t, task, ackscale.ClusterRunning)
+	removal := newTask(c, ackscale.TaskScaleIn)
+	require.NoError(t, b.s.Clusters.TaskStart(b.ctx, ackscale.TaskStartParams{Task: removal, From: ackscale.ClusterRunning,
+		To: ackscale.ClusterRemoving, Removing: []string{w.ClientToken}}))
+	require.Equal(t, ackscale.NodeRemoving, list()[0].State, "marked removing by TaskStart")
+
+	require.NoError(t, b.s.Workers.WorkerDelete(b.ctx, w.ClientToken))
+	require.Len(t, list(), 1)
 }

@@ -48,7 +48,10 @@ func (s *ClusterStore) TaskStart(ctx context.Context, p ackscale.TaskStartParams
 		}
 		pool = &np
 	}
-	return s.db.inTx(ctx, func(tx *sql.Tx) error {
+	if len(p.Removing) > 0 {
+		defer s.db.lists.bump() // the workers it marks removing
+	}
+	return s.db.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		if err := s.startCluster(ctx, tx, p); err != nil {
 			return err
 		}
@@ -218,7 +221,7 @@ func taskNotFound(id string) error {
 // when its state may not move to t.State (an ended task is never saved
 // again).
 func (s *ClusterStore) TaskSave(ctx context.Context, t ackscale.Task) error {
-	return s.db.inTx(ctx, func(tx *sql.Tx) error { return s.saveTask(ctx, tx, t) })
+	return s.db.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error { return s.saveTask(ctx, tx, t) })
 }
 
 func (s *ClusterStore) saveTask(ctx context.Context, tx *sql.Tx, t ackscale.Task) error {
@@ -252,7 +255,7 @@ func (s *ClusterStore) TaskFinish(ctx context.Context, p ackscale.TaskFinishPara
 	if !t.State.Ended() {
 		return fmt.Errorf("finish task %s: state %q is not an end state", t.ID, t.State)
 	}
-	return s.db.inTx(ctx, func(tx *sql.Tx) error {
+	return s.db.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		if err := s.saveTask(ctx, tx, t); err != nil {
 			return err
 		}

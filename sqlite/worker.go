@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 
 	"github.com/ackscale/ackscale"
 )
@@ -25,12 +27,20 @@ const workerColumns = `client_token, cluster_id, nodepool_id, account_id, task_i
 	zone_id, vswitch_id, instance_type, image_id, charge_type, state, node_status, error_message, system_disk_gib, edge_worker,
 	seq, created_at, updated_at`
 
-// workerSpecColumns read a worker's spec from workersWithSpecs ('null' when its
-// task has none: nil labels and taints, no runtime, schedulable).
-const workerSpecColumns = `coalesce(labels, 'null'), coalesce(taints, 'null'), coalesce(runtime, 'null'), coalesce(unschedulable, 0)`
+// workerSpec is a task's labels, taints, runtime and unschedulable mark,
+// which every worker of the task reads back.
+type workerSpec struct {
+	labels        map[string]string
+	taints        []ackscale.Taint
+	runtime       ackscale.Runtime
+	unschedulable bool
+}
 
-// workersWithSpecs joins each worker to its task's spec.
-const workersWithSpecs = `workers LEFT JOIN worker_specs USING (task_id)`
+// apply gives w the spec, with maps and slices of its own.
+func (sp workerSpec) apply(w *ackscale.Worker) {
+	w.Labels, w.Taints = maps.Clone(sp.labels), slices.Clone(sp.taints)
+	w.Runtime, w.Unschedulable = sp.runtime, sp.unschedulable
+}
 
 // WorkerInsert records planned workers in one transaction, in plan order;
 // a worker whose client token exists already is left as it is (a task
@@ -38,7 +48,8 @@ const workersWithSpecs = `workers LEFT JOIN worker_specs USING (task_id)`
 // unschedulable mark are kept once per task, those of the first of its
 // workers inserted.
 func (s *WorkerStore) WorkerInsert(ctx context.Context, ws []ackscale.Worker) error {
-	return s.db.inTx(ctx, func(tx *sql.Tx) error {
+	defer s.db.lists.bump()
+	return s.db.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		now := s.db.now()
 		specs := map[string]bool{} // tasks whose spec this call wrote or found
 		for i, w := range ws {
@@ -80,7 +91,8 @@ func insertSpec(ctx context.Context, tx *sql.Tx, w ackscale.Worker) error {
 // may not move to w.State.
 func (s *WorkerStore) WorkerUpdate(ctx context.Context, w ackscale.Worker) error {
 	cond, args := in("state", w.State.Before())
-	return s.db.inTx(ctx, func(tx *sql.Tx) error {
+	defer s.db.lists.bump()
+	return s.db.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		unchanged := func() error {
 			return workerRows.unchanged(ctx, tx, w.ClientToken, string(w.State), workerNotFound(w.ClientToken))
 		}
@@ -100,12 +112,18 @@ func workerNotFound(clientToken string) error {
 // WorkerDelete forgets a worker (after its instance was released or
 // kept); deleting one that is gone is not an error.
 func (s *WorkerStore) WorkerDelete(ctx context.Context, clientToken string) error {
+	defer s.db.lists.bump()
 	return exec(ctx, s.db.db, "delete worker "+clientToken, `DELETE FROM workers WHERE client_token = ?`, clientToken)
 }
 
 // WorkerList returns workers oldest first, in plan order within a task,
 // and the count before paging. Empty filters match all (ClusterID "":
 // every cluster).
+//
+// The page is read off the index workers_cluster (or workers_task) in its
+// order; the specs of its tasks (usually one) are read after it, each
+// decoded once and copied to its workers: not three JSON documents per
+// worker. A cluster's lists are kept until a worker changes (listCache).
 func (s *WorkerStore) WorkerList(ctx context.Context, p ackscale.WorkerListParams) ([]ackscale.Worker, int, error) {
 	f := filter{}
 	f.eq("cluster_id", p.ClusterID)
@@ -115,8 +133,68 @@ func (s *WorkerStore) WorkerList(ctx context.Context, p ackscale.WorkerListParam
 	oneOf(&f, "instance_id", p.InstanceIDs)
 	oneOf(&f, "node_name", p.NodeNames)
 	oneOf(&f, "client_token", p.ClientTokens)
-	return queryPage(ctx, s.db.read, scanWorker, "workers", workerColumns+", "+workerSpecColumns, workersWithSpecs, f,
+	key, cached := listKey(p)
+	var version uint64
+	if cached {
+		var ws []ackscale.Worker
+		var total int
+		var ok bool
+		if ws, total, ok, version = s.db.lists.get(key); ok {
+			return ws, total, nil
+		}
+	}
+	ws, total, err := queryPage(ctx, s.db.read, scanWorker, "workers", workerColumns, "workers", f,
 		"created_at, task_id, seq, client_token", p.Offset, p.Limit)
+	if err == nil {
+		err = s.withSpecs(ctx, ws)
+	}
+	if err != nil {
+		return nil, 0, err
+	}
+	if cached {
+		s.db.lists.put(key, version, ws, total)
+	}
+	return ws, total, nil
+}
+
+// withSpecs gives workers their tasks' specs. A spec is written with the
+// first worker of its task and never changes, so reading it after the
+// workers reads what they were planned with.
+func (s *WorkerStore) withSpecs(ctx context.Context, ws []ackscale.Worker) error {
+	var tasks []string
+	seen := map[string]bool{}
+	for _, w := range ws {
+		if !seen[w.TaskID] {
+			seen[w.TaskID] = true
+			tasks = append(tasks, w.TaskID)
+		}
+	}
+	if len(tasks) == 0 {
+		return nil
+	}
+	cond, args := in("task_id", tasks)
+	specs := make(map[string]workerSpec, len(tasks))
+	_, err := queryAll(ctx, s.db.read, "read worker specs", func(r scanner) (struct{}, error) {
+		var taskID, labels, taints, runtime string
+		var sp workerSpec
+		if err := r.Scan(&taskID, &labels, &taints, &runtime, &sp.unschedulable); err != nil {
+			return struct{}{}, fmt.Errorf("scan worker spec: %w", err)
+		}
+		err := errors.Join(json.Unmarshal([]byte(labels), &sp.labels), json.Unmarshal([]byte(taints), &sp.taints),
+			json.Unmarshal([]byte(runtime), &sp.runtime))
+		if err != nil {
+			return struct{}{}, fmt.Errorf("decode worker spec of task %s: %w", taskID, err)
+		}
+		specs[taskID] = sp
+		return struct{}{}, nil
+	}, `SELECT task_id, labels, taints, runtime, unschedulable FROM worker_specs WHERE `+cond, args...)
+	if err != nil {
+		return err
+	}
+	for i := range ws {
+		specs[ws[i].TaskID].apply(&ws[i]) // a task without a spec: nil labels and taints, no runtime, schedulable
+	}
+	return nil
 }
 
 // WorkerCount counts a cluster's workers in any state.
@@ -158,23 +236,19 @@ func workerArgs(w ackscale.Worker, seq int) []any {
 		w.ErrorMessage, w.SystemDiskGiB, w.EdgeWorker, seq, ms(w.Created), ms(w.Updated)}
 }
 
-// scanWorker reads workerColumns and workerSpecColumns.
+// scanWorker reads workerColumns.
 func scanWorker(r scanner) (ackscale.Worker, error) {
 	var w ackscale.Worker
-	var state, status, labels, taints, runtime string
-	var seq, created, updated int64
+	var state, status string
+	var disk, seq, created, updated int64
 	err := r.Scan(&w.ClientToken, &w.ClusterID, &w.NodePoolID, &w.AccountID, &w.TaskID, &w.InstanceID, &w.NodeName, &w.Hostname,
 		&w.IP, &w.RegionID, &w.ZoneID, &w.VSwitchID, &w.InstanceType, &w.ImageID, &w.ChargeType, &state, &status,
-		&w.ErrorMessage, &w.SystemDiskGiB, &w.EdgeWorker, &seq, &created, &updated, &labels, &taints, &runtime, &w.Unschedulable)
+		&w.ErrorMessage, &disk, &w.EdgeWorker, &seq, &created, &updated)
 	if err != nil {
 		return w, fmt.Errorf("scan worker: %w", err)
 	}
-	err = errors.Join(json.Unmarshal([]byte(labels), &w.Labels), json.Unmarshal([]byte(taints), &w.Taints),
-		json.Unmarshal([]byte(runtime), &w.Runtime))
-	if err != nil {
-		return w, fmt.Errorf("decode worker: %w", err)
-	}
 	w.State, w.NodeStatus = ackscale.NodeState(state), ackscale.NodeStatus(status)
+	w.SystemDiskGiB = int(disk)
 	w.Created, w.Updated = fromMS(created), fromMS(updated)
 	return w, nil
 }

@@ -24,6 +24,27 @@ func endpointKube() *mock.Kube {
 	}}
 }
 
+// eachKube runs fn on every backend with Kubernetes mocked (endpointKube,
+// as b.kube) and a running cluster c. Set b.kube's funcs in fn: making c
+// calls only EnsureCluster.
+func eachKube(t *testing.T, fn func(t *testing.T, b *testBundle, c ackscale.Cluster)) {
+	t.Helper()
+	eachBackend(t, func(t *testing.T, be backend) {
+		b := setup(t, be, options{kube: endpointKube()})
+		fn(t, b, b.cluster(t))
+	})
+}
+
+// scaleOut runs a scale-out of n standard workers to success and returns
+// the ended task.
+func (b *testBundle) scaleOut(t *testing.T, c ackscale.Cluster, n int) ackscale.Task {
+	t.Helper()
+	tk := b.startScaleOut(t, c, standardScaleOut(n, c.Spec.VSwitchIDs), b.now.Add(time.Hour))
+	done := b.workUntilDone(t, tk.ID)
+	require.Equal(t, ackscale.TaskSuccess, done.State, done.ErrorMessage)
+	return done
+}
+
 func callsWith(k *mock.Kube, prefix string) []string {
 	var out []string
 	for _, c := range k.Calls() {
@@ -36,30 +57,22 @@ func callsWith(k *mock.Kube, prefix string) []string {
 
 func TestCreateClusterStartsAPIServer(t *testing.T) {
 	t.Parallel()
-	eachBackend(t, func(t *testing.T, be backend) {
-		kube := endpointKube()
-		b := setup(t, be, options{kube: kube})
-		c := b.cluster(t)
+	eachKube(t, func(t *testing.T, b *testBundle, c ackscale.Cluster) {
 		require.Equal(t, "https://127.0.0.1:6443/"+c.ID, c.APIServer)
-		require.Equal(t, []string{"EnsureCluster " + c.ID}, kube.Calls())
+		require.Equal(t, []string{"EnsureCluster " + c.ID}, b.kube.Calls())
 	})
 }
 
 func TestRegisterMakesReadyNodes(t *testing.T) {
 	t.Parallel()
-	eachBackend(t, func(t *testing.T, be backend) {
-		kube := endpointKube()
-		b := setup(t, be, options{kube: kube})
-		c := b.cluster(t)
-		tk := b.startScaleOut(t, c, standardScaleOut(3, c.Spec.VSwitchIDs), b.now.Add(time.Hour))
-		done := b.workUntilDone(t, tk.ID)
-		require.Equal(t, ackscale.TaskSuccess, done.State, done.ErrorMessage)
+	eachKube(t, func(t *testing.T, b *testBundle, c ackscale.Cluster) {
+		b.scaleOut(t, c, 3)
 		ws := b.workers(t, ackscale.WorkerListParams{ClusterID: c.ID})
 		var want []string
 		for _, w := range ws {
 			want = append(want, "RegisterNode "+w.NodeName+" Ready")
 		}
-		require.ElementsMatch(t, want, callsWith(kube, "RegisterNode"), "registered at once, in any order")
+		require.ElementsMatch(t, want, callsWith(b.kube, "RegisterNode"), "registered at once, in any order")
 	})
 }
 
@@ -67,18 +80,13 @@ func TestRegisterMakesReadyNodes(t *testing.T) {
 // Ready once the fault's latency has passed; the task succeeds.
 func TestNodeNotReadyThenRecovers(t *testing.T) {
 	t.Parallel()
-	eachBackend(t, func(t *testing.T, be backend) {
-		kube := endpointKube()
-		b := setup(t, be, options{kube: kube})
-		c := b.cluster(t)
+	eachKube(t, func(t *testing.T, b *testBundle, c ackscale.Cluster) {
 		_, err := b.cloud.AddFault(b.ctx, ackscale.Fault{Operation: ackscale.FaultNode, Latency: 50 * time.Millisecond, Count: 1})
 		require.NoError(t, err)
-		tk := b.startScaleOut(t, c, standardScaleOut(1, c.Spec.VSwitchIDs), b.now.Add(time.Hour))
-		done := b.workUntilDone(t, tk.ID)
-		require.Equal(t, ackscale.TaskSuccess, done.State, done.ErrorMessage)
+		done := b.scaleOut(t, c, 1)
 		w := b.workers(t, ackscale.WorkerListParams{ClusterID: c.ID})[0]
 		require.Equal(t, []string{"RegisterNode " + w.NodeName + " NotReady", "RegisterNode " + w.NodeName + " Ready"},
-			callsWith(kube, "RegisterNode"))
+			callsWith(b.kube, "RegisterNode"))
 		require.Equal(t, ackscale.NodeReady, w.NodeStatus)
 		reasons := eventReasons(done)
 		require.Contains(t, reasons, ackscale.ReasonNodeNotReady)
@@ -91,10 +99,7 @@ func TestNodeNotReadyThenRecovers(t *testing.T) {
 // registered and releasing the instance.
 func TestNodeNeverReadyRollsBackItsNode(t *testing.T) {
 	t.Parallel()
-	eachBackend(t, func(t *testing.T, be backend) {
-		kube := endpointKube()
-		b := setup(t, be, options{kube: kube})
-		c := b.cluster(t)
+	eachKube(t, func(t *testing.T, b *testBundle, c ackscale.Cluster) {
 		_, err := b.cloud.AddFault(b.ctx, ackscale.Fault{Operation: ackscale.FaultNode, NeverRunning: true})
 		require.NoError(t, err)
 		so := standardScaleOut(1, c.Spec.VSwitchIDs)
@@ -109,7 +114,7 @@ func TestNodeNeverReadyRollsBackItsNode(t *testing.T) {
 		done := b.workUntilDone(t, tk.ID)
 		require.Equal(t, ackscale.TaskFailed, done.State)
 		require.Equal(t, ackscale.CodeTaskTimeout, done.ErrorCode)
-		require.Contains(t, callsWith(kube, "RemoveNode"), "RemoveNode "+w.NodeName+" drain=false")
+		require.Contains(t, callsWith(b.kube, "RemoveNode"), "RemoveNode "+w.NodeName+" drain=false")
 		require.Empty(t, b.workers(t, ackscale.WorkerListParams{ClusterID: c.ID}))
 		require.Empty(t, b.liveInstances(t))
 	})
@@ -119,42 +124,35 @@ func TestNodeNeverReadyRollsBackItsNode(t *testing.T) {
 // retried and the next run finishes the same workers.
 func TestRegisterErrorIsRetried(t *testing.T) {
 	t.Parallel()
-	eachBackend(t, func(t *testing.T, be backend) {
+	eachKube(t, func(t *testing.T, b *testBundle, c ackscale.Cluster) {
 		var fails atomic.Int32 // the Nodes are registered concurrently
 		fails.Store(1)
-		kube := endpointKube()
-		kube.RegisterNodeFunc = func(context.Context, ackscale.Cluster, ackscale.Worker) error {
+		b.kube.RegisterNodeFunc = func(context.Context, ackscale.Cluster, ackscale.Worker) error {
 			if fails.Add(-1) >= 0 {
 				return errors.New("connection refused")
 			}
 			return nil
 		}
-		b := setup(t, be, options{kube: kube})
-		c := b.cluster(t)
 		tk := b.startScaleOut(t, c, standardScaleOut(2, c.Spec.VSwitchIDs), b.now.Add(time.Hour))
 		require.ErrorContains(t, b.work(tk.ID), "connection refused")
 		require.Equal(t, ackscale.TaskRunning, b.taskNow(t, tk.ID).State)
 		done := b.workUntilDone(t, tk.ID)
 		require.Equal(t, ackscale.TaskSuccess, done.State)
 		require.Len(t, b.liveInstances(t), 2, "the retry created no instance twice")
-		require.Len(t, callsWith(kube, "RegisterNode"), 3)
+		require.Len(t, callsWith(b.kube, "RegisterNode"), 3)
 	})
 }
 
 // Removal drains (when asked) and deletes the Node before the instance goes.
 func TestRemovalDrainsAndDeletesNodes(t *testing.T) {
 	t.Parallel()
-	eachBackend(t, func(t *testing.T, be backend) {
-		kube := endpointKube()
-		b := setup(t, be, options{kube: kube})
-		c := b.cluster(t)
-		out := b.startScaleOut(t, c, standardScaleOut(2, c.Spec.VSwitchIDs), b.now.Add(time.Hour))
-		require.Equal(t, ackscale.TaskSuccess, b.workUntilDone(t, out.ID).State)
+	eachKube(t, func(t *testing.T, b *testBundle, c ackscale.Cluster) {
+		b.scaleOut(t, c, 2)
 		ws := b.workers(t, ackscale.WorkerListParams{ClusterID: c.ID})
 		tk := b.startRemoval(t, c, ws, true, true)
 		require.Equal(t, ackscale.TaskSuccess, b.workUntilDone(t, tk.ID).State)
 		require.Equal(t, []string{"RemoveNode " + ws[0].NodeName + " drain=true", "RemoveNode " + ws[1].NodeName + " drain=true"},
-			callsWith(kube, "RemoveNode"))
+			callsWith(b.kube, "RemoveNode"))
 		require.Empty(t, b.liveInstances(t))
 	})
 }
@@ -163,20 +161,16 @@ func TestRemovalDrainsAndDeletesNodes(t *testing.T) {
 // released; the retry removes it and then releases.
 func TestRemovalNodeErrorKeepsInstanceUntilRetry(t *testing.T) {
 	t.Parallel()
-	eachBackend(t, func(t *testing.T, be backend) {
+	eachKube(t, func(t *testing.T, b *testBundle, c ackscale.Cluster) {
 		fails := 1
-		kube := endpointKube()
-		kube.RemoveNodeFunc = func(context.Context, string, string, bool) error {
+		b.kube.RemoveNodeFunc = func(context.Context, string, string, bool) error {
 			if fails > 0 {
 				fails--
 				return errors.New("eviction blocked")
 			}
 			return nil
 		}
-		b := setup(t, be, options{kube: kube})
-		c := b.cluster(t)
-		out := b.startScaleOut(t, c, standardScaleOut(1, c.Spec.VSwitchIDs), b.now.Add(time.Hour))
-		require.Equal(t, ackscale.TaskSuccess, b.workUntilDone(t, out.ID).State)
+		b.scaleOut(t, c, 1)
 		ws := b.workers(t, ackscale.WorkerListParams{ClusterID: c.ID})
 		tk := b.startRemoval(t, c, ws, true, true)
 		require.ErrorContains(t, b.work(tk.ID), "eviction blocked")
@@ -188,18 +182,14 @@ func TestRemovalNodeErrorKeepsInstanceUntilRetry(t *testing.T) {
 
 func TestDeleteClusterStopsAPIServer(t *testing.T) {
 	t.Parallel()
-	eachBackend(t, func(t *testing.T, be backend) {
-		kube := endpointKube()
-		b := setup(t, be, options{kube: kube})
-		c := b.cluster(t)
-		out := b.startScaleOut(t, c, standardScaleOut(1, c.Spec.VSwitchIDs), b.now.Add(time.Hour))
-		require.Equal(t, ackscale.TaskSuccess, b.workUntilDone(t, out.ID).State)
+	eachKube(t, func(t *testing.T, b *testBundle, c ackscale.Cluster) {
+		b.scaleOut(t, c, 1)
 		del := b.start(t, b.task(c, ackscale.TaskDeleteCluster, nil))
 		done := b.workUntilDone(t, del.ID)
 		require.Equal(t, ackscale.TaskSuccess, done.State)
 		require.Equal(t, []ackscale.Stage{ackscale.StageValidate, ackscale.StageReleaseInstances, ackscale.StageDeleteAPIServer},
 			stageNames(done))
-		require.Equal(t, []string{"DeleteCluster " + c.ID}, callsWith(kube, "DeleteCluster"))
+		require.Equal(t, []string{"DeleteCluster " + c.ID}, callsWith(b.kube, "DeleteCluster"))
 		require.Equal(t, ackscale.ClusterDeleted, b.clusterNow(t, c.ID).State)
 	})
 }
@@ -208,11 +198,8 @@ func TestDeleteClusterStopsAPIServer(t *testing.T) {
 // attempt, and the cluster is delete_failed (it can be deleted again).
 func TestDeleteClusterFailureIsDeleteFailed(t *testing.T) {
 	t.Parallel()
-	eachBackend(t, func(t *testing.T, be backend) {
-		kube := endpointKube()
-		kube.DeleteClusterFunc = func(context.Context, string) error { return errors.New("etcd unavailable") }
-		b := setup(t, be, options{kube: kube})
-		c := b.cluster(t)
+	eachKube(t, func(t *testing.T, b *testBundle, c ackscale.Cluster) {
+		b.kube.DeleteClusterFunc = func(context.Context, string) error { return errors.New("etcd unavailable") }
 		del := b.start(t, b.task(c, ackscale.TaskDeleteCluster, nil))
 		require.NoError(t, b.workAttempt(del.ID, 5, 5))
 		require.Equal(t, ackscale.TaskFailed, b.taskNow(t, del.ID).State)
@@ -226,11 +213,9 @@ func TestDeleteClusterFailureIsDeleteFailed(t *testing.T) {
 // at a time, and each worker is marked running only after its Node is.
 func TestRegisterConcurrentlyBounded(t *testing.T) {
 	t.Parallel()
-	eachBackend(t, func(t *testing.T, be backend) {
+	eachKube(t, func(t *testing.T, b *testBundle, c ackscale.Cluster) {
 		var inFlight, most atomic.Int32
-		kube := endpointKube()
-		b := setup(t, be, options{kube: kube})
-		kube.RegisterNodeFunc = func(ctx context.Context, c ackscale.Cluster, w ackscale.Worker) error {
+		b.kube.RegisterNodeFunc = func(ctx context.Context, c ackscale.Cluster, w ackscale.Worker) error {
 			n := inFlight.Add(1)
 			defer inFlight.Add(-1)
 			for m := most.Load(); n > m && !most.CompareAndSwap(m, n); m = most.Load() {
@@ -245,12 +230,9 @@ func TestRegisterConcurrentlyBounded(t *testing.T) {
 			time.Sleep(20 * time.Millisecond)
 			return nil
 		}
-		c := b.cluster(t)
 		const n = 2*registerInFlight + 5
-		tk := b.startScaleOut(t, c, standardScaleOut(n, c.Spec.VSwitchIDs), b.now.Add(time.Hour))
-		done := b.workUntilDone(t, tk.ID)
-		require.Equal(t, ackscale.TaskSuccess, done.State, done.ErrorMessage)
-		require.Len(t, callsWith(kube, "RegisterNode"), n)
+		b.scaleOut(t, c, n)
+		require.Len(t, callsWith(b.kube, "RegisterNode"), n)
 		require.Greater(t, most.Load(), int32(1), "registered at once")
 		require.LessOrEqual(t, most.Load(), int32(registerInFlight))
 		for _, w := range b.workers(t, ackscale.WorkerListParams{ClusterID: c.ID}) {
@@ -265,16 +247,13 @@ func TestRegisterConcurrentlyBounded(t *testing.T) {
 // run, the fault spent, makes the last Node Ready.
 func TestNodeFaultWhileOthersRegister(t *testing.T) {
 	t.Parallel()
-	eachBackend(t, func(t *testing.T, be backend) {
-		kube := endpointKube()
-		b := setup(t, be, options{kube: kube})
-		c := b.cluster(t)
+	eachKube(t, func(t *testing.T, b *testBundle, c ackscale.Cluster) {
 		_, err := b.cloud.AddFault(b.ctx, ackscale.Fault{Operation: ackscale.FaultNode, Count: 1})
 		require.NoError(t, err)
 		tk := b.startScaleOut(t, c, standardScaleOut(6, c.Spec.VSwitchIDs), b.now.Add(time.Hour))
 		var snooze *river.JobSnoozeError
 		err = b.work(tk.ID)
-		for errors.As(err, &snooze) && len(callsWith(kube, "RegisterNode")) == 0 { // instances still booting
+		for errors.As(err, &snooze) && len(callsWith(b.kube, "RegisterNode")) == 0 { // instances still booting
 			err = b.work(tk.ID)
 		}
 		require.ErrorAs(t, err, &snooze, "the NotReady Node makes the job wait")
@@ -289,7 +268,7 @@ func TestNodeFaultWhileOthersRegister(t *testing.T) {
 
 		done := b.workUntilDone(t, tk.ID)
 		require.Equal(t, ackscale.TaskSuccess, done.State, done.ErrorMessage)
-		require.Len(t, callsWith(kube, "RegisterNode"), 7, "six Nodes, one of them twice")
+		require.Len(t, callsWith(b.kube, "RegisterNode"), 7, "six Nodes, one of them twice")
 		require.Contains(t, eventReasons(done), ackscale.ReasonNodeNotReady)
 	})
 }

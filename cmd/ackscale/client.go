@@ -160,6 +160,15 @@ func (f *clientFlags) api() (*api, error) {
 	return newAPI(t)
 }
 
+// readAPI checks --output, then makes the client: the start of every
+// command that prints an answer.
+func (f *clientFlags) readAPI() (*api, error) {
+	if err := checkOutput(f.output); err != nil {
+		return nil, err
+	}
+	return f.api()
+}
+
 // api is the official Go SDK's CS client (alibaba-cloud-sdk-go/services/cs,
 // ROA HMAC-SHA1) pointed at one ackscale server: the CLI signs as any
 // client does.
@@ -239,14 +248,21 @@ func (a *api) do(req requests.AcsRequest) ([]byte, error) {
 
 // doJSON sends req and decodes the answer into out.
 func (a *api) doJSON(req requests.AcsRequest, out any) error {
+	_, err := a.doRaw(req, out)
+	return err
+}
+
+// doRaw sends req, decodes the answer into out and returns it as the
+// server wrote it, for -o json.
+func (a *api) doRaw(req requests.AcsRequest, out any) ([]byte, error) {
 	b, err := a.do(req)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if err := json.Unmarshal(b, out); err != nil {
-		return fmt.Errorf("read the answer of %s: %w", req.GetActionName(), err)
+		return b, fmt.Errorf("read the answer of %s: %w", req.GetActionName(), err)
 	}
-	return nil
+	return b, nil
 }
 
 // apiError is an error answer of the server.

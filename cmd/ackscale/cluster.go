@@ -141,34 +141,28 @@ func newClusterList(g *clientFlags) *cobra.Command {
   ackscale cluster list --name demo -o json`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := checkOutput(g.output); err != nil {
-				return err
-			}
-			a, err := g.api()
-			if err != nil {
-				return err
-			}
-			raw, err := a.listClusters(name)
-			if err != nil {
-				return err
-			}
-			if g.output == outJSON {
-				return printJSON(cmd.OutOrStdout(), raw)
-			}
-			rows := make([][]string, 0, len(raw))
-			for _, r := range raw {
-				var c clusterView
-				if err := json.Unmarshal(r, &c); err != nil {
-					return fmt.Errorf("read DescribeClustersV1: %w", err)
-				}
-				rows = append(rows, []string{c.ClusterID, c.Name, c.ClusterType, orDash(c.Profile), c.RegionID, c.State,
-					itoa(c.Size), c.CurrentVersion})
-			}
-			return printTable(cmd.OutOrStdout(), []string{"ID", "NAME", "TYPE", "PROFILE", "REGION", "STATE", "SIZE", "VERSION"}, rows)
+			return g.show(cmd, func(a *api) (any, printer, error) {
+				raw, err := a.listClusters(name)
+				return raw, func(w io.Writer) error { return printClusters(w, raw) }, err
+			})
 		},
 	}
 	cmd.Flags().StringVar(&name, "name", "", "only the cluster of this name")
 	return cmd
+}
+
+// printClusters prints DescribeClustersV1's clusters as a table.
+func printClusters(w io.Writer, raw []json.RawMessage) error {
+	rows := make([][]string, 0, len(raw))
+	for _, r := range raw {
+		var c clusterView
+		if err := json.Unmarshal(r, &c); err != nil {
+			return fmt.Errorf("read DescribeClustersV1: %w", err)
+		}
+		rows = append(rows, []string{c.ClusterID, c.Name, c.ClusterType, orDash(c.Profile), c.RegionID, c.State,
+			itoa(c.Size), c.CurrentVersion})
+	}
+	return printTable(w, []string{"ID", "NAME", "TYPE", "PROFILE", "REGION", "STATE", "SIZE", "VERSION"}, rows)
 }
 
 // clusterPageSize is the largest page DescribeClustersV1 serves.
@@ -199,19 +193,12 @@ func (a *api) listClusters(name string) ([]json.RawMessage, error) {
 }
 
 // describeCluster is DescribeClusterDetail: the cluster and its raw answer.
-func (a *api) describeCluster(id string) (clusterView, []byte, error) {
+func (a *api) describeCluster(id string) (c clusterView, raw []byte, err error) {
 	req := cs.CreateDescribeClusterDetailRequest()
 	a.roa(req.RoaRequest, nil)
 	req.ClusterId = id
-	raw, err := a.do(req)
-	if err != nil {
-		return clusterView{}, nil, err
-	}
-	var c clusterView
-	if err := json.Unmarshal(raw, &c); err != nil {
-		return c, raw, fmt.Errorf("read DescribeClusterDetail: %w", err)
-	}
-	return c, raw, nil
+	raw, err = a.doRaw(req, &c)
+	return c, raw, err
 }
 
 func newClusterDescribe(g *clientFlags) *cobra.Command {
@@ -222,21 +209,10 @@ func newClusterDescribe(g *clientFlags) *cobra.Command {
   ackscale cluster describe "$ID" -o json`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := checkOutput(g.output); err != nil {
-				return err
-			}
-			a, err := g.api()
-			if err != nil {
-				return err
-			}
-			c, raw, err := a.describeCluster(args[0])
-			if err != nil {
-				return err
-			}
-			if g.output == outJSON {
-				return printJSON(cmd.OutOrStdout(), raw)
-			}
-			return printCluster(cmd.OutOrStdout(), c)
+			return g.show(cmd, func(a *api) (any, printer, error) {
+				c, raw, err := a.describeCluster(args[0])
+				return raw, func(w io.Writer) error { return printCluster(w, c) }, err
+			})
 		},
 	}
 }

@@ -38,10 +38,7 @@ func (o *longOp) addFlags(cmd *cobra.Command) {
 
 // run sends the request send makes with the command's API client.
 func (o *longOp) run(cmd *cobra.Command, send func(a *api) ([]byte, error)) error {
-	if err := checkOutput(o.g.output); err != nil {
-		return err
-	}
-	a, err := o.g.api()
+	a, err := o.g.readAPI()
 	if err != nil {
 		return err
 	}

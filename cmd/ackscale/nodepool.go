@@ -156,38 +156,33 @@ func newPoolList(g *clientFlags) *cobra.Command {
   ackscale nodepool list "$ID" -o json`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := checkOutput(g.output); err != nil {
-				return err
-			}
-			a, err := g.api()
-			if err != nil {
-				return err
-			}
-			req := cs.CreateDescribeClusterNodePoolsRequest()
-			a.roa(req.RoaRequest, nil)
-			req.ClusterId = args[0]
-			var out struct {
-				Nodepools []json.RawMessage `json:"nodepools"`
-			}
-			if err := a.doJSON(req, &out); err != nil {
-				return err
-			}
-			if g.output == outJSON {
-				return printJSON(cmd.OutOrStdout(), out.Nodepools)
-			}
-			rows := make([][]string, 0, len(out.Nodepools))
-			for _, raw := range out.Nodepools {
-				p, err := decodePool(raw)
-				if err != nil {
-					return err
+			return g.show(cmd, func(a *api) (any, printer, error) {
+				req := cs.CreateDescribeClusterNodePoolsRequest()
+				a.roa(req.RoaRequest, nil)
+				req.ClusterId = args[0]
+				var out struct {
+					Nodepools []json.RawMessage `json:"nodepools"`
 				}
-				rows = append(rows, []string{p.Info.NodepoolID, p.Info.Name, strconv.FormatBool(p.Info.IsDefault), p.Status.State,
-					p.ScalingGroup.DesiredSize.String(), itoa(p.Status.TotalNodes), itoa(p.Status.HealthyNodes),
-					strings.Join(p.ScalingGroup.InstanceTypes, ",")})
-			}
-			return printTable(cmd.OutOrStdout(), []string{"ID", "NAME", "DEFAULT", "STATE", "DESIRED", "TOTAL", "HEALTHY", "TYPES"}, rows)
+				err := a.doJSON(req, &out)
+				return out.Nodepools, func(w io.Writer) error { return printPools(w, out.Nodepools) }, err
+			})
 		},
 	}
+}
+
+// printPools prints DescribeClusterNodePools' pools as a table.
+func printPools(w io.Writer, raw []json.RawMessage) error {
+	rows := make([][]string, 0, len(raw))
+	for _, r := range raw {
+		p, err := decodePool(r)
+		if err != nil {
+			return err
+		}
+		rows = append(rows, []string{p.Info.NodepoolID, p.Info.Name, strconv.FormatBool(p.Info.IsDefault), p.Status.State,
+			p.ScalingGroup.DesiredSize.String(), itoa(p.Status.TotalNodes), itoa(p.Status.HealthyNodes),
+			strings.Join(p.ScalingGroup.InstanceTypes, ",")})
+	}
+	return printTable(w, []string{"ID", "NAME", "DEFAULT", "STATE", "DESIRED", "TOTAL", "HEALTHY", "TYPES"}, rows)
 }
 
 func decodePool(raw []byte) (poolView, error) {
@@ -206,33 +201,23 @@ func newPoolDescribe(g *clientFlags) *cobra.Command {
   ackscale nodepool describe "$ID" "$NP" -o json`,
 		Args: cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := checkOutput(g.output); err != nil {
-				return err
-			}
-			a, err := g.api()
-			if err != nil {
-				return err
-			}
-			req := cs.CreateDescribeClusterNodePoolDetailRequest()
-			a.roa(req.RoaRequest, nil)
-			req.ClusterId, req.NodepoolId = args[0], args[1]
-			raw, err := a.do(req)
-			if err != nil {
-				return err
-			}
-			if g.output == outJSON {
-				return printJSON(cmd.OutOrStdout(), raw)
-			}
-			p, err := decodePool(raw)
-			if err != nil {
-				return err
-			}
-			return printPool(cmd.OutOrStdout(), p)
+			return g.show(cmd, func(a *api) (any, printer, error) {
+				req := cs.CreateDescribeClusterNodePoolDetailRequest()
+				a.roa(req.RoaRequest, nil)
+				req.ClusterId, req.NodepoolId = args[0], args[1]
+				raw, err := a.do(req)
+				return raw, func(w io.Writer) error { return printPool(w, raw) }, err
+			})
 		},
 	}
 }
 
-func printPool(w io.Writer, p poolView) error {
+// printPool prints DescribeClusterNodePoolDetail's pool as fields.
+func printPool(w io.Writer, raw []byte) error {
+	p, err := decodePool(raw)
+	if err != nil {
+		return err
+	}
 	return printFields(w, [][2]string{{"nodepool_id", p.Info.NodepoolID}, {"name", p.Info.Name},
 		{"default", strconv.FormatBool(p.Info.IsDefault)}, {"state", p.Status.State},
 		{"desired_size", p.ScalingGroup.DesiredSize.String()}, {"total_nodes", itoa(p.Status.TotalNodes)},

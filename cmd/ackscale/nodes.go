@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"strings"
 
 	"github.com/aliyun/alibaba-cloud-sdk-go/services/cs"
@@ -98,34 +99,28 @@ func newNodes(g *clientFlags) *cobra.Command {
   ackscale nodes "$ID" -o json`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := checkOutput(g.output); err != nil {
-				return err
-			}
-			a, err := g.api()
-			if err != nil {
-				return err
-			}
-			raw, err := a.listNodes(args[0], pool, nil)
-			if err != nil {
-				return err
-			}
-			if g.output == outJSON {
-				return printJSON(cmd.OutOrStdout(), raw)
-			}
-			nodes, err := decodeNodes(raw)
-			if err != nil {
-				return err
-			}
-			rows := make([][]string, 0, len(nodes))
-			for _, n := range nodes {
-				rows = append(rows, []string{n.NodeName, orDash(n.InstanceID), n.InstanceType, orDash(n.ZoneID),
-					orDash(strings.Join(n.IPAddress, ",")), n.State, orDash(n.NodeStatus), n.NodepoolID})
-			}
-			return printTable(cmd.OutOrStdout(), []string{"NAME", "INSTANCE", "TYPE", "ZONE", "IP", "STATE", "NODE", "NODEPOOL"}, rows)
+			return g.show(cmd, func(a *api) (any, printer, error) {
+				raw, err := a.listNodes(args[0], pool, nil)
+				return raw, func(w io.Writer) error { return printNodes(w, raw) }, err
+			})
 		},
 	}
 	cmd.Flags().StringVar(&pool, "nodepool", "", "only the nodes of this node pool")
 	return cmd
+}
+
+// printNodes prints DescribeClusterNodes' nodes as a table.
+func printNodes(w io.Writer, raw []json.RawMessage) error {
+	nodes, err := decodeNodes(raw)
+	if err != nil {
+		return err
+	}
+	rows := make([][]string, 0, len(nodes))
+	for _, n := range nodes {
+		rows = append(rows, []string{n.NodeName, orDash(n.InstanceID), n.InstanceType, orDash(n.ZoneID),
+			orDash(strings.Join(n.IPAddress, ",")), n.State, orDash(n.NodeStatus), n.NodepoolID})
+	}
+	return printTable(w, []string{"NAME", "INSTANCE", "TYPE", "ZONE", "IP", "STATE", "NODE", "NODEPOOL"}, rows)
 }
 
 func newKubeconfig(g *clientFlags) *cobra.Command {

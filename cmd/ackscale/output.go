@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"text/tabwriter"
+
+	"github.com/spf13/cobra"
 )
 
 // Output formats of --output.
@@ -21,6 +23,26 @@ func checkOutput(format string) error {
 		return fmt.Errorf("--output %q: want table or json", format)
 	}
 	return nil
+}
+
+// printer prints an answer as a table or fields.
+type printer func(w io.Writer) error
+
+// show runs a command that prints an answer: fetch returns it raw, printed
+// for -o json, and its printer, used otherwise.
+func (f *clientFlags) show(cmd *cobra.Command, fetch func(a *api) (any, printer, error)) error {
+	a, err := f.readAPI()
+	if err != nil {
+		return err
+	}
+	raw, table, err := fetch(a)
+	if err != nil {
+		return err
+	}
+	if f.output == outJSON {
+		return printJSON(cmd.OutOrStdout(), raw)
+	}
+	return table(cmd.OutOrStdout())
 }
 
 // printJSON prints v indented; raw JSON ([]byte or json.RawMessage) is

@@ -76,19 +76,12 @@ const (
 )
 
 // describeTask is DescribeTaskInfo: the task and its raw answer.
-func (a *api) describeTask(id string) (taskInfo, []byte, error) {
+func (a *api) describeTask(id string) (t taskInfo, raw []byte, err error) {
 	req := cs.CreateDescribeTaskInfoRequest()
 	a.roa(req.RoaRequest, nil)
 	req.TaskId = id
-	raw, err := a.do(req)
-	if err != nil {
-		return taskInfo{}, nil, err
-	}
-	var t taskInfo
-	if err := json.Unmarshal(raw, &t); err != nil {
-		return t, raw, fmt.Errorf("read DescribeTaskInfo: %w", err)
-	}
-	return t, raw, nil
+	raw, err = a.doRaw(req, &t)
+	return t, raw, err
 }
 
 func newTask(g *clientFlags) *cobra.Command {
@@ -107,34 +100,32 @@ tasks do), and exit non-zero if it failed.`,
   ackscale task T-2db91a2e03279dc602c63cd3 --watch`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := checkOutput(g.output); err != nil {
-				return err
-			}
-			a, err := g.api()
-			if err != nil {
-				return err
-			}
 			if watch {
-				w, err := wf.waiter(cmd, a, false)
-				if err != nil {
-					return err
-				}
-				_, err = w.wait(cmd.Context(), args[0], time.Time{})
-				return err
+				return wf.watch(cmd, g, args[0])
 			}
-			t, raw, err := a.describeTask(args[0])
-			if err != nil {
-				return err
-			}
-			if g.output == outJSON {
-				return printJSON(cmd.OutOrStdout(), raw)
-			}
-			return printTask(cmd.OutOrStdout(), t)
+			return g.show(cmd, func(a *api) (any, printer, error) {
+				t, raw, err := a.describeTask(args[0])
+				return raw, func(w io.Writer) error { return printTask(w, t) }, err
+			})
 		},
 	}
 	cmd.Flags().BoolVarP(&watch, "watch", "w", false, "show the task's progress until it ends")
 	cmd.Flags().StringVar(&wf.progress, "progress", progressAuto, "with --watch: tty (live display), plain (a line per change), none, or auto (tty on a terminal)")
 	return cmd
+}
+
+// watch shows the progress of task id until it ends.
+func (f *waitFlags) watch(cmd *cobra.Command, g *clientFlags, id string) error {
+	a, err := g.readAPI()
+	if err != nil {
+		return err
+	}
+	w, err := f.waiter(cmd, a, false)
+	if err != nil {
+		return err
+	}
+	_, err = w.wait(cmd.Context(), id, time.Time{})
+	return err
 }
 
 // printTask prints a task as fields, then its stages and instances.

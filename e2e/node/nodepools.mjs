@@ -13,9 +13,9 @@
 // {"fatal": …}; a step that throws is recorded in its kind's `error` and
 // `failed_at`, and the kind stops there.
 import csPkg from '@alicloud/cs20151215';
-import corePkg from '@alicloud/openapi-core';
 
-const Client = csPkg.default;
+import { client, errorOf, printResult, waitTask } from './client.mjs';
+
 const {
   CreateClusterRequest, CreateClusterNodePoolRequest, CreateClusterNodePoolRequestNodepoolInfo,
   CreateClusterNodePoolRequestScalingGroup, CreateClusterNodePoolRequestKubernetesConfig,
@@ -23,48 +23,6 @@ const {
   ScaleClusterNodePoolRequest, RemoveNodePoolNodesRequest, DeleteClusterNodepoolRequest,
   DescribeClusterNodePoolsRequest, DescribeClusterNodesRequest, Tag, Taint,
 } = csPkg;
-const { $OpenApiUtil } = corePkg;
-
-const POLL_MS = 50;
-const DEADLINE_MS = 30_000;
-
-function env(name) {
-  const v = process.env[name];
-  if (!v) throw new Error(`environment variable ${name} is required`);
-  return v;
-}
-
-const client = new Client(new $OpenApiUtil.Config({
-  accessKeyId: env('AK'),
-  accessKeySecret: env('SK'),
-  endpoint: `127.0.0.1:${env('PORT')}`,
-  protocol: 'http',
-  regionId: 'cn-hangzhou',
-  readTimeout: 20_000,
-}));
-
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-
-function errorOf(e) {
-  return { name: e?.name, code: e?.code, statusCode: e?.statusCode, message: String(e?.message ?? e),
-    requestId: e?.requestId };
-}
-
-async function waitTask(taskId) {
-  const deadline = Date.now() + DEADLINE_MS;
-  for (;;) {
-    const res = await client.describeTaskInfo(taskId);
-    const b = res.body;
-    if (b.state !== 'running') {
-      return {
-        statusCode: res.statusCode, task_id: b.taskId, cluster_id: b.clusterId, task_type: b.taskType,
-        state: b.state, error: b.error ? { code: b.error.code, message: b.error.message } : null,
-      };
-    }
-    if (Date.now() > deadline) throw new Error(`task ${taskId} still running after ${DEADLINE_MS} ms`);
-    await sleep(POLL_MS);
-  }
-}
 
 // pool is what the typed Detail (or list item) model holds, with the
 // JavaScript types of the numbers the model declares as numbers.
@@ -120,6 +78,14 @@ function accepted(res) {
   return { statusCode: res.statusCode, nodepool_id: b.nodepoolId, task_id: b.taskId, request_id: b.requestId };
 }
 
+// settle records an operation's answer under key, then its task, then the
+// pool and its nodes read back.
+async function settle(out, key, res, id, np) {
+  out[key] = accepted(res);
+  out[`${key}_task`] = await waitTask(out[key].task_id);
+  out[`after_${key}`] = { detail: await detail(id, np), nodes: await nodes(id, np) };
+}
+
 // runKind creates a cluster and takes one pool of it through every
 // operation, recording each answer, task and read-back in out.
 async function runKind(out, createFields) {
@@ -147,10 +113,8 @@ async function runKind(out, createFields) {
       taints: [new Taint({ key: 'dedicated', value: 'npm', effect: 'NoSchedule' })],
     }),
   }));
-  out.create = accepted(created);
-  const np = out.create.nodepool_id;
-  out.create_task = await waitTask(out.create.task_id);
-  out.after_create = { detail: await detail(id, np), nodes: await nodes(id, np) };
+  const np = accepted(created).nodepool_id;
+  await settle(out, 'create', created, id, np);
 
   step('list pools');
   out.pools = await list(id);
@@ -158,17 +122,13 @@ async function runKind(out, createFields) {
 
   step('scale pool');
   const scaled = await client.scaleClusterNodePool(id, np, new ScaleClusterNodePoolRequest({ count: 2 }));
-  out.scale = accepted(scaled);
-  out.scale_task = await waitTask(out.scale.task_id);
-  out.after_scale = { detail: await detail(id, np), nodes: await nodes(id, np) };
+  await settle(out, 'scale', scaled, id, np);
 
   step('modify desired_size');
   const shrunk = await client.modifyClusterNodePool(id, np, new ModifyClusterNodePoolRequest({
     scalingGroup: new ModifyClusterNodePoolRequestScalingGroup({ desiredSize: 1 }),
   }));
-  out.shrink = accepted(shrunk);
-  out.shrink_task = await waitTask(out.shrink.task_id);
-  out.after_shrink = { detail: await detail(id, np), nodes: await nodes(id, np) };
+  await settle(out, 'shrink', shrunk, id, np);
 
   step('modify labels');
   const relabeled = await client.modifyClusterNodePool(id, np, new ModifyClusterNodePoolRequest({
@@ -177,24 +137,18 @@ async function runKind(out, createFields) {
     }),
     updateNodes: true,
   }));
-  out.relabel = accepted(relabeled);
-  out.relabel_task = await waitTask(out.relabel.task_id);
-  out.after_relabel = { detail: await detail(id, np), nodes: await nodes(id, np) };
+  await settle(out, 'relabel', relabeled, id, np);
 
   step('scale pool again');
   const grown = await client.scaleClusterNodePool(id, np, new ScaleClusterNodePoolRequest({ count: 1 }));
-  out.grow = accepted(grown);
-  out.grow_task = await waitTask(out.grow.task_id);
-  out.after_grow = { detail: await detail(id, np), nodes: await nodes(id, np) };
+  await settle(out, 'grow', grown, id, np);
 
   step('remove pool nodes');
   out.victim = out.after_grow.nodes.nodes[0]?.instance_id;
   const removed = await client.removeNodePoolNodes(id, np, new RemoveNodePoolNodesRequest({
     instanceIds: [out.victim], releaseNode: true, drainNode: false,
   }));
-  out.remove = accepted(removed);
-  out.remove_task = await waitTask(out.remove.task_id);
-  out.after_remove = { detail: await detail(id, np), nodes: await nodes(id, np) };
+  await settle(out, 'remove', removed, id, np);
 
   step('delete pool');
   const deleted = await client.deleteClusterNodepool(id, np, new DeleteClusterNodepoolRequest({ force: true }));
@@ -229,11 +183,4 @@ async function main() {
   };
 }
 
-try {
-  const result = await main();
-  process.stdout.write(JSON.stringify(result) + '\n');
-} catch (e) {
-  process.stdout.write(JSON.stringify({ fatal: String(e?.message ?? e), code: e?.code, statusCode: e?.statusCode,
-    stack: e?.stack }) + '\n');
-  process.exit(1);
-}
+await printResult(main);

@@ -10,39 +10,13 @@ import csPkg from '@alicloud/cs20151215';
 import corePkg from '@alicloud/openapi-core';
 import dara from '@darabonba/typescript';
 
-const Client = csPkg.default;
+import { client, env, errorOf, newClient, printResult, waitTask } from './client.mjs';
+
 const {
   CreateClusterRequest, ScaleOutClusterRequest, ScaleOutClusterRequestWorkerDataDisks,
   DescribeClusterNodesRequest, Runtime, Tag, Taint,
 } = csPkg;
 const { $OpenApiUtil } = corePkg;
-
-const POLL_MS = 50;
-const DEADLINE_MS = 30_000;
-
-function env(name) {
-  const v = process.env[name];
-  if (!v) throw new Error(`environment variable ${name} is required`);
-  return v;
-}
-
-function newClient(accessKeySecret) {
-  return new Client(new $OpenApiUtil.Config({
-    accessKeyId: env('AK'),
-    accessKeySecret,
-    endpoint: `127.0.0.1:${env('PORT')}`,
-    protocol: 'http',
-    regionId: 'cn-hangzhou',
-    // The SDK's default read timeout is 3 s; a loaded CI machine (or a
-    // server built with -race, ACKSCALE_E2E_RACE=1) hashing login
-    // passwords with bcrypt can take longer than that.
-    readTimeout: 20_000,
-  }));
-}
-
-const client = newClient(env('SK'));
-
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 // seed002Request maps seed 002's example body onto the SDK's model. Fields
 // the model lacks are not sent (the SDK builds the body from the model)
@@ -93,23 +67,6 @@ async function scaleOutRaw(clusterId, body) {
   return { statusCode: res.statusCode, body: res.body };
 }
 
-async function waitTask(taskId) {
-  const deadline = Date.now() + DEADLINE_MS;
-  for (;;) {
-    const res = await client.describeTaskInfo(taskId);
-    const b = res.body;
-    if (b.state !== 'running') {
-      return {
-        statusCode: res.statusCode, task_id: b.taskId, cluster_id: b.clusterId, task_type: b.taskType,
-        state: b.state, error: b.error ? { code: b.error.code, message: b.error.message } : null,
-        task_result: (b.taskResult ?? []).map((r) => ({ data: r.data, status: r.status })),
-      };
-    }
-    if (Date.now() > deadline) throw new Error(`task ${taskId} still running after ${DEADLINE_MS} ms`);
-    await sleep(POLL_MS);
-  }
-}
-
 async function listNodes(clusterId) {
   const res = await client.describeClusterNodes(clusterId,
     new DescribeClusterNodesRequest({ pageSize: '100', pageNumber: '1' }));
@@ -149,10 +106,6 @@ async function runKind(kind, createFields, scale) {
   out.detail = { statusCode: d.statusCode, cluster_id: d.body.clusterId, state: d.body.state, size: d.body.size,
     cluster_type: d.body.clusterType, profile: d.body.profile };
   return out;
-}
-
-function errorOf(e) {
-  return { name: e.name, code: e.code, statusCode: e.statusCode, message: e.message, requestId: e.requestId };
 }
 
 async function main() {
@@ -206,11 +159,4 @@ async function main() {
   return { kinds, errors };
 }
 
-try {
-  const result = await main();
-  process.stdout.write(JSON.stringify(result) + '\n');
-} catch (e) {
-  process.stdout.write(JSON.stringify({ fatal: String(e?.message ?? e), code: e?.code, statusCode: e?.statusCode,
-    stack: e?.stack }) + '\n');
-  process.exit(1);
-}
+await printResult(main);

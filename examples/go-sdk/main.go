@@ -6,38 +6,35 @@
 //	go run ./cmd/ackscale serve          # in another terminal
 //	go run ./examples/go-sdk
 //
-// Environment: ACKSCALE_ENDPOINT (default 127.0.0.1:9696),
-// ACKSCALE_ACCESS_KEY_ID and ACKSCALE_ACCESS_KEY_SECRET (default: the key in
-// ./ackscale-data/default-key.json, or in $ACKSCALE_DATA), COUNT (workers to
-// add, default 3).
+// Environment (read by examples/internal/env): ACKSCALE_ENDPOINT (default
+// 127.0.0.1:9696), ACKSCALE_ACCESS_KEY_ID and ACKSCALE_ACCESS_KEY_SECRET
+// (default: the key in ./ackscale-data/default-key.json, or in
+// $ACKSCALE_DATA), COUNT (workers to add, default 3).
 package main
 
 import (
 	"encoding/json"
 	"fmt"
 	"log"
-	"net"
-	"os"
-	"path/filepath"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/aliyun/alibaba-cloud-sdk-go/sdk/requests"
 	"github.com/aliyun/alibaba-cloud-sdk-go/services/cs"
+
+	"github.com/ackscale/ackscale/examples/internal/env"
 )
 
 func main() {
 	log.SetFlags(0)
-	host, port := endpoint()
-	id, secret := keys()
-	client, err := cs.NewClientWithAccessKey("cn-hangzhou", id, secret)
+	srv := env.Lookup()
+	client, err := cs.NewClientWithAccessKey("cn-hangzhou", srv.KeyID, srv.KeySecret)
 	if err != nil {
 		log.Fatal(err)
 	}
 	// point sends a request to ackscale instead of Alibaba Cloud.
 	point := func(r *requests.RoaRequest, body string) {
-		r.Scheme, r.Domain, r.Port = "http", host, port
+		r.Scheme, r.Domain, r.Port = "http", srv.Host, srv.Port
 		if body != "" {
 			r.SetContent([]byte(body))
 			r.SetContentType("application/json")
@@ -54,7 +51,7 @@ func main() {
 	fmt.Printf("cluster %s (%s)\n", created.ClusterId, name)
 	waitTask(client, point, created.TaskId)
 
-	count := envInt("COUNT", 3)
+	count := env.Int("COUNT", 3)
 	scale := cs.CreateScaleOutClusterRequest()
 	scale.ClusterId = created.ClusterId
 	point(scale.RoaRequest, fmt.Sprintf(`{"count":%d,"key_pair":"secrity-key","worker_instance_types":["ecs.g6.large"]}`, count))
@@ -112,51 +109,4 @@ func waitTask(client *cs.Client, point func(*requests.RoaRequest, string), taskI
 		time.Sleep(delay)
 		delay = min(2*delay, 2*time.Second)
 	}
-}
-
-// endpoint is ACKSCALE_ENDPOINT (host:port or http://host:port) as a host
-// and a port.
-func endpoint() (host, port string) {
-	ep := strings.TrimPrefix(envOr("ACKSCALE_ENDPOINT", "127.0.0.1:9696"), "http://")
-	host, port, err := net.SplitHostPort(strings.TrimSuffix(ep, "/"))
-	if err != nil {
-		log.Fatalf("ACKSCALE_ENDPOINT: %v", err)
-	}
-	return host, port
-}
-
-// keys is the environment's key, else the one the server keeps in its data
-// dir.
-func keys() (id, secret string) {
-	id, secret = os.Getenv("ACKSCALE_ACCESS_KEY_ID"), os.Getenv("ACKSCALE_ACCESS_KEY_SECRET")
-	if id != "" && secret != "" {
-		return id, secret
-	}
-	b, err := os.ReadFile(filepath.Join(envOr("ACKSCALE_DATA", "ackscale-data"), "default-key.json"))
-	if err != nil {
-		log.Fatalf("no key: set ACKSCALE_ACCESS_KEY_ID/SECRET or run from the server's folder: %v", err)
-	}
-	var k struct {
-		ID     string `json:"access_key_id"`
-		Secret string `json:"access_key_secret"`
-	}
-	if err := json.Unmarshal(b, &k); err != nil {
-		log.Fatal(err)
-	}
-	return k.ID, k.Secret
-}
-
-func envOr(key, def string) string {
-	if v := os.Getenv(key); v != "" {
-		return v
-	}
-	return def
-}
-
-func envInt(key string, def int) int {
-	n, err := strconv.Atoi(envOr(key, strconv.Itoa(def)))
-	if err != nil {
-		log.Fatalf("%s: %v", key, err)
-	}
-	return n
 }

@@ -8,25 +8,23 @@
 //	go run ./cmd/ackscale serve          # in another terminal
 //	go run ./examples/terraform-flow
 //
-// Environment: ACKSCALE_ENDPOINT (default 127.0.0.1:9696),
-// ACKSCALE_ACCESS_KEY_ID and ACKSCALE_ACCESS_KEY_SECRET (default: the key in
-// ./ackscale-data/default-key.json, or in $ACKSCALE_DATA), COUNT (workers to
-// add, default 3).
+// Environment (read by examples/internal/env): ACKSCALE_ENDPOINT (default
+// 127.0.0.1:9696), ACKSCALE_ACCESS_KEY_ID and ACKSCALE_ACCESS_KEY_SECRET
+// (default: the key in ./ackscale-data/default-key.json, or in
+// $ACKSCALE_DATA), COUNT (workers to add, default 3).
 package main
 
 import (
 	"encoding/json"
 	"fmt"
 	"log"
-	"net"
-	"os"
-	"path/filepath"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/aliyun/alibaba-cloud-sdk-go/sdk/requests"
 	"github.com/aliyun/alibaba-cloud-sdk-go/services/cs"
+
+	"github.com/ackscale/ackscale/examples/internal/env"
 )
 
 // cluster is the part of DescribeClusterDetail the provider reads to wait.
@@ -42,13 +40,12 @@ type flow struct {
 
 func main() {
 	log.SetFlags(0)
-	host, port := endpoint()
-	id, secret := keys()
-	client, err := cs.NewClientWithAccessKey("cn-hangzhou", id, secret)
+	srv := env.Lookup()
+	client, err := cs.NewClientWithAccessKey("cn-hangzhou", srv.KeyID, srv.KeySecret)
 	if err != nil {
 		log.Fatal(err)
 	}
-	f := &flow{client: client, host: host, port: port}
+	f := &flow{client: client, host: srv.Host, port: srv.Port}
 
 	// resource "alicloud_cs_managed_kubernetes": Create, then wait for running.
 	name := "tf-example-" + strconv.FormatInt(time.Now().UnixNano(), 36)
@@ -62,7 +59,7 @@ func main() {
 	c := f.waitRunning(created.ClusterId, 0)
 
 	// Update: desired size + COUNT, then wait for running at that size.
-	count := envInt("COUNT", 3)
+	count := env.Int("COUNT", 3)
 	scale := cs.CreateScaleOutClusterRequest()
 	scale.ClusterId = created.ClusterId
 	f.point(scale.RoaRequest, fmt.Sprintf(`{"count":%d,"key_pair":"secrity-key","worker_instance_types":["ecs.g6.large"]}`, count))
@@ -112,51 +109,4 @@ func (f *flow) waitRunning(id string, size int) cluster {
 		time.Sleep(delay)
 		delay = min(2*delay, 2*time.Second)
 	}
-}
-
-// endpoint is ACKSCALE_ENDPOINT (host:port or http://host:port) as a host
-// and a port.
-func endpoint() (host, port string) {
-	ep := strings.TrimPrefix(envOr("ACKSCALE_ENDPOINT", "127.0.0.1:9696"), "http://")
-	host, port, err := net.SplitHostPort(strings.TrimSuffix(ep, "/"))
-	if err != nil {
-		log.Fatalf("ACKSCALE_ENDPOINT: %v", err)
-	}
-	return host, port
-}
-
-// keys is the environment's key, else the one the server keeps in its data
-// dir.
-func keys() (id, secret string) {
-	id, secret = os.Getenv("ACKSCALE_ACCESS_KEY_ID"), os.Getenv("ACKSCALE_ACCESS_KEY_SECRET")
-	if id != "" && secret != "" {
-		return id, secret
-	}
-	b, err := os.ReadFile(filepath.Join(envOr("ACKSCALE_DATA", "ackscale-data"), "default-key.json"))
-	if err != nil {
-		log.Fatalf("no key: set ACKSCALE_ACCESS_KEY_ID/SECRET or run from the server's folder: %v", err)
-	}
-	var k struct {
-		ID     string `json:"access_key_id"`
-		Secret string `json:"access_key_secret"`
-	}
-	if err := json.Unmarshal(b, &k); err != nil {
-		log.Fatal(err)
-	}
-	return k.ID, k.Secret
-}
-
-func envOr(key, def string) string {
-	if v := os.Getenv(key); v != "" {
-		return v
-	}
-	return def
-}
-
-func envInt(key string, def int) int {
-	n, err := strconv.Atoi(envOr(key, strconv.Itoa(def)))
-	if err != nil {
-		log.Fatalf("%s: %v", key, err)
-	}
-	return n
 }

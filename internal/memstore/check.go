@@ -8,8 +8,9 @@ import (
 
 // Check counts instances, workers and tasks and the ways they can
 // disagree: an instance exists in the cloud if and only if a worker
-// records it (or it was detached from its cluster); the quota counters
-// count the live instances; only running tasks hold reservations.
+// records it (or it was detached from its cluster); the usage counters
+// count the live instances and the running tasks' reservations; only
+// running tasks hold reservations.
 func (s *Store) Check(_ context.Context) (ackscale.Check, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -75,33 +76,50 @@ func (s *Store) checkWorkers(c *ackscale.Check) {
 	}
 }
 
-// checkQuotas counts the account scopes whose usage counters differ from
-// a count of their live instances, and the reservations of tasks that are
-// not running. The caller holds the lock.
+// checkQuotas counts the usage counters that differ from a count of what
+// they count (an account scope's live instances and its running tasks'
+// reservations, a zone × type's live instances), and the reservations of
+// tasks that are not running. The caller holds the lock.
 func (s *Store) checkQuotas(c *ackscale.Check) {
-	live := map[scopeKey]counts{}
+	want := map[scopeKey]counts{}
+	stock := map[stockKey]int{}
 	for _, in := range s.instances {
 		if in.live() {
 			k := scopeKey{in.AccountID, in.scope}
-			n := live[k]
+			n := want[k]
 			n.instances++
 			n.vcpus += in.VCPUs
-			live[k] = n
+			want[k] = n
+			stock[stockKey{in.ZoneID, in.InstanceType}]++
 		}
 	}
-	for k, n := range s.usage {
-		if live[k] != n {
-			c.QuotaDrift++
-		}
-	}
-	for k := range live {
-		if _, ok := s.usage[k]; !ok {
-			c.QuotaDrift++
-		}
-	}
-	for taskID := range s.reservations {
+	for taskID, r := range s.reservations {
 		if s.tasks[taskID].State != ackscale.TaskRunning {
 			c.StaleReservations++
+			continue
+		}
+		n := want[r.scopeKey]
+		n.reservedInstances += r.instances
+		n.reservedVCPUs += r.instances * r.vcpus
+		want[r.scopeKey] = n
+	}
+	c.QuotaDrift += drift(s.usage, want) + drift(s.stockLive, stock)
+}
+
+// drift counts the keys whose counter in have differs from want's (a key
+// missing from have counts when want's counter is not zero).
+func drift[K comparable, V comparable](have, want map[K]V) int {
+	n := 0
+	var zero V
+	for k, v := range have {
+		if want[k] != v {
+			n++
 		}
 	}
+	for k, v := range want {
+		if _, ok := have[k]; !ok && v != zero {
+			n++
+		}
+	}
+	return n
 }

@@ -20,9 +20,11 @@ func (in instance) live() bool { return in.Status != ackscale.InstanceReleased }
 // unless one with its client token exists, which it then returns with
 // created false. Otherwise p.CheckFunc (when not nil) sees the stock of
 // the instance's zone × type; its error is returned as it is and nothing
-// is written. An IP held by a live instance of the same account and pool,
-// or a taken instance id, is a conflict. The account's usage of the
-// instance's quota scope grows by it, and the reservation of task
+// is written. An instance without an IP gets the lowest free address of
+// p.IPs (CodeIPExhausted when there is none); a given IP held by a live
+// instance of the same account and pool, or a taken instance id, is a
+// conflict. The account's usage of the instance's quota scope and the
+// stock in use of its zone × type grow by it, and the reservation of task
 // p.Reservation, if it has any instance left, shrinks by one. CheckFunc
 // runs under the store's lock and must not call the store.
 func (s *Store) InstanceCreate(_ context.Context, p ackscale.InstanceCreateParams) (ackscale.Instance, bool, error) {
@@ -42,11 +44,26 @@ func (s *Store) InstanceCreate(_ context.Context, p ackscale.InstanceCreateParam
 	if _, ok := s.instances[in.ID]; ok {
 		return ackscale.Instance{}, false, ackscale.ConflictErrorf("instance %s is taken", in.ID)
 	}
-	if s.ipHeld(in.AccountID, in.IPPool, in.IP) {
-		return ackscale.Instance{}, false, ackscale.ConflictErrorf("IP %s of %s is taken", in.IP, in.IPPool)
+	pool := poolKey{in.AccountID, in.IPPool}
+	if in.IP != "" {
+		if _, held := s.held[heldKey{pool, in.IP}]; held {
+			return ackscale.Instance{}, false, ackscale.ConflictErrorf("IP %s of %s is taken", in.IP, in.IPPool)
+		}
+		s.claimIP(pool, in.IP)
+	} else {
+		ip, err := s.allocateIP(pool, p.IPs)
+		if err != nil {
+			return ackscale.Instance{}, false, err
+		}
+		in.IP = ip
 	}
 	stored := instance{Instance: in, scope: ackscale.QuotaScopeOf(in.Kind, in.RegionID)}
 	s.instances[in.ID] = stored
+	s.byToken[in.ClientToken] = in.ID
+	if stored.live() {
+		s.held[heldKey{pool, in.IP}] = in.ID
+		s.stockLive[stockKey{in.ZoneID, in.InstanceType}]++
+	}
 	s.countInstance(stored, p.Reservation)
 	return in, true, nil
 }
@@ -54,28 +71,16 @@ func (s *Store) InstanceCreate(_ context.Context, p ackscale.InstanceCreateParam
 // stockUsage returns the stock of a zone × type: its override, if any,
 // and its live instances. The caller holds the lock.
 func (s *Store) stockUsage(zoneID, instanceType string) ackscale.StockUsage {
-	u := ackscale.StockUsage{ZoneID: zoneID, InstanceType: instanceType}
-	o, ok := s.stock[stockKey{zoneID, instanceType}]
-	u.Override, u.HasOverride = o.Capacity, ok
-	u.Live = s.instances.count(func(in instance) bool {
-		return in.live() && in.ZoneID == zoneID && in.InstanceType == instanceType
-	})
-	return u
-}
-
-// ipHeld reports whether a live instance of the account's pool holds ip.
-// The caller holds the lock.
-func (s *Store) ipHeld(accountID, pool, ip string) bool {
-	_, ok := s.instances.find(func(in instance) bool {
-		return in.live() && in.AccountID == accountID && in.IPPool == pool && in.IP == ip
-	})
-	return ok
+	k := stockKey{zoneID, instanceType}
+	o, ok := s.stock[k]
+	return ackscale.StockUsage{ZoneID: zoneID, InstanceType: instanceType, Override: o.Capacity, HasOverride: ok, Live: s.stockLive[k]}
 }
 
 // instanceByToken finds the instance a client token created. The caller
 // holds the lock.
 func (s *Store) instanceByToken(clientToken string) (instance, bool) {
-	return s.instances.find(func(in instance) bool { return in.ClientToken == clientToken })
+	in, ok := s.instances[s.byToken[clientToken]]
+	return in, ok
 }
 
 // InstanceGet returns an instance by id or client token (both, when both
@@ -110,7 +115,7 @@ func (s *Store) InstanceUpdate(_ context.Context, p ackscale.InstanceUpdateParam
 			}
 		}
 		if p.Status == ackscale.InstanceReleased && in.live() {
-			s.addUsage(*in, -1)
+			s.uncountInstance(*in)
 		}
 		if p.Status == ackscale.InstanceReleased && in.Released.IsZero() {
 			in.Released = s.now() // the first release's time stays
@@ -148,10 +153,21 @@ func (s *Store) InstanceUsedIPs(_ context.Context, p ackscale.InstanceUsedIPsPar
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	used := map[string]bool{}
-	for _, in := range s.instances {
-		if in.live() && in.AccountID == p.AccountID && in.IPPool == p.Pool {
-			used[in.IP] = true
+	for k := range s.held {
+		if k.accountID == p.AccountID && k.pool == p.Pool {
+			used[k.ip] = true
 		}
 	}
 	return used, nil
+}
+
+// uncountInstance takes a live instance being released out of its
+// account's usage and its zone × type's stock in use, and returns its IP
+// to its pool. The caller holds the lock.
+func (s *Store) uncountInstance(in instance) {
+	s.addUsage(scopeKey{in.AccountID, in.scope}, counts{instances: -1, vcpus: -in.VCPUs})
+	s.stockLive[stockKey{in.ZoneID, in.InstanceType}]--
+	pool := poolKey{in.AccountID, in.IPPool}
+	delete(s.held, heldKey{pool, in.IP})
+	s.freeIP(pool, in.IP)
 }

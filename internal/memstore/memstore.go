@@ -57,7 +57,11 @@ type Store struct {
 	workers   table[string, worker]     // by client token
 	specs     table[string, workerSpec] // by task id
 	instances table[string, instance]   // by id
+	byToken   map[string]string         // instance ids by client token
 	usage     table[scopeKey, counts]
+	stockLive map[stockKey]int // live instances of each zone × type
+	ipPools   map[poolKey]*ipPool
+	held      map[heldKey]string // the instance holding each IP of a pool
 	// reservations are the tasks' quota reservations, by task id.
 	reservations table[string, reservation]
 	stock        table[stockKey, ackscale.StockOverride]
@@ -77,6 +81,10 @@ func New(opts ...Option) *Store {
 		workers:      map[string]worker{},
 		specs:        map[string]workerSpec{},
 		instances:    map[string]instance{},
+		byToken:      map[string]string{},
+		stockLive:    map[stockKey]int{},
+		ipPools:      map[poolKey]*ipPool{},
+		held:         map[heldKey]string{},
 		usage:        map[scopeKey]counts{},
 		reservations: map[string]reservation{},
 		stock:        map[stockKey]ackscale.StockOverride{},

@@ -7,16 +7,18 @@ import (
 )
 
 // Quota usage: usage counts each account's live instances and their vCPUs
-// per scope, kept by InstanceCreate and the first release; reservations
-// hold what each accepted, unfinished task may still create. Accepting a
-// task reads both under the store's lock and reserves, so two acceptances
-// never overlap.
+// per scope, and what its running tasks reserved there, kept by
+// InstanceCreate, the first release, the acceptance of a reserving task
+// and its end; reservations hold what each accepted, unfinished task may
+// still create. Accepting a task reads the counters under the store's
+// lock and reserves, so two acceptances never overlap.
 
 // scopeKey names an account's quota scope.
 type scopeKey struct{ accountID, scope string }
 
-// counts are the live instances of an account's scope and their vCPUs.
-type counts struct{ instances, vcpus int }
+// counts are the counters of an account's scope: its live instances and
+// their vCPUs, and its running tasks' reservations.
+type counts struct{ instances, vcpus, reservedInstances, reservedVCPUs int }
 
 // reservation is what a task may still create.
 type reservation struct {
@@ -34,19 +36,12 @@ func (s *Store) QuotaUsageGet(_ context.Context, p ackscale.QuotaUsageParams) (a
 	return s.quotaUsage(p.AccountID, p.Scope), nil
 }
 
-// quotaUsage returns an account's usage of a scope: its counters, and the
-// reservations of its running tasks. The caller holds the lock.
+// quotaUsage returns an account's usage of a scope: its counters. The
+// caller holds the lock.
 func (s *Store) quotaUsage(accountID, scope string) ackscale.QuotaUsage {
-	k := scopeKey{accountID, scope}
-	c := s.usage[k]
-	u := ackscale.QuotaUsage{AccountID: accountID, Scope: scope, Instances: c.instances, VCPUs: c.vcpus}
-	for taskID, r := range s.reservations {
-		if r.scopeKey == k && s.tasks[taskID].State == ackscale.TaskRunning {
-			u.ReservedInstances += r.instances
-			u.ReservedVCPUs += r.instances * r.vcpus
-		}
-	}
-	return u
+	c := s.usage[scopeKey{accountID, scope}]
+	return ackscale.QuotaUsage{AccountID: accountID, Scope: scope, Instances: c.instances, VCPUs: c.vcpus,
+		ReservedInstances: c.reservedInstances, ReservedVCPUs: c.reservedVCPUs}
 }
 
 // checkReservation asks r.CheckFunc (when both are set) whether the
@@ -59,13 +54,26 @@ func (s *Store) checkReservation(accountID string, r *ackscale.Reservation) erro
 	return r.CheckFunc(s.quotaUsage(accountID, r.Scope))
 }
 
-// reserve records the reservation of a task (nothing when r is nil or
-// reserves no instance). The caller holds the lock.
+// reserve records and counts the reservation of a task (nothing when r is
+// nil or reserves no instance). The caller holds the lock.
 func (s *Store) reserve(t ackscale.Task, r *ackscale.Reservation) {
 	if r == nil || r.Instances <= 0 {
 		return
 	}
-	s.reservations[t.ID] = reservation{scopeKey: scopeKey{t.AccountID, r.Scope}, instances: r.Instances, vcpus: max(r.VCPUs, 0)}
+	res := reservation{scopeKey: scopeKey{t.AccountID, r.Scope}, instances: r.Instances, vcpus: max(r.VCPUs, 0)}
+	s.reservations[t.ID] = res
+	s.addUsage(res.scopeKey, counts{reservedInstances: res.instances, reservedVCPUs: res.instances * res.vcpus})
+}
+
+// dropReservation forgets and uncounts what is left of a task's
+// reservation. The caller holds the lock.
+func (s *Store) dropReservation(taskID string) {
+	r, ok := s.reservations[taskID]
+	if !ok {
+		return
+	}
+	delete(s.reservations, taskID)
+	s.addUsage(r.scopeKey, counts{reservedInstances: -r.instances, reservedVCPUs: -r.instances * r.vcpus})
 }
 
 // countInstance adds a new instance to its account's usage when it is
@@ -73,20 +81,21 @@ func (s *Store) reserve(t ackscale.Task, r *ackscale.Reservation) {
 // (when it has any left). The caller holds the lock.
 func (s *Store) countInstance(in instance, reservation string) {
 	if in.live() {
-		s.addUsage(in, 1)
+		s.addUsage(scopeKey{in.AccountID, in.scope}, counts{instances: 1, vcpus: in.VCPUs})
 	}
 	if r, ok := s.reservations[reservation]; ok && reservation != "" && r.instances > 0 {
 		r.instances--
 		s.reservations[reservation] = r
+		s.addUsage(r.scopeKey, counts{reservedInstances: -1, reservedVCPUs: -r.vcpus})
 	}
 }
 
-// addUsage adds n instances like in (n = -1 takes one away) to its
-// account's usage of its scope. The caller holds the lock.
-func (s *Store) addUsage(in instance, n int) {
-	k := scopeKey{in.AccountID, in.scope}
+// addUsage adds d to the counters of k. The caller holds the lock.
+func (s *Store) addUsage(k scopeKey, d counts) {
 	c := s.usage[k]
-	c.instances += n
-	c.vcpus += n * in.VCPUs
+	c.instances += d.instances
+	c.vcpus += d.vcpus
+	c.reservedInstances += d.reservedInstances
+	c.reservedVCPUs += d.reservedVCPUs
 	s.usage[k] = c
 }

@@ -250,7 +250,7 @@ func (s *Store) saveTask(cur, t ackscale.Task) {
 	cur.Stages, cur.Events, cur.Updated = t.Stages, t.Events, s.now()
 	s.tasks[cur.ID] = cur
 	if cur.State.Ended() {
-		delete(s.reservations, cur.ID)
+		s.dropReservation(cur.ID)
 	}
 }
 

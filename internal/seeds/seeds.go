@@ -1,6 +1,7 @@
 // Package seeds holds the example request bodies of the seed documents
-// (shared/seeds), verbatim, for the tests of every package that sends them:
-// rules' table tests, the official-client e2e tests and the bad-input suite.
+// (shared/seeds) and the client fixtures (shared/spec/fixtures), verbatim,
+// for the tests of every package that sends them: rules' table tests, the
+// official-client e2e tests and the bad-input suite.
 package seeds
 
 // Password000 is the login password seed 000's example sends; a dedicated
@@ -95,4 +96,27 @@ const Body004 = `{
     "tags":[],
     "count":1,
     "disable_rollback":false
+}`
+
+// TFNodePool is shared/spec/fixtures/tf-nodepool-create.json verbatim: what
+// terraform-provider-alicloud's alicloud_cs_kubernetes_node_pool (provider
+// 1.289.0) sends to create a pool with desired_size 2. Its vSwitch is
+// vsw-bp1ackscaledefaultg01, of cn-hangzhou's default VPC.
+const TFNodePool = `{
+ "kubernetes_config": {
+  "cms_enabled": true
+ },
+ "nodepool_info": {
+  "name": "tf-pool"
+ },
+ "scaling_group": {
+  "desired_size": 2,
+  "instance_types": [
+   "ecs.g6.large"
+  ],
+  "key_pair": "secrity-key",
+  "vswitch_ids": [
+   "vsw-bp1ackscaledefaultg01"
+  ]
+ }
 }`

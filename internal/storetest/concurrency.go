@@ -47,6 +47,8 @@ func (s suite) concurrency(t *testing.T) {
 	s.run(t, "TaskStart: reservations of 3 racing for a quota of 5: one is accepted", raceReservations(5))
 	s.run(t, "TaskStart: reservations of 3 racing for a quota of 9: three are accepted", raceReservations(9))
 	s.run(t, "InstanceCreate: racing creates count and use up a reservation once each", raceInstanceCreate)
+	s.run(t, "InstanceCreate: racing creates never hand out an IP twice; the lowest free first", raceIPs)
+	s.run(t, "InstanceCreate and InstanceUpdate: racing creates and releases keep every counter equal to a count", raceCounters)
 	s.run(t, "FaultFire: a fault of Count k fires k times", raceFaultFire)
 }
 

@@ -47,6 +47,7 @@ func (s suite) instanceCreate(t *testing.T) {
 		in.IP = holder.IP
 		b.createInstance(t, in)
 	})
+	s.instanceCreateIPs(t)
 	s.run(t, "an IP is free again once its holder is released", func(t *testing.T, b *testBundle) {
 		holder := b.instanceIn(t, b.newInstance("vsw-1"), ackscale.InstanceReleased)
 		in := b.newInstance("vsw-1")

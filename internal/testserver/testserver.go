@@ -27,6 +27,7 @@ import (
 	"time"
 
 	"github.com/ackscale/ackscale/internal/acsclient"
+	"github.com/ackscale/ackscale/internal/testserver/admin"
 )
 
 const (
@@ -55,9 +56,9 @@ var (
 func Binary(t testing.TB) string {
 	t.Helper()
 	buildOnce.Do(func() {
-		root, err := exec.Command("go", "list", "-m", "-f", "{{.Dir}}").Output()
+		root, err := moduleRoot()
 		if err != nil {
-			buildErr = fmt.Errorf("find module root: %w", err)
+			buildErr = err
 			return
 		}
 		if binDir, err = os.MkdirTemp("", "ackscale-bin-"); err != nil {
@@ -70,7 +71,7 @@ func Binary(t testing.TB) string {
 			args = append(args, "-race")
 		}
 		cmd := exec.Command("go", append(args, "./cmd/ackscale")...)
-		cmd.Dir = strings.TrimSpace(string(root))
+		cmd.Dir = root
 		if out, err := cmd.CombinedOutput(); err != nil {
 			buildErr = fmt.Errorf("go build ./cmd/ackscale: %w\n%s", err, out)
 			return
@@ -288,34 +289,7 @@ func (s *Server) Client() *acsclient.Client {
 // the JSON body (none when nil), decoding the answer into out (when not
 // nil). A status of 300 or more is an error.
 func (s *Server) Admin(ctx context.Context, method, path string, in, out any) error {
-	var body io.Reader
-	if in != nil {
-		b, err := json.Marshal(in)
-		if err != nil {
-			return err
-		}
-		body = bytes.NewReader(b)
-	}
-	req, err := http.NewRequestWithContext(ctx, method, s.URL+"/admin/v1/"+path, body)
-	if err != nil {
-		return err
-	}
-	req.Header.Set("Authorization", "Bearer "+s.AdminToken)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	raw, err := io.ReadAll(resp.Body)
-	switch {
-	case err != nil:
-		return err
-	case resp.StatusCode >= 300:
-		return fmt.Errorf("admin %s %s: %d %s", method, path, resp.StatusCode, raw)
-	case out != nil:
-		return json.Unmarshal(raw, out)
-	}
-	return nil
+	return admin.Client{URL: s.URL, Token: s.AdminToken}.Do(ctx, method, path, in, out)
 }
 
 // CreateAccount runs `ackscale account create` on the server's data dir

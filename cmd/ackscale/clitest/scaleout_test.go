@@ -3,12 +3,15 @@ package clitest
 import (
 	"encoding/json"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/ackscale/ackscale/internal/testserver"
 )
 
 // TestScaleOutPlain: off a terminal, the progress is plain lines, one per
@@ -161,7 +164,7 @@ func TestKubeconfig(t *testing.T) {
 	id := c.createCluster("nokube")
 	require.Contains(t, c.fails("kubeconfig", id), "ErrorClusterState")
 
-	bin := kubeBin(t)
+	bin := testserver.KubeBin(t)
 	k := newCLI(t, start(t, "--kube=on", "--kube-bin", bin, "--boot-latency", "0"))
 	id = k.createCluster("kube")
 	k.ok("scale-out", id, "--count", "1")
@@ -169,7 +172,7 @@ func TestKubeconfig(t *testing.T) {
 	require.Contains(t, cfg, "apiVersion: v1")
 	path := filepath.Join(k.dir, "kubeconfig")
 	require.NoError(t, os.WriteFile(path, []byte(cfg), 0o600))
-	out, err := execKubectl(bin, path)
-	require.NoError(t, err, out)
-	require.Regexp(t, `(?m)^cn-hangzhou\.\S+\s+Ready\s`, out)
+	out, err := exec.Command(filepath.Join(bin, "kubectl"), "--kubeconfig", path, "get", "nodes").CombinedOutput()
+	require.NoError(t, err, string(out))
+	require.Regexp(t, `(?m)^cn-hangzhou\.\S+\s+Ready\s`, string(out))
 }

@@ -1,0 +1,208 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+)
+
+// Group commit: the stores' write transactions (inTx) are queued to one
+// goroutine, which runs the transactions waiting together as one SQLite
+// transaction, each in a savepoint of its own, and commits once. A
+// transaction that fails is rolled back to its savepoint and the others
+// go on; each caller learns its own result once the commit is done. So
+// under load the begin, the commit and the WAL pages a commit writes are
+// shared by many (SQLite has one writer anyway: they would have waited
+// for each other); alone, a transaction runs at once, as before.
+//
+// What a transaction reads is what the transactions before it in the
+// batch wrote, as if they had committed first: the order is the order in
+// which they were queued. A transaction's function runs in the writer's
+// goroutine with a context that is never cancelled (context.WithoutCancel
+// of the caller's): SQLite rolls back a whole transaction when a statement
+// in it is interrupted, and the batch is several callers'. A caller whose
+// context ends before its turn is answered at once and its function never
+// runs.
+
+// maxBatch bounds the transactions committed together, so that a caller's
+// wait stays bounded too.
+const maxBatch = 64
+
+// writeOp is one transaction queued to the writer.
+type writeOp struct {
+	ctx  context.Context
+	fn   func(ctx context.Context, tx *sql.Tx) error
+	done chan error
+}
+
+// writer runs the queued transactions on the writer connection.
+type writer struct {
+	db   *sql.DB
+	ops  chan *writeOp
+	stop chan struct{}
+	wg   sync.WaitGroup
+
+	mu     sync.RWMutex // held to queue (read) and to close (write)
+	closed bool
+
+	commits atomic.Int64 // transactions committed (a batch is one)
+}
+
+func newWriter(db *sql.DB) *writer {
+	w := &writer{db: db, ops: make(chan *writeOp, maxBatch), stop: make(chan struct{})}
+	w.wg.Go(w.loop)
+	return w
+}
+
+// close stops the writer once the transactions queued are done.
+func (w *writer) close() {
+	w.mu.Lock()
+	was := w.closed
+	w.closed = true
+	w.mu.Unlock()
+	if !was {
+		close(w.stop)
+	}
+	w.wg.Wait()
+}
+
+// errClosed answers a transaction queued after the DB was closed.
+var errClosed = errors.New("sqlite: the database is closed")
+
+// do runs fn in a transaction of the writer, and returns its error, or
+// the commit's.
+func (w *writer) do(ctx context.Context, fn func(ctx context.Context, tx *sql.Tx) error) error {
+	op := &writeOp{ctx: ctx, fn: fn, done: make(chan error, 1)}
+	if err := w.queue(ctx, op); err != nil {
+		return err
+	}
+	return <-op.done // once queued, the writer answers (it drains the queue before it stops)
+}
+
+// queue hands op to the writer, unless the writer is closed or ctx ends
+// first.
+func (w *writer) queue(ctx context.Context, op *writeOp) error {
+	w.mu.RLock() // close waits for the op to be queued, then stops the loop, which drains the queue
+	defer w.mu.RUnlock()
+	if w.closed {
+		return errClosed
+	}
+	select {
+	case w.ops <- op:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func (w *writer) loop() {
+	for {
+		var op *writeOp
+		select {
+		case op = <-w.ops:
+		case <-w.stop:
+			for { // answer what was queued
+				select {
+				case op := <-w.ops:
+					w.run([]*writeOp{op})
+				default:
+					return
+				}
+			}
+		}
+		batch := []*writeOp{op}
+	more:
+		for len(batch) < maxBatch {
+			select {
+			case op := <-w.ops:
+				batch = append(batch, op)
+			default:
+				break more
+			}
+		}
+		w.run(batch)
+	}
+}
+
+// run commits a batch and answers each of its transactions.
+func (w *writer) run(batch []*writeOp) {
+	live := batch[:0:0]
+	for _, op := range batch {
+		if err := op.ctx.Err(); err != nil {
+			op.done <- err
+			continue
+		}
+		live = append(live, op)
+	}
+	switch {
+	case len(live) == 1:
+		live[0].done <- w.single(live[0])
+	case len(live) > 1:
+		errs, err := w.together(live)
+		if err != nil { // the batch could not commit: each alone
+			for _, op := range live {
+				op.done <- w.single(op)
+			}
+			return
+		}
+		for i, op := range live {
+			op.done <- errs[i]
+		}
+	}
+}
+
+// single runs one transaction alone: fn's error rolls it back.
+func (w *writer) single(op *writeOp) error {
+	ctx := context.WithoutCancel(op.ctx)
+	tx, err := w.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	if err := op.fn(ctx, tx); err != nil {
+		_ = tx.Rollback()
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	w.commits.Add(1)
+	return nil
+}
+
+// together runs the transactions of a batch in one, each in a savepoint,
+// and commits: errs are their own errors. err is set when the batch
+// failed as a whole (a savepoint or the commit failed): it is rolled back,
+// and nothing of it is written.
+func (w *writer) together(ops []*writeOp) (errs []error, err error) {
+	ctx := context.Background()
+	tx, err := w.db.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, fmt.Errorf("begin: %w", err)
+	}
+	errs = make([]error, len(ops))
+	for i, op := range ops {
+		if _, err := tx.ExecContext(ctx, `SAVEPOINT op`); err != nil {
+			_ = tx.Rollback()
+			return nil, err
+		}
+		errs[i] = op.fn(context.WithoutCancel(op.ctx), tx)
+		if errs[i] != nil {
+			if _, err := tx.ExecContext(ctx, `ROLLBACK TO op`); err != nil {
+				_ = tx.Rollback()
+				return nil, err
+			}
+		}
+		if _, err := tx.ExecContext(ctx, `RELEASE op`); err != nil {
+			_ = tx.Rollback()
+			return nil, err
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return nil, err
+	}
+	w.commits.Add(1)
+	return errs, nil
+}

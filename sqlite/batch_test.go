@@ -1,0 +1,156 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+)
+
+// batchBundle is a database with a scratch table, and a way to hold its
+// writer connection so that transactions queue behind it.
+type batchBundle struct {
+	db  *DB
+	ctx context.Context
+}
+
+func setupBatch(t *testing.T) *batchBundle {
+	t.Helper()
+	db := openTestDB(t)
+	_, err := db.SQL().Exec(`CREATE TABLE scratch (k TEXT PRIMARY KEY)`)
+	require.NoError(t, err)
+	return &batchBundle{db: db, ctx: context.Background()}
+}
+
+// insert returns a transaction function that inserts k (a taken k fails).
+func insert(k string) func(ctx context.Context, tx *sql.Tx) error {
+	return func(ctx context.Context, tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO scratch (k) VALUES (?)`, k)
+		return err
+	}
+}
+
+// queued runs fns through inTx while the writer connection is held, so
+// that all but the first are queued together, then lets them run; it
+// returns their errors.
+func (b *batchBundle) queued(t *testing.T, fns ...func(ctx context.Context, tx *sql.Tx) error) []error {
+	t.Helper()
+	conn, err := b.db.SQL().Conn(b.ctx) // the writer pool's one connection
+	require.NoError(t, err)
+	errs := make([]error, len(fns))
+	var wg sync.WaitGroup
+	for i, fn := range fns {
+		wg.Go(func() { errs[i] = b.db.inTx(b.ctx, fn) })
+		if i == 0 { // the writer takes it, and waits for the connection
+			require.Eventually(t, func() bool { return len(b.db.w.ops) == 0 }, time.Second, time.Millisecond)
+			time.Sleep(10 * time.Millisecond)
+			continue
+		}
+		require.Eventually(t, func() bool { return len(b.db.w.ops) == i }, time.Second, time.Millisecond)
+	}
+	require.NoError(t, conn.Close())
+	wg.Wait()
+	return errs
+}
+
+func (b *batchBundle) keys(t *testing.T) []string {
+	t.Helper()
+	rows, err := b.db.read.Query(`SELECT k FROM scratch ORDER BY k`)
+	require.NoError(t, err)
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var k string
+		require.NoError(t, rows.Scan(&k))
+		out = append(out, k)
+	}
+	require.NoError(t, rows.Err())
+	return out
+}
+
+// TestBatchEachOwnResult: transactions committed together each get their
+// own result; a failing one writes nothing and the others are committed.
+func TestBatchEachOwnResult(t *testing.T) {
+	t.Parallel()
+	b := setupBatch(t)
+	refusal := errors.New("refused")
+	commits := b.db.w.commits.Load()
+	errs := b.queued(t,
+		insert("a"),
+		insert("b"),
+		func(ctx context.Context, tx *sql.Tx) error {
+			if err := insert("c")(ctx, tx); err != nil {
+				return err
+			}
+			return refusal // after a write: rolled back to its savepoint
+		},
+		insert("b"), // taken by the second, committed in the same batch
+		insert("d"),
+	)
+	require.NoError(t, errs[0])
+	require.NoError(t, errs[1])
+	require.ErrorIs(t, errs[2], refusal)
+	require.True(t, isUniqueViolation(errs[3]), "want a unique violation, got %v", errs[3])
+	require.NoError(t, errs[4])
+	require.Equal(t, []string{"a", "b", "d"}, b.keys(t))
+	require.Equal(t, commits+2, b.db.w.commits.Load(), "commits: the first alone, then the four queued behind it together")
+}
+
+// TestBatchCancelledBeforeItsTurn: a transaction whose context ends while
+// it waits is answered with the context's error and never runs; the
+// others run.
+func TestBatchCancelledBeforeItsTurn(t *testing.T) {
+	t.Parallel()
+	b := setupBatch(t)
+	conn, err := b.db.SQL().Conn(b.ctx) // hold the writer connection
+	require.NoError(t, err)
+	first := make(chan error, 1)
+	go func() { first <- b.db.inTx(b.ctx, insert("a")) }()
+	require.Eventually(t, func() bool { return len(b.db.w.ops) == 0 }, time.Second, time.Millisecond)
+	time.Sleep(10 * time.Millisecond) // the writer took it, and waits for the connection
+	ctx, cancel := context.WithCancel(b.ctx)
+	ran := make(chan bool, 1)
+	second := make(chan error, 1)
+	go func() {
+		second <- b.db.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error { ran <- true; return insert("x")(ctx, tx) })
+	}()
+	require.Eventually(t, func() bool { return len(b.db.w.ops) == 1 }, time.Second, time.Millisecond)
+	cancel()
+	require.NoError(t, conn.Close())
+	require.NoError(t, <-first)
+	require.ErrorIs(t, <-second, context.Canceled)
+	require.Empty(t, ran, "the cancelled transaction's function ran")
+	require.Equal(t, []string{"a"}, b.keys(t))
+}
+
+// TestBatchContextNeverCancelled: the context a transaction's function
+// is given is not cancelled with the caller's (SQLite would roll back the
+// whole batch for an interrupted statement).
+func TestBatchContextNeverCancelled(t *testing.T) {
+	t.Parallel()
+	b := setupBatch(t)
+	ctx, cancel := context.WithCancel(b.ctx)
+	err := b.db.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		cancel()
+		if ctx.Err() != nil {
+			return fmt.Errorf("the function's context ended: %w", ctx.Err())
+		}
+		return insert("a")(ctx, tx)
+	})
+	require.NoError(t, err)
+	require.Equal(t, []string{"a"}, b.keys(t))
+}
+
+// TestBatchAfterClose: a transaction queued after Close is refused.
+func TestBatchAfterClose(t *testing.T) {
+	t.Parallel()
+	db, err := Open(context.Background(), Config{Dir: t.TempDir()})
+	require.NoError(t, err)
+	require.NoError(t, db.Close())
+	require.ErrorIs(t, db.inTx(context.Background(), insert("a")), errClosed)
+}
