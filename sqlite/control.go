@@ -11,6 +11,7 @@ import (
 // StockSet overrides the capacity of a zone × instance type; a negative
 // capacity removes the override.
 func (s *CloudStore) StockSet(ctx context.Context, o ackscale.StockOverride) error {
+	defer s.db.stock.bump()
 	if o.Capacity < 0 {
 		return exec(ctx, s.db.db, "set stock", `DELETE FROM cloud_stock WHERE zone_id = ? AND instance_type = ?`, o.ZoneID, o.InstanceType)
 	}
@@ -20,13 +21,16 @@ func (s *CloudStore) StockSet(ctx context.Context, o ackscale.StockOverride) err
 
 // StockList returns the stock overrides, by zone and type.
 func (s *CloudStore) StockList(ctx context.Context) ([]ackscale.StockOverride, error) {
-	scan := scanFields("list stock", func(o *ackscale.StockOverride) []any { return []any{&o.ZoneID, &o.InstanceType, &o.Capacity} })
-	return orEmpty(queryAll(ctx, s.db.read, "list stock", scan,
-		`SELECT zone_id, instance_type, capacity FROM cloud_stock ORDER BY zone_id, instance_type`))
+	return s.db.stock.read(ctx, func(ctx context.Context) ([]ackscale.StockOverride, error) {
+		scan := scanFields("list stock", func(o *ackscale.StockOverride) []any { return []any{&o.ZoneID, &o.InstanceType, &o.Capacity} })
+		return orEmpty(queryAll(ctx, s.db.read, "list stock", scan,
+			`SELECT zone_id, instance_type, capacity FROM cloud_stock ORDER BY zone_id, instance_type`))
+	})
 }
 
 // QuotaSet overrides a quota; a negative value removes the override.
 func (s *CloudStore) QuotaSet(ctx context.Context, q ackscale.QuotaOverride) error {
+	defer s.db.quotas.bump()
 	if q.Value < 0 {
 		return exec(ctx, s.db.db, "set quota", `DELETE FROM cloud_quotas WHERE account_id = ? AND name = ?`, q.AccountID, q.Name)
 	}
@@ -36,13 +40,16 @@ func (s *CloudStore) QuotaSet(ctx context.Context, q ackscale.QuotaOverride) err
 
 // QuotaList returns the quota overrides, by account and name.
 func (s *CloudStore) QuotaList(ctx context.Context) ([]ackscale.QuotaOverride, error) {
-	scan := scanFields("list quotas", func(q *ackscale.QuotaOverride) []any { return []any{&q.AccountID, &q.Name, &q.Value} })
-	return orEmpty(queryAll(ctx, s.db.read, "list quotas", scan,
-		`SELECT account_id, name, value FROM cloud_quotas ORDER BY account_id, name`))
+	return s.db.quotas.read(ctx, func(ctx context.Context) ([]ackscale.QuotaOverride, error) {
+		scan := scanFields("list quotas", func(q *ackscale.QuotaOverride) []any { return []any{&q.AccountID, &q.Name, &q.Value} })
+		return orEmpty(queryAll(ctx, s.db.read, "list quotas", scan,
+			`SELECT account_id, name, value FROM cloud_quotas ORDER BY account_id, name`))
+	})
 }
 
 // FaultAdd records a fault; a taken fault id is a conflict.
 func (s *CloudStore) FaultAdd(ctx context.Context, f ackscale.Fault) error {
+	defer s.db.faults.bump()
 	f.Created = orNow(f.Created, s.db.now())
 	spec, err := json.Marshal(f)
 	if err != nil {
@@ -59,8 +66,10 @@ func (s *CloudStore) FaultAdd(ctx context.Context, f ackscale.Fault) error {
 
 // FaultList returns the faults that can still fire, oldest first.
 func (s *CloudStore) FaultList(ctx context.Context) ([]ackscale.Fault, error) {
-	return orEmpty(queryAll(ctx, s.db.read, "list faults", scanFault,
-		`SELECT spec, fired FROM cloud_faults WHERE remaining <> 0 ORDER BY created_at, id`))
+	return s.db.faults.read(ctx, func(ctx context.Context) ([]ackscale.Fault, error) {
+		return orEmpty(queryAll(ctx, s.db.read, "list faults", scanFault,
+			`SELECT spec, fired FROM cloud_faults WHERE remaining <> 0 ORDER BY created_at, id`))
+	})
 }
 
 // scanFault reads a fault of FaultList: its spec, and how often it fired.
@@ -81,6 +90,7 @@ func scanFault(r scanner) (ackscale.Fault, error) {
 // FaultDelete removes one fault, or every fault when id is ""; deleting
 // one that is gone is not an error.
 func (s *CloudStore) FaultDelete(ctx context.Context, id string) error {
+	defer s.db.faults.bump()
 	if id == "" {
 		return exec(ctx, s.db.db, "delete fault", `DELETE FROM cloud_faults`)
 	}
@@ -90,6 +100,7 @@ func (s *CloudStore) FaultDelete(ctx context.Context, id string) error {
 // FaultFire counts one firing of a fault; false when the fault has none
 // left (another call took the last one) or is gone.
 func (s *CloudStore) FaultFire(ctx context.Context, id string) (bool, error) {
+	defer s.db.faults.bump()
 	n, err := changed(ctx, s.db.db, "fire fault", `UPDATE cloud_faults SET fired = fired + 1,
 		remaining = CASE WHEN remaining > 0 THEN remaining - 1 ELSE remaining END WHERE id = ? AND remaining <> 0`, id)
 	return n == 1, err

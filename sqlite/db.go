@@ -75,9 +75,13 @@ type DB struct {
 	ckpt  *checkpointer
 	keys  keyCache  // the accounts of access keys (account.go)
 	lists listCache // clusters' worker lists (workercache.go)
-	box   *secretBox
-	log   *slog.Logger
-	now   func() time.Time
+	// the cloud's control tables (tablecache.go)
+	stock  tableCache[ackscale.StockOverride]
+	quotas tableCache[ackscale.QuotaOverride]
+	faults tableCache[ackscale.Fault]
+	box    *secretBox
+	log    *slog.Logger
+	now    func() time.Time
 }
 
 var _ ackscale.Checker = (*DB)(nil)

@@ -62,6 +62,9 @@ type serveConfig struct {
 	KubeEtcd      string
 	KubeAdvertise string
 	PublicURL     string
+	// Pprof is the address of a debug listener serving net/http/pprof
+	// ("" = none).
+	Pprof string
 }
 
 func newServe() *cobra.Command {
@@ -97,10 +100,12 @@ func newServe() *cobra.Command {
 	f.StringVar(&cfg.KubeEtcd, "kube-etcd", "", "with --database postgres: the etcd the replicas share for the clusters' API servers")
 	f.StringVar(&cfg.KubeAdvertise, "kube-advertise", "127.0.0.1", "with --database postgres: the address other replicas reach this one's API servers at")
 	f.StringVar(&cfg.PublicURL, "public-url", "", "with --database postgres: where clients reach the replicas, e.g. a load balancer (default: https://--addr)")
+	f.StringVar(&cfg.Pprof, "pprof", "", "serve Go's profiler (net/http/pprof) on this address, e.g. 127.0.0.1:6060 (default: off)")
 	return cmd
 }
 
 func serve(ctx context.Context, cfg serveConfig) error {
+	tuneGC()
 	log, err := newLogger(os.Stderr, cfg.LogFormat, cfg.LogLevel)
 	if err != nil {
 		return err
@@ -116,6 +121,13 @@ func serve(ctx context.Context, cfg serveConfig) error {
 		return err
 	}
 	defer unlock()
+	if cfg.Pprof != "" {
+		_, stop, err := servePprof(cfg.Pprof, log)
+		if err != nil {
+			return err
+		}
+		defer stop()
+	}
 	a, err := build(ctx, cfg, log)
 	if err != nil {
 		return err

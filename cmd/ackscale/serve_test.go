@@ -410,3 +410,17 @@ func TestServeFails(t *testing.T) {
 		})
 	}
 }
+
+func TestServePprof(t *testing.T) {
+	addr, stop, err := servePprof("127.0.0.1:0", slog.New(slog.DiscardHandler))
+	require.NoError(t, err)
+	resp, err := http.Get("http://" + addr + "/debug/pprof/cmdline")
+	require.NoError(t, err)
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	require.NoError(t, resp.Body.Close())
+	stop()
+	_, err = http.Get("http://" + addr + "/debug/pprof/cmdline")
+	require.Error(t, err, "stopped")
+	_, _, err = servePprof("256.0.0.1:1", slog.New(slog.DiscardHandler))
+	require.ErrorContains(t, err, "--pprof")
+}
