@@ -68,6 +68,10 @@ func (s *ClusterStore) ClusterCreate(ctx context.Context, p ackscale.ClusterCrea
 	if err != nil {
 		return fmt.Errorf("encode spec: %w", err)
 	}
+	enc, err := encodeTask(p.Task)
+	if err != nil {
+		return err
+	}
 	return s.db.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		n, err := queryCount(ctx, tx, "check name", `SELECT count(*) FROM clusters WHERE account_id = ? AND name = ? AND state <> ?`,
 			c.AccountID, c.Spec.Name, string(ackscale.ClusterDeleted))
@@ -87,7 +91,7 @@ func (s *ClusterStore) ClusterCreate(ctx context.Context, p ackscale.ClusterCrea
 		if err := insertPool(ctx, tx, pool); err != nil {
 			return err
 		}
-		return s.insertTask(ctx, tx, p.Task, p.Reserve)
+		return s.insertTask(ctx, tx, p.Task, enc, p.Reserve)
 	})
 }
 
@@ -210,13 +214,13 @@ func (s *ClusterStore) ClusterUpdate(ctx context.Context, p ackscale.ClusterUpda
 // insertEndedTask inserts a task that ended as it was accepted: no job.
 func (s *ClusterStore) insertEndedTask(ctx context.Context, tx *sql.Tx, t ackscale.Task, now time.Time) error {
 	t.Created, t.Updated = orNow(t.Created, now), orNow(t.Updated, now)
-	params, stages, events, err := encodeTask(t)
+	enc, err := encodeTask(t)
 	if err != nil {
 		return err
 	}
 	_, err = tx.ExecContext(ctx, `INSERT INTO tasks (`+taskColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		t.ID, t.AccountID, t.ClusterID, string(t.Type), string(t.State), string(t.CurrentStage), params, t.ErrorCode, t.ErrorMessage,
-		stages, events, ms(t.Created), ms(t.Updated))
+		t.ID, t.AccountID, t.ClusterID, string(t.Type), string(t.State), string(t.CurrentStage), enc.params, t.ErrorCode, t.ErrorMessage,
+		enc.stages, enc.events, ms(t.Created), ms(t.Updated))
 	if err != nil {
 		return insertError(err, "task "+t.ID)
 	}

@@ -86,16 +86,13 @@ func encodePoolSpec(spec ackscale.NodePoolSpec) (string, error) {
 }
 
 // movePool moves a pool of the cluster from m.From to m.To (which the
-// caller checked the table allows), and replaces its spec when m.Spec is
-// set. CodeNodePoolNotFound when the cluster has no such pool (or it is
-// deleted); CodeNodePoolState when it is not in m.From.
-func (s *ClusterStore) movePool(ctx context.Context, tx *sql.Tx, clusterID string, m ackscale.PoolMove) error {
+// caller checked the table allows), and replaces its spec with spec (m.Spec
+// encoded) when m.Spec is set. CodeNodePoolNotFound when the cluster has
+// no such pool (or it is deleted); CodeNodePoolState when it is not in
+// m.From.
+func (s *ClusterStore) movePool(ctx context.Context, tx *sql.Tx, clusterID string, m ackscale.PoolMove, spec string) error {
 	set, args := `state = ?, updated_at = ?`, []any{string(m.To), ms(s.db.now())}
 	if m.Spec != nil {
-		spec, err := encodePoolSpec(*m.Spec)
-		if err != nil {
-			return err
-		}
 		set, args = set+`, spec = ?, name = ?`, append(args, spec, m.Spec.Name)
 	}
 	notMoved := func() error {

@@ -48,6 +48,16 @@ func (s *ClusterStore) TaskStart(ctx context.Context, p ackscale.TaskStartParams
 		}
 		pool = &np
 	}
+	// Encoded here, not in the transaction: the writer runs every store's
+	// transactions in turn (batch.go), so what can be done before is.
+	enc, err := encodeTask(t)
+	if err != nil {
+		return err
+	}
+	specs, err := encodeMoves(p.Pools)
+	if err != nil {
+		return err
+	}
 	if len(p.Removing) > 0 {
 		defer s.db.lists.bump() // the workers it marks removing
 	}
@@ -55,8 +65,8 @@ func (s *ClusterStore) TaskStart(ctx context.Context, p ackscale.TaskStartParams
 		if err := s.startCluster(ctx, tx, p); err != nil {
 			return err
 		}
-		for _, m := range p.Pools {
-			if err := s.movePool(ctx, tx, t.ClusterID, m); err != nil {
+		for i, m := range p.Pools {
+			if err := s.movePool(ctx, tx, t.ClusterID, m, specs[i]); err != nil {
 				return err
 			}
 		}
@@ -70,8 +80,24 @@ func (s *ClusterStore) TaskStart(ctx context.Context, p ackscale.TaskStartParams
 				return err
 			}
 		}
-		return s.insertTask(ctx, tx, t, p.Reserve)
+		return s.insertTask(ctx, tx, t, enc, p.Reserve)
 	})
+}
+
+// encodeMoves returns the encoded spec of each move that replaces one
+// ("" for the others).
+func encodeMoves(moves []ackscale.PoolMove) ([]string, error) {
+	specs := make([]string, len(moves))
+	for i, m := range moves {
+		if m.Spec == nil {
+			continue
+		}
+		var err error
+		if specs[i], err = encodePoolSpec(*m.Spec); err != nil {
+			return nil, err
+		}
+	}
+	return specs, nil
 }
 
 // poolTask reports whether p starts a node pool's task: one that leaves
@@ -150,10 +176,10 @@ func notRemovable(ctx context.Context, tx *sql.Tx, clusterID, token string) erro
 	return workerRows.unchanged(ctx, tx, token, string(ackscale.NodeRemoving), workerNotFound(token))
 }
 
-// insertTask inserts a new task (state TaskRunning; "" means it), its job
-// and its quota reservation (when reserve is set, and its CheckFunc
-// accepts it) in tx.
-func (s *ClusterStore) insertTask(ctx context.Context, tx *sql.Tx, t ackscale.Task, reserve *ackscale.Reservation) error {
+// insertTask inserts a new task (state TaskRunning; "" means it) with its
+// params, stages and events encoded as enc, its job and its quota
+// reservation (when reserve is set, and its CheckFunc accepts it) in tx.
+func (s *ClusterStore) insertTask(ctx context.Context, tx *sql.Tx, t ackscale.Task, enc encodedTask, reserve *ackscale.Reservation) error {
 	if t.State == "" {
 		t.State = ackscale.TaskRunning
 	}
@@ -168,13 +194,9 @@ func (s *ClusterStore) insertTask(ctx context.Context, tx *sql.Tx, t ackscale.Ta
 	}
 	now := s.db.now()
 	t.Created, t.Updated = orNow(t.Created, now), orNow(t.Updated, now)
-	params, stages, events, err := encodeTask(t)
-	if err != nil {
-		return err
-	}
-	_, err = tx.ExecContext(ctx, `INSERT INTO tasks (`+taskColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		t.ID, t.AccountID, t.ClusterID, string(t.Type), string(t.State), string(t.CurrentStage), params, t.ErrorCode, t.ErrorMessage,
-		stages, events, ms(t.Created), ms(t.Updated))
+	_, err := tx.ExecContext(ctx, `INSERT INTO tasks (`+taskColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		t.ID, t.AccountID, t.ClusterID, string(t.Type), string(t.State), string(t.CurrentStage), enc.params, t.ErrorCode, t.ErrorMessage,
+		enc.stages, enc.events, ms(t.Created), ms(t.Updated))
 	if err != nil {
 		return insertError(err, "task "+t.ID)
 	}
@@ -184,14 +206,18 @@ func (s *ClusterStore) insertTask(ctx context.Context, tx *sql.Tx, t ackscale.Ta
 	return insertReservation(ctx, tx, t, reserve)
 }
 
-func encodeTask(t ackscale.Task) (params, stages, events string, err error) {
+// encodedTask is a task's params, stages and events as the tasks table
+// keeps them.
+type encodedTask struct{ params, stages, events string }
+
+func encodeTask(t ackscale.Task) (encodedTask, error) {
 	p, err1 := json.Marshal(t.Params)
 	st, err2 := json.Marshal(nonNil(t.Stages))
 	ev, err3 := json.Marshal(nonNil(t.Events))
 	if err := errors.Join(err1, err2, err3); err != nil {
-		return "", "", "", fmt.Errorf("encode task: %w", err)
+		return encodedTask{}, fmt.Errorf("encode task: %w", err)
 	}
-	return string(p), string(st), string(ev), nil
+	return encodedTask{string(p), string(st), string(ev)}, nil
 }
 
 func nonNil[T any](s []T) []T {
@@ -221,20 +247,20 @@ func taskNotFound(id string) error {
 // when its state may not move to t.State (an ended task is never saved
 // again).
 func (s *ClusterStore) TaskSave(ctx context.Context, t ackscale.Task) error {
-	return s.db.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error { return s.saveTask(ctx, tx, t) })
-}
-
-func (s *ClusterStore) saveTask(ctx context.Context, tx *sql.Tx, t ackscale.Task) error {
-	params, stages, events, err := encodeTask(t)
+	enc, err := encodeTask(t)
 	if err != nil {
 		return err
 	}
+	return s.db.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error { return s.saveTask(ctx, tx, t, enc) })
+}
+
+func (s *ClusterStore) saveTask(ctx context.Context, tx *sql.Tx, t ackscale.Task, enc encodedTask) error {
 	cond, args := in("state", t.State.Before())
 	unchanged := func() error { return taskRows.unchanged(ctx, tx, t.ID, string(t.State), taskNotFound(t.ID)) }
-	err = updateOne(ctx, tx, "save task "+t.ID, unchanged,
+	err := updateOne(ctx, tx, "save task "+t.ID, unchanged,
 		`UPDATE tasks SET state = ?, current_stage = ?, params = ?, error_code = ?, error_message = ?,
 		stages = ?, events = ?, updated_at = ? WHERE id = ? AND `+cond,
-		append([]any{string(t.State), string(t.CurrentStage), params, t.ErrorCode, t.ErrorMessage, stages, events, ms(s.db.now()), t.ID}, args...)...)
+		append([]any{string(t.State), string(t.CurrentStage), enc.params, t.ErrorCode, t.ErrorMessage, enc.stages, enc.events, ms(s.db.now()), t.ID}, args...)...)
 	if err != nil || !t.State.Ended() {
 		return err
 	}
@@ -255,8 +281,12 @@ func (s *ClusterStore) TaskFinish(ctx context.Context, p ackscale.TaskFinishPara
 	if !t.State.Ended() {
 		return fmt.Errorf("finish task %s: state %q is not an end state", t.ID, t.State)
 	}
+	enc, err := encodeTask(t)
+	if err != nil {
+		return err
+	}
 	return s.db.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		if err := s.saveTask(ctx, tx, t); err != nil {
+		if err := s.saveTask(ctx, tx, t, enc); err != nil {
 			return err
 		}
 		if p.PoolState != "" {
