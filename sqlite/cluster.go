@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -49,6 +50,7 @@ const clusterColumns = `id, account_id, spec, profile, state, password_hash, api
 // is not deleted; a taken cluster, pool or task id is a conflict; a
 // cluster or pool born in another state is a *TransitionError.
 func (s *ClusterStore) ClusterCreate(ctx context.Context, p ackscale.ClusterCreateParams) error {
+	defer s.db.clusters.bump()
 	c := p.Cluster
 	if c.State == "" {
 		c.State = ackscale.ClusterInitial
@@ -99,14 +101,32 @@ func (s *ClusterStore) ClusterCreate(ctx context.Context, p ackscale.ClusterCrea
 // exist in the account (AccountID "": in any account), or is deleted
 // (unless WithDeleted).
 func (s *ClusterStore) ClusterGet(ctx context.Context, p ackscale.ClusterGetParams) (ackscale.Cluster, error) {
-	f := filter{}
-	f.add("id = ?", p.ID)
-	f.eq("account_id", p.AccountID)
-	if !p.WithDeleted {
-		f.add("state <> ?", string(ackscale.ClusterDeleted))
+	c, ok, version := s.db.clusters.get(p.ID)
+	if !ok {
+		var err error
+		c, err = queryOne(ctx, s.db.read, scanCluster, func() error { return clusterNotFound(p.ID) },
+			`SELECT `+clusterColumns+` FROM clusters WHERE id = ?`, p.ID)
+		if err != nil {
+			return c, err
+		}
+		s.db.clusters.put(p.ID, version, c)
 	}
-	return queryOne(ctx, s.db.read, scanCluster, func() error { return clusterNotFound(p.ID) },
-		`SELECT `+clusterColumns+` FROM clusters`+f.sql(), f.args...)
+	if p.AccountID != "" && c.AccountID != p.AccountID || !p.WithDeleted && c.State == ackscale.ClusterDeleted {
+		return ackscale.Cluster{}, clusterNotFound(p.ID)
+	}
+	return c, nil
+}
+
+// cloneCluster copies a cluster with slices and pointers of its own
+// (clusterCache).
+func cloneCluster(c ackscale.Cluster) ackscale.Cluster {
+	sp := &c.Spec
+	sp.VSwitchIDs, sp.Tags, sp.WorkerInstanceTypes = slices.Clone(sp.VSwitchIDs), slices.Clone(sp.Tags), slices.Clone(sp.WorkerInstanceTypes)
+	if sp.MaintenanceWindow != nil {
+		mw := *sp.MaintenanceWindow
+		sp.MaintenanceWindow = &mw
+	}
+	return c
 }
 
 func clusterNotFound(id string) error {
@@ -134,6 +154,7 @@ func (s *ClusterStore) ClusterList(ctx context.Context, p ackscale.ClusterListPa
 // ("" forgets it), whatever the cluster's state; CodeClusterNotFound when
 // there is no such cluster.
 func (s *ClusterStore) ClusterSetAPIServer(ctx context.Context, p ackscale.ClusterSetAPIServerParams) error {
+	defer s.db.clusters.bump()
 	return updateOne(ctx, s.db.db, "set api server", func() error { return clusterNotFound(p.ID) },
 		`UPDATE clusters SET api_server = ?, updated_at = ? WHERE id = ?`, p.Endpoint, ms(s.db.now()), p.ID)
 }
@@ -174,6 +195,7 @@ func scanCluster(r scanner) (ackscale.Cluster, error) {
 // or is deleted; CodeClusterNameExists when another cluster of the account
 // that is not deleted has the new name.
 func (s *ClusterStore) ClusterUpdate(ctx context.Context, p ackscale.ClusterUpdateParams) error {
+	defer s.db.clusters.bump()
 	if !p.Task.State.Ended() {
 		return fmt.Errorf("update cluster %s: its task %s has not ended", p.ID, p.Task.ID)
 	}

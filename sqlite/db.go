@@ -74,7 +74,9 @@ type DB struct {
 	read  *sql.DB // the readers
 	ckpt  *checkpointer
 	keys  keyCache  // the accounts of access keys (account.go)
-	lists listCache // clusters' worker lists (workercache.go)
+	lists listCache // clusters' worker lists and counts (workercache.go)
+	// clusters by id, whatever their account and state (tablecache.go)
+	clusters keyedCache[ackscale.Cluster]
 	// the cloud's control tables (tablecache.go)
 	stock  tableCache[ackscale.StockOverride]
 	quotas tableCache[ackscale.QuotaOverride]
@@ -112,6 +114,7 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
 	db := &DB{db: writer, w: newWriter(writer), box: box, log: cfg.Logger, now: cfg.Now}
+	db.clusters.clone = cloneCluster
 	if err := db.migrate(ctx); err != nil { // before the readers: a new file becomes WAL here
 		_ = db.Close()
 		return nil, err

@@ -11,7 +11,9 @@ import (
 // which every scale-out, instance create and instance describe reads (the
 // fault list alone was a tenth of ackscale's CPU while it registered 500
 // Nodes). Like listCache it is exact, not a guess with an expiry: one
-// process owns the database file, every write of the table is this
+// process owns the database file (`ackscale account create`, the one
+// command that opens it beside a running server, writes only accounts,
+// which no cache here keeps), every write of the table is this
 // package's and bumps version once it has committed, and rows read with a
 // version that has moved since are not kept.
 type tableCache[T any] struct {
@@ -48,4 +50,57 @@ func (c *tableCache[T]) bump() {
 	defer c.mu.Unlock()
 	c.version++
 	c.have, c.rows = false, nil
+}
+
+// keyedCache keeps rows by key, exactly, on the same terms as tableCache:
+// a row read with a version that has moved since is not kept, and every
+// write of the table bumps the version once it has committed. clone
+// copies a row with slices and maps of its own, so that no caller can
+// change what another is given.
+type keyedCache[V any] struct {
+	mu      sync.Mutex
+	version uint64
+	rows    map[string]V
+	clone   func(V) V
+}
+
+// maxCachedRows bounds the rows a keyedCache keeps; past it the cache
+// starts over.
+const maxCachedRows = 4096
+
+// get returns a copy of the row kept under key, if any, and the version
+// to put a row read now with.
+func (c *keyedCache[V]) get(key string) (v V, ok bool, version uint64) {
+	c.mu.Lock()
+	v, ok = c.rows[key]
+	version = c.version
+	c.mu.Unlock()
+	if ok {
+		v = c.clone(v)
+	}
+	return v, ok, version
+}
+
+// put keeps a copy of a row read after get returned version, unless the
+// table changed meanwhile.
+func (c *keyedCache[V]) put(key string, version uint64, v V) {
+	kept := c.clone(v)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if version != c.version {
+		return
+	}
+	if c.rows == nil || len(c.rows) >= maxCachedRows {
+		c.rows = map[string]V{}
+	}
+	c.rows[key] = kept
+}
+
+// bump records that the table changed: call it once the write committed
+// (or failed).
+func (c *keyedCache[V]) bump() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.version++
+	c.rows = nil
 }

@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"context"
+	"reflect"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -88,4 +89,140 @@ func TestControlListsFollowWrites(t *testing.T) {
 	require.Equal(t, 5, stock()[0].Capacity)
 	require.NoError(t, cloud.StockSet(ctx, ackscale.StockOverride{ZoneID: "z", InstanceType: "t", Capacity: -1}))
 	require.Empty(t, stock())
+}
+
+// TestClusterGetFollowsWrites: the cached cluster shows every write of
+// the clusters table as soon as it returns, and the account and deleted
+// filters apply to a cached cluster as to a read one.
+func TestClusterGetFollowsWrites(t *testing.T) {
+	b := setup(t)
+	get := func(p ackscale.ClusterGetParams) (ackscale.Cluster, error) { return b.s.Clusters.ClusterGet(b.ctx, p) }
+	c := b.runningCluster(t, "cached")
+	mine := ackscale.ClusterGetParams{ID: c.ID, AccountID: b.account.ID}
+	got, err := get(mine)
+	require.NoError(t, err)
+	require.Equal(t, ackscale.ClusterRunning, got.State)
+	_, err = get(ackscale.ClusterGetParams{ID: c.ID, AccountID: "5999999999999999"})
+	require.Equal(t, ackscale.CodeClusterNotFound, ackscale.ErrorCode(err), "another account's: %v", err)
+
+	task := b.startTask(t, c, ackscale.TaskScaleOut, ackscale.ClusterScaling)
+	got, err = get(mine)
+	require.NoError(t, err)
+	require.Equal(t, ackscale.ClusterScaling, got.State, "TaskStart")
+	b.succeed(t, task, ackscale.ClusterRunning)
+	got, err = get(mine)
+	require.NoError(t, err)
+	require.Equal(t, ackscale.ClusterRunning, got.State, "TaskFinish")
+
+	require.NoError(t, b.s.Clusters.ClusterSetAPIServer(b.ctx, ackscale.ClusterSetAPIServerParams{ID: c.ID, Endpoint: "https://127.0.0.1:1"}))
+	got, err = get(mine)
+	require.NoError(t, err)
+	require.Equal(t, "https://127.0.0.1:1", got.APIServer, "ClusterSetAPIServer")
+
+	spec := got.Spec
+	spec.Name = "renamed"
+	ended := newTask(c, ackscale.TaskModifyCluster)
+	ended.State = ackscale.TaskSuccess
+	require.NoError(t, b.s.Clusters.ClusterUpdate(b.ctx, ackscale.ClusterUpdateParams{ID: c.ID, AccountID: c.AccountID, Spec: spec, Task: ended}))
+	got, err = get(mine)
+	require.NoError(t, err)
+	require.Equal(t, "renamed", got.Spec.Name, "ClusterUpdate")
+
+	got.Spec.VSwitchIDs[0] = "changed by a caller"
+	again, err := get(mine)
+	require.NoError(t, err)
+	require.Equal(t, []string{"vsw-1"}, again.Spec.VSwitchIDs, "each caller gets a copy")
+
+	del := b.startTask(t, c, ackscale.TaskDeleteCluster, ackscale.ClusterDeleting)
+	b.succeed(t, del, ackscale.ClusterDeleted)
+	_, err = get(mine)
+	require.Equal(t, ackscale.CodeClusterNotFound, ackscale.ErrorCode(err), "deleted: %v", err)
+	mine.WithDeleted = true
+	got, err = get(mine)
+	require.NoError(t, err)
+	require.Equal(t, ackscale.ClusterDeleted, got.State)
+}
+
+// TestCloneClusterSharesNothing: every slice, map and pointer of a cluster,
+// however deep, is the clone's own (a field added later without a copy in
+// cloneCluster fails here).
+func TestCloneClusterSharesNothing(t *testing.T) {
+	var c ackscale.Cluster
+	fill(reflect.ValueOf(&c).Elem())
+	clone := cloneCluster(c)
+	require.Equal(t, c, clone)
+	requireDisjoint(t, "Cluster", reflect.ValueOf(c), reflect.ValueOf(clone))
+}
+
+// fill gives every slice one element, every map one entry and every
+// pointer a value, recursively.
+func fill(v reflect.Value) {
+	switch v.Kind() {
+	case reflect.Struct:
+		for i := range v.NumField() {
+			if v.Type().Field(i).IsExported() {
+				fill(v.Field(i))
+			}
+		}
+	case reflect.Slice:
+		v.Set(reflect.MakeSlice(v.Type(), 1, 1))
+		fill(v.Index(0))
+	case reflect.Map:
+		v.Set(reflect.MakeMap(v.Type()))
+		k, e := reflect.New(v.Type().Key()).Elem(), reflect.New(v.Type().Elem()).Elem()
+		fill(e)
+		v.SetMapIndex(k, e)
+	case reflect.Pointer:
+		v.Set(reflect.New(v.Type().Elem()))
+		fill(v.Elem())
+	case reflect.String:
+		v.SetString("x")
+	}
+}
+
+// requireDisjoint fails when a and b share a slice's array, a map or a
+// pointer's target anywhere.
+func requireDisjoint(t *testing.T, path string, a, b reflect.Value) {
+	t.Helper()
+	switch a.Kind() {
+	case reflect.Struct:
+		for i := range a.NumField() {
+			if a.Type().Field(i).IsExported() {
+				requireDisjoint(t, path+"."+a.Type().Field(i).Name, a.Field(i), b.Field(i))
+			}
+		}
+	case reflect.Slice, reflect.Map, reflect.Pointer:
+		if a.IsNil() {
+			return
+		}
+		require.NotEqual(t, a.Pointer(), b.Pointer(), "%s is shared", path)
+		switch a.Kind() {
+		case reflect.Slice:
+			for i := range a.Len() {
+				requireDisjoint(t, path+"[]", a.Index(i), b.Index(i))
+			}
+		case reflect.Pointer:
+			requireDisjoint(t, path+"*", a.Elem(), b.Elem())
+		}
+	}
+}
+
+// TestWorkerCountFollowsWrites: the cached count moves with inserts and
+// deletes.
+func TestWorkerCountFollowsWrites(t *testing.T) {
+	b := setup(t)
+	c := b.runningCluster(t, "count")
+	n, err := b.s.Workers.WorkerCount(b.ctx, c.ID)
+	require.NoError(t, err)
+	require.Zero(t, n)
+	task := b.startTask(t, c, ackscale.TaskScaleOut, ackscale.ClusterScaling)
+	w := ackscale.Worker{ClientToken: "tok-1", ClusterID: c.ID, AccountID: c.AccountID, TaskID: task.ID, State: ackscale.NodeInitial}
+	require.NoError(t, b.s.Workers.WorkerInsert(b.ctx, []ackscale.Worker{w}))
+	n, err = b.s.Workers.WorkerCount(b.ctx, c.ID)
+	require.NoError(t, err)
+	require.Equal(t, 1, n)
+	require.NoError(t, b.s.Workers.WorkerDelete(b.ctx, "tok-1"))
+	n, err = b.s.Workers.WorkerCount(b.ctx, c.ID)
+	require.NoError(t, err)
+	require.Zero(t, n)
 }

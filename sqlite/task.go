@@ -31,6 +31,7 @@ const taskColumns = `id, account_id, cluster_id, type, state, current_stage, par
 // and a *TransitionError when it may not be removed. On any error nothing
 // is written.
 func (s *ClusterStore) TaskStart(ctx context.Context, p ackscale.TaskStartParams) error {
+	defer s.db.clusters.bump() // the cluster it moves
 	t := p.Task
 	if !poolTask(p) && !p.From.CanMoveTo(p.To) {
 		return &ackscale.TransitionError{What: "cluster", ID: t.ClusterID, From: string(p.From), To: string(p.To)}
@@ -281,6 +282,7 @@ func (s *ClusterStore) TaskFinish(ctx context.Context, p ackscale.TaskFinishPara
 	if !t.State.Ended() {
 		return fmt.Errorf("finish task %s: state %q is not an end state", t.ID, t.State)
 	}
+	defer s.db.clusters.bump() // the cluster it moves
 	enc, err := encodeTask(t)
 	if err != nil {
 		return err

@@ -199,7 +199,17 @@ func (s *WorkerStore) withSpecs(ctx context.Context, ws []ackscale.Worker) error
 
 // WorkerCount counts a cluster's workers in any state.
 func (s *WorkerStore) WorkerCount(ctx context.Context, clusterID string) (int, error) {
-	return queryCount(ctx, s.db.read, "count workers", `SELECT count(*) FROM workers WHERE cluster_id = ?`, clusterID)
+	key := countKey(clusterID)
+	_, n, ok, version := s.db.lists.get(key)
+	if ok {
+		return n, nil
+	}
+	n, err := queryCount(ctx, s.db.read, "count workers", `SELECT count(*) FROM workers WHERE cluster_id = ?`, clusterID)
+	if err != nil {
+		return 0, err
+	}
+	s.db.lists.put(key, version, nil, n)
+	return n, nil
 }
 
 // WorkerCounts counts a cluster's workers by pool, state and Node status:

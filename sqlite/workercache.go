@@ -61,6 +61,11 @@ func listKey(p ackscale.WorkerListParams) (key string, ok bool) {
 	return b.String(), true
 }
 
+// countKey is the cache key of a cluster's worker count (WorkerCount),
+// kept as a list of no workers and that total. It starts with a byte no
+// cluster id has, so it is never a list's key.
+func countKey(clusterID string) string { return "\x02count\x00" + clusterID }
+
 func strs[S ~string](vals []S) []string {
 	out := make([]string, len(vals))
 	for i, v := range vals {
