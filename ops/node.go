@@ -115,9 +115,14 @@ func (s *Service) Kubeconfig(ctx context.Context, c Caller, p KubeconfigParams) 
 	if v := p.PrivateIPAddress; v != "" && !slices.Contains([]string{"true", "false"}, v) {
 		return Kubeconfig{}, ackscale.FieldErrorf(ackscale.CodeInvalidType, "PrivateIpAddress", "PrivateIpAddress: %q is not true or false", v)
 	}
-	if s.cfg.Kube == nil || cl.APIServer == "" {
+	if s.cfg.Kube == nil {
 		return Kubeconfig{}, ackscale.Errorf(ackscale.CodeClusterState,
 			"cluster %s has no API server: ackscale runs with --kube=off (start it with --kube=on to get kubeconfigs)", cl.ID)
+	}
+	if cl.APIServer == "" {
+		return Kubeconfig{}, ackscale.Errorf(ackscale.CodeClusterState,
+			"cluster %s has no API server yet: it was made while ackscale ran with --kube=off, and gets one, with its Nodes, "+
+				"when ackscale starts with Kubernetes on (a few seconds) or at its next operation", cl.ID)
 	}
 	cfg, err := s.cfg.Kube.Kubeconfig(cl.ID)
 	if err != nil {

@@ -200,7 +200,7 @@ func TestKubeconfigNeedsKubeAndAPIServer(t *testing.T) {
 		b := setup(t, withKube)
 		id := b.running(b.alice, fmt.Sprintf(createStandard, "std"))
 		_, err := b.svc.Kubeconfig(b.ctx, b.alice, KubeconfigParams{ClusterID: id})
-		requireError(t, err, ackscale.CodeClusterState, "", id, "no API server", "--kube")
+		requireError(t, err, ackscale.CodeClusterState, "", id, "no API server yet", "made while ackscale ran with --kube=off")
 	})
 }
 

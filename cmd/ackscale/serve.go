@@ -159,7 +159,11 @@ func serve(ctx context.Context, cfg serveConfig) error {
 	// Jobs start once the port is open: a task may need the address.
 	return listenAndServe(ctx, cfg.Addr, h, tlsCfg, log, func(addr string) error {
 		a.listening(cfg, addr)
-		return a.startJobs(ctx)
+		if err := a.startJobs(ctx); err != nil {
+			return err
+		}
+		go a.adoptClusters(ctx)
+		return nil
 	})
 }
 
@@ -174,6 +178,7 @@ type app struct {
 	metrics *metrics.Metrics
 	probe   *metrics.KubeProbe // nil when Kubernetes is off
 	replica *replicaLoop       // nil on SQLite
+	tasks   task.Config        // what the task runner was given
 	log     *slog.Logger
 	// jobsStarted is set once River has started (readiness).
 	jobsStarted atomic.Bool
@@ -231,6 +236,7 @@ func (a *app) wire(ctx context.Context, cfg serveConfig, cat *catalog.Catalog, w
 	if err := task.Register(workers, tcfg); err != nil {
 		return err
 	}
+	a.tasks = tcfg
 	a.ops, err = ops.New(ocfg)
 	return err
 }
@@ -339,6 +345,21 @@ func (a *app) startJobs(ctx context.Context) error {
 	}
 	a.jobsStarted.Store(true)
 	return nil
+}
+
+// adoptClusters gives the clusters made while Kubernetes was off their API
+// servers and Nodes (task.AdoptClusters), until ctx ends.
+func (a *app) adoptClusters(ctx context.Context) {
+	if a.kube == nil {
+		return
+	}
+	cs, _, err := a.stores.Clusters.ClusterList(ctx, ackscale.ClusterListParams{})
+	if err == nil {
+		err = task.AdoptClusters(ctx, a.tasks, cs)
+	}
+	if err != nil && ctx.Err() == nil {
+		a.log.Error("adopt clusters made with --kube=off", "err", err)
+	}
 }
 
 // listening tells the replica loop where this replica serves, and the

@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -156,23 +157,54 @@ func TestCall(t *testing.T) {
 	}
 }
 
-// TestKubeconfig: with --kube=off the server's error; with the binaries
-// of make kube, a kubeconfig kubectl reads.
+// TestKubeconfig: with --kube=off the server's error; restarted on the
+// same data dir with the binaries of make kube, the cluster made while
+// Kubernetes was off gets its API server and a Ready Node for each of its
+// workers (the README's first scale-out, then `make kube` and a restart),
+// and a new cluster gets its own, with a kubeconfig kubectl reads.
 func TestKubeconfig(t *testing.T) {
 	t.Parallel()
-	c := newCLI(t, start(t))
-	id := c.createCluster("nokube")
-	require.Contains(t, c.fails("kubeconfig", id), "ErrorClusterState")
+	off := start(t)
+	c := newCLI(t, off)
+	old := c.createCluster("nokube")
+	c.ok("scale-out", old, "--count", "2")
+	require.Contains(t, c.fails("kubeconfig", old), "ErrorClusterState")
+	off.Stop()
 
 	bin := testserver.KubeBin(t)
-	k := newCLI(t, start(t, "--kube=on", "--kube-bin", bin, "--boot-latency", "0"))
-	id = k.createCluster("kube")
+	on := testserver.Start(t, testserver.Options{DataDir: off.DataDir, AccessKeyID: off.AccessKeyID,
+		AccessKeySecret: off.AccessKeySecret, AdminToken: off.AdminToken,
+		Args: []string{"--kube=on", "--kube-bin", bin, "--boot-latency", "0"}})
+	k := newCLI(t, on)
+	var cfg string
+	require.Eventually(t, func() bool {
+		r := k.run("kubeconfig", old)
+		cfg = r.stdout
+		return r.code == 0
+	}, 90*time.Second, 500*time.Millisecond, "the cluster made with --kube=off gets an API server")
+	require.Len(t, readyNodes(t, k, bin, cfg), 2, "a Node for each worker made while Kubernetes was off")
+
+	id := k.createCluster("kube")
 	k.ok("scale-out", id, "--count", "1")
-	cfg := k.ok("kubeconfig", id)
+	require.Len(t, readyNodes(t, k, bin, k.ok("kubeconfig", id)), 1)
+}
+
+// readyNodes returns the names of the Ready Nodes kubectl lists with the
+// kubeconfig cfg (retrying while the API server starts).
+func readyNodes(t *testing.T, c *cli, bin, cfg string) []string {
+	t.Helper()
 	require.Contains(t, cfg, "apiVersion: v1")
-	path := filepath.Join(k.dir, "kubeconfig")
+	path := filepath.Join(c.dir, "kubeconfig")
 	require.NoError(t, os.WriteFile(path, []byte(cfg), 0o600))
-	out, err := exec.Command(filepath.Join(bin, "kubectl"), "--kubeconfig", path, "get", "nodes").CombinedOutput()
+	var out []byte
+	var err error
+	for range 20 {
+		out, err = exec.Command(filepath.Join(bin, "kubectl"), "--kubeconfig", path, "get", "nodes", "--no-headers").CombinedOutput()
+		if err == nil {
+			break
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
 	require.NoError(t, err, string(out))
-	require.Regexp(t, `(?m)^cn-hangzhou\.\S+\s+Ready\s`, string(out))
+	return regexp.MustCompile(`(?m)^(cn-hangzhou\.\S+)\s+Ready\s`).FindAllString(string(out), -1)
 }
