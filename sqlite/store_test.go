@@ -10,7 +10,6 @@ import (
 
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver/riversqlite"
-	"github.com/riverqueue/river/rivertype"
 	"github.com/stretchr/testify/require"
 
 	"github.com/ackscale/ackscale"
@@ -24,18 +23,20 @@ type fakeJobs struct {
 	err   error
 }
 
-func (f *fakeJobs) InsertTx(_ context.Context, _ *sql.Tx, args river.JobArgs, _ *river.InsertOpts) (*rivertype.JobInsertResult, error) {
+func (f *fakeJobs) InsertManyFastTx(_ context.Context, _ *sql.Tx, params []river.InsertManyParams) (int, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.err != nil {
-		return nil, f.err
+		return 0, f.err
 	}
-	job, ok := args.(ackscale.TaskJob)
-	if !ok {
-		return nil, fmt.Errorf("unexpected job args %T", args)
+	for _, p := range params {
+		job, ok := p.Args.(ackscale.TaskJob)
+		if !ok {
+			return 0, fmt.Errorf("unexpected job args %T", p.Args)
+		}
+		f.tasks = append(f.tasks, job.TaskID)
 	}
-	f.tasks = append(f.tasks, job.TaskID)
-	return &rivertype.JobInsertResult{Job: &rivertype.JobRow{Kind: job.Kind()}}, nil
+	return len(params), nil
 }
 
 func (f *fakeJobs) taskIDs() []string {
