@@ -21,14 +21,7 @@ import (
 // must end them), the API servers must come back on their ports, and at the
 // end each cluster's Nodes must be exactly its running workers.
 func TestKill9Kube(t *testing.T) {
-	bin, err := filepath.Abs("../bin")
-	require.NoError(t, err)
-	if _, err := os.Stat(filepath.Join(bin, "kube-apiserver")); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("no kube-apiserver in %s: CI must build it", bin)
-		}
-		t.Skipf("no kube-apiserver in %s: run make kube", bin)
-	}
+	bin := testserver.KubeBin(t)
 	h := &harness{t: t, srv: testserver.Start(t, testserver.Options{Args: []string{"--time-scale", "25", "--kube=on", "--kube-bin", bin}})}
 	ctx, cancel := context.WithTimeout(context.Background(), 8*time.Minute)
 	defer cancel()

@@ -5,8 +5,6 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
-	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -15,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/ackscale/ackscale/internal/acsclient"
+	"github.com/ackscale/ackscale/internal/testserver"
 )
 
 // scrape reads /metrics (unsigned) and returns each series' value by its
@@ -209,14 +208,7 @@ func TestReadyz(t *testing.T) {
 // etcd and each cluster's API server.
 func TestReadyzWithKube(t *testing.T) {
 	t.Parallel()
-	bin, err := filepath.Abs(filepath.Join("..", "..", "bin"))
-	require.NoError(t, err)
-	if _, err := os.Stat(filepath.Join(bin, "kube-apiserver")); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("no kube-apiserver in %s: CI must build it (make kube-cached)", bin)
-		}
-		t.Skipf("no kube-apiserver in %s (make kube; set CI=true to make this a failure)", bin)
-	}
+	bin := testserver.KubeBin(t)
 	b := &testBundle{ctx: context.Background(), dir: t.TempDir()}
 	b.cfg = serveConfig{DataDir: b.dir, Kube: "on", KubeBin: bin, BootLatency: 0, TimeScale: 1}
 	b.app, b.close = b.build(t)
