@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"unicode/utf8"
 )
 
 // ACK error codes the server answers with. Each has a kind (codeKinds),
@@ -227,6 +228,22 @@ func ErrorMessage(err error) string {
 		return e.Message
 	}
 	return "internal error"
+}
+
+// maxMessage bounds an error message an API answers: a message may quote
+// the value it refuses, and that value may be a megabyte long.
+const maxMessage = 1024
+
+// ClipMessage cuts msg at maxMessage bytes (on a rune boundary), saying so.
+func ClipMessage(msg string) string {
+	if len(msg) <= maxMessage {
+		return msg
+	}
+	cut := maxMessage
+	for cut > 0 && !utf8.RuneStart(msg[cut]) {
+		cut--
+	}
+	return msg[:cut] + "… (message cut at 1 KiB)"
 }
 
 // KindOf returns the kind of the first *Error in err's chain, or

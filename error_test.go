@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -56,5 +57,18 @@ func TestKindStatusTable(t *testing.T) {
 		s, ok := kindStatus[k]
 		require.True(t, ok, "kind %d has no status", k)
 		require.NotEmpty(t, http.StatusText(s))
+	}
+}
+
+func TestClipMessage(t *testing.T) {
+	t.Parallel()
+	long := strings.Repeat("a", 1023) + "é" + "tail" // é starts at byte 1023 and ends past 1024
+	for _, tc := range []struct{ name, in, want string }{
+		{"short", "bad value", "bad value"},
+		{"exactly 1 KiB", strings.Repeat("x", 1024), strings.Repeat("x", 1024)},
+		{"cut", strings.Repeat("x", 2000), strings.Repeat("x", 1024) + "… (message cut at 1 KiB)"},
+		{"cut before a rune it would split", long, strings.Repeat("a", 1023) + "… (message cut at 1 KiB)"},
+	} {
+		require.Equal(t, tc.want, ClipMessage(tc.in), tc.name)
 	}
 }

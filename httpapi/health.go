@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/ackscale/ackscale"
 )
 
 // Check is one dependency /readyz asks about; Func returns nil when it
@@ -129,7 +131,7 @@ func runCheck(ctx context.Context, c Check) (res checkResult) {
 		res.DurationMS = time.Since(start).Milliseconds()
 	}()
 	if err := c.Func(ctx); err != nil {
-		res.Error = clip(err.Error())
+		res.Error = ackscale.ClipMessage(err.Error())
 		return res
 	}
 	res.OK = true

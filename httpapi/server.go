@@ -12,7 +12,6 @@ import (
 	"net/http"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -252,23 +251,8 @@ func (s *Server) writeError(w http.ResponseWriter, r *request, err error) int {
 		r.log.Error("internal error", "err", err)
 	}
 	status := ackscale.HTTPStatus(err)
-	write(w, r.Request, status, newErrorBody(code, clip(ackscale.ErrorMessage(err)), r.id, hostOf(r.Request), status))
+	write(w, r.Request, status, newErrorBody(code, ackscale.ClipMessage(ackscale.ErrorMessage(err)), r.id, hostOf(r.Request), status))
 	return status
-}
-
-// maxMessage bounds an error message: a message may quote the value it
-// refuses, and that value may be a megabyte long.
-const maxMessage = 1024
-
-func clip(msg string) string {
-	if len(msg) <= maxMessage {
-		return msg
-	}
-	cut := maxMessage
-	for cut > 0 && !utf8.RuneStart(msg[cut]) {
-		cut--
-	}
-	return msg[:cut] + "… (message cut at 1 KiB)"
 }
 
 func hostOf(r *http.Request) string {

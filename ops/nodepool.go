@@ -437,8 +437,8 @@ func sendsDesiredSize(patch json.RawMessage) bool {
 	if json.Unmarshal(patch, &body) != nil {
 		return false
 	}
-	_, ok := body.ScalingGroup["desired_size"]
-	return ok
+	v, ok := body.ScalingGroup["desired_size"]
+	return ok && string(v) != "null" // a null is absent (R3)
 }
 
 // mergePatch merges patch into doc as a JSON merge patch (RFC 7396):

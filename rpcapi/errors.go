@@ -6,7 +6,6 @@ import (
 	"net/url"
 	"slices"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/ackscale/ackscale"
 )
@@ -58,7 +57,7 @@ func (h *Handler) writeError(w http.ResponseWriter, c *call, err error) {
 		product = "Ecs"
 	}
 	writeJSON(w, ackscale.HTTPStatus(err), errorBody{
-		RequestID: c.id, HostID: host, Code: code, Message: clip(ackscale.ErrorMessage(err)),
+		RequestID: c.id, HostID: host, Code: code, Message: ackscale.ClipMessage(ackscale.ErrorMessage(err)),
 		Recommend: "https://api.aliyun.com/troubleshoot?q=" + url.QueryEscape(code) + "&product=" + product,
 	})
 }
@@ -73,20 +72,6 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json;charset=utf-8")
 	w.WriteHeader(status)
 	_, _ = w.Write(body)
-}
-
-// maxMessage bounds an error message, which may quote a long value.
-const maxMessage = 1024
-
-func clip(msg string) string {
-	if len(msg) <= maxMessage {
-		return msg
-	}
-	cut := maxMessage
-	for cut > 0 && !utf8.RuneStart(msg[cut]) {
-		cut--
-	}
-	return msg[:cut] + "… (message cut at 1 KiB)"
 }
 
 // actionNames lists an API's actions, sorted.

@@ -13,8 +13,10 @@ type NodePoolChange struct {
 	// scaling_group, kubernetes_config, auto_scaling, management,
 	// tee_config, eflo_node_group) as sent, for the caller to merge into
 	// the pool's Config as a JSON merge patch (RFC 7396) and to validate
-	// whole with NodePool (Target.Pool set). Two things differ from what
-	// was sent (R29, R28): a login_password sent without a key_pair also
+	// whole with NodePool (Target.Pool set). Three things differ from what
+	// was sent (R3, R29, R28): a null member, at any depth, is left out (it
+	// keeps what the pool has; an empty list clears); a login_password sent
+	// without a key_pair also
 	// sets key_pair to null (one credential replaces the other), and
 	// eflo_node_group.auto_attach_enabled, a string in the modification's
 	// SDK model, is the boolean the pool's configuration holds. It may
@@ -237,7 +239,7 @@ func buildModifyNodePool(s *state) (any, error) {
 	patch := map[string]any{}
 	for _, name := range poolObjects {
 		if raw, ok := s.obj[name]; ok && !isNull(raw) { // R3: null is absent, not "delete"
-			patch[name] = raw
+			patch[name] = withoutNulls(raw)
 		}
 	}
 	normalizePatch(patch, s.v)
@@ -273,6 +275,27 @@ func normalizePatch(patch map[string]any, v values) {
 			patch["eflo_node_group"] = m
 		}
 	}
+}
+
+// withoutNulls is an object the table has validated without its null
+// members, at any depth (R3: a null is a field left out, so in a merge
+// patch it keeps what the pool has instead of deleting it). Arrays are
+// values, kept as they are.
+func withoutNulls(raw json.RawMessage) json.RawMessage {
+	m := members(raw)
+	for k, v := range m {
+		switch {
+		case isNull(v):
+			delete(m, k)
+		case len(v) > 0 && v[0] == '{':
+			m[k] = withoutNulls(v)
+		}
+	}
+	out, err := json.Marshal(m)
+	if err != nil {
+		return raw
+	}
+	return out
 }
 
 // members decodes an object the table has validated.

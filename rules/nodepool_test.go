@@ -480,9 +480,12 @@ func TestModifyMergedIntoPool(t *testing.T) {
 		_, err := modify(t, create(t, tfNodePool), `{"scaling_group":{"vswitch_ids":["vsw-other-vpc"]}}`)
 		requireCode(t, err, ackscale.CodeInvalidParameter, "scaling_group.vswitch_ids[0]")
 	})
-	t.Run("a null removes a setting (SDK)", func(t *testing.T) {
+	t.Run("a null keeps a setting (R3), an empty list removes it", func(t *testing.T) {
 		t.Parallel()
 		p, err := modify(t, create(t, npmWithKey()), `{"kubernetes_config":{"taints":null}}`)
+		require.NoError(t, err)
+		require.NotEmpty(t, p.Workers.Taints, "a null is a field left out")
+		p, err = modify(t, create(t, npmWithKey()), `{"kubernetes_config":{"taints":[]}}`)
 		require.NoError(t, err)
 		require.Empty(t, p.Workers.Taints)
 		require.Len(t, p.Workers.Tags, 1)
