@@ -75,8 +75,10 @@ func (s *Service) poolScaleOut(cl ackscale.Cluster, spec ackscale.NodePoolSpec, 
 		rt := cl.Spec.Runtime
 		so.Runtime = &rt
 	}
-	if so.Runtime.Version == "" {
-		so.Runtime.Version = s.cfg.Cloud.DefaultRuntimeVersion(so.Runtime.Name)
+	if so.Runtime.Version == "" { // on a copy: spec's runtime is the pool's
+		rt := *so.Runtime
+		rt.Version = s.cfg.Cloud.DefaultRuntimeVersion(rt.Name)
+		so.Runtime = &rt
 	}
 	return so
 }

@@ -1262,3 +1262,14 @@ func TestModifyNodePoolCountsItsWorkersOnce(t *testing.T) {
 	require.NoError(t, err, "the cluster's other worker and the pool's 4")
 	require.Equal(t, 1, b.task(a.TaskID).Params.ScaleOut.Count)
 }
+
+// TestPoolScaleOutLeavesThePoolsRuntime: the default version a scale-out
+// fills in is the scale-out's, not written into the pool's spec.
+func TestPoolScaleOutLeavesThePoolsRuntime(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	spec := ackscale.NodePoolSpec{Workers: ackscale.ScaleOut{Runtime: &ackscale.Runtime{Name: "containerd"}}}
+	so := b.svc.poolScaleOut(ackscale.Cluster{}, spec, 1)
+	require.NotEmpty(t, so.Runtime.Version)
+	require.Empty(t, spec.Workers.Runtime.Version, "the pool's runtime is unchanged")
+}
