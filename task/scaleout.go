@@ -70,9 +70,9 @@ func (r *run) scaleOut(ctx context.Context) error {
 
 // What one task has in flight at once.
 const (
-	// createInFlight bounds the vSwitches whose instances are created at
-	// once (one instance at a time within each).
-	createInFlight = 8
+	// createInFlight bounds the instances being created at once: enough
+	// that the store's writer commits them in groups.
+	createInFlight = 16
 	// describeInFlight bounds the instances described at once.
 	describeInFlight = 8
 	// registerInFlight bounds the Nodes being registered at once: enough
@@ -81,46 +81,28 @@ const (
 	registerInFlight = 32
 )
 
-// createInstances creates the instance of every worker that has none. The
-// vSwitches (IP pools) go at once, one instance at a time within each, and
-// in turn with the other tasks of the account creating instances in the
-// same vSwitch: two instances of one vSwitch created together would pick
-// the same free IP, and one would retry. After a failure no new instance
-// is started; a cloud refusal wins over other errors (the task fails, the
-// others are rolled back or kept with it), else the first other error is
-// returned.
+// createInstances creates the instance of every worker that has none,
+// createInFlight at a time, in plan order. Instances of one vSwitch may be
+// created together: the store gives each the lowest free IP of its pool in
+// the transaction that creates it, so two never pick the same one. After a
+// failure no new instance is started; a cloud refusal wins over other
+// errors (the task fails, the others are rolled back or kept with it),
+// else the first other error is returned.
 func (r *run) createInstances(ctx context.Context, ws []ackscale.Worker) error {
-	var pools [][]int // worker indexes by IP pool, in plan order
-	var keys []string
-	at := map[string]int{}
-	for i, w := range ws {
-		key := w.AccountID + "/" + w.VSwitchID
-		if w.VSwitchID == "" {
-			key = w.AccountID + "/ens/" + w.RegionID
-		}
-		if _, ok := at[key]; !ok {
-			at[key] = len(pools)
-			pools, keys = append(pools, nil), append(keys, key)
-		}
-		pools[at[key]] = append(pools[at[key]], i)
-	}
 	errs := make([]error, len(ws))
 	var stop atomic.Bool
 	var g errgroup.Group
 	g.SetLimit(createInFlight)
-	for p, pool := range pools {
+	for i := range ws {
+		if stop.Load() {
+			break
+		}
 		g.Go(func() error {
-			for _, i := range pool {
-				if stop.Load() {
-					return nil
-				}
-				done := r.pools.take(keys[p])
-				errs[i] = r.createInstance(ctx, &ws[i])
-				done()
-				if errs[i] != nil {
-					stop.Store(true)
-					return nil
-				}
+			if stop.Load() {
+				return nil
+			}
+			if errs[i] = r.createInstance(ctx, &ws[i]); errs[i] != nil {
+				stop.Store(true)
 			}
 			return nil
 		})
@@ -137,33 +119,6 @@ func (r *run) createInstances(ctx context.Context, ws []ackscale.Worker) error {
 		}
 	}
 	return nil
-}
-
-// poolTurns makes the tasks of one process take turns creating instances
-// in each IP pool (an account's vSwitch or ENS region). The zero value is
-// ready; a nil *poolTurns gives no turns.
-type poolTurns struct {
-	mu    sync.Mutex
-	pools map[string]*sync.Mutex
-}
-
-// take waits for the pool's turn and returns the func that ends it.
-func (p *poolTurns) take(pool string) (done func()) {
-	if p == nil {
-		return func() {}
-	}
-	p.mu.Lock()
-	if p.pools == nil {
-		p.pools = map[string]*sync.Mutex{}
-	}
-	m := p.pools[pool]
-	if m == nil {
-		m = &sync.Mutex{}
-		p.pools[pool] = m
-	}
-	p.mu.Unlock()
-	m.Lock()
-	return m.Unlock
 }
 
 // registerAll registers the Nodes of the workers not running yet,

@@ -73,8 +73,7 @@ type Config struct {
 // Worker is the River worker of ackscale.TaskJob.
 type Worker struct {
 	river.WorkerDefaults[ackscale.TaskJob]
-	cfg   Config
-	pools poolTurns // shared by every task this Worker runs
+	cfg Config
 }
 
 // Register adds the task worker to workers.
@@ -110,7 +109,7 @@ func (w *Worker) Work(ctx context.Context, job *river.Job[ackscale.TaskJob]) err
 	if err != nil {
 		return fmt.Errorf("load cluster: %w", err)
 	}
-	r := &run{cfg: w.cfg, t: t, c: c, pools: &w.pools,
+	r := &run{cfg: w.cfg, t: t, c: c,
 		log: w.cfg.Logger.With("task_id", t.ID, "cluster_id", t.ClusterID, "task_type", t.Type, "attempt", job.Attempt)}
 	r.log.DebugContext(ctx, "task run")
 	err = r.dispatch(ctx)
@@ -155,12 +154,11 @@ func (r *run) dispatch(ctx context.Context) error {
 
 // run is one run of one task.
 type run struct {
-	cfg   Config
-	t     ackscale.Task
-	c     ackscale.Cluster
-	log   *slog.Logger
-	mu    sync.Mutex // guards t.Events: a stage's workers add events concurrently
-	pools *poolTurns // nil: no turns
+	cfg Config
+	t   ackscale.Task
+	c   ackscale.Cluster
+	log *slog.Logger
+	mu  sync.Mutex // guards t.Events: a stage's workers add events concurrently
 }
 
 func (r *run) now() time.Time { return r.cfg.Now() }
