@@ -41,6 +41,17 @@ func openMigratedTo(t *testing.T, dir, last string) *sql.DB {
 	return old
 }
 
+// migrateRest closes old (openMigratedTo's) and opens dir as Open does,
+// which applies the migrations after old's, and returns it and its stores.
+func migrateRest(t *testing.T, dir string, old *sql.DB) (*DB, Stores) {
+	t.Helper()
+	require.NoError(t, old.Close())
+	db, err := Open(context.Background(), Config{Dir: dir})
+	require.NoError(t, err)
+	t.Cleanup(func() { require.NoError(t, db.Close()) })
+	return db, db.Stores(&fakeJobs{})
+}
+
 // TestMigrateNodePools opens a database written before node pools: each
 // cluster that is not deleted gets an active default pool that desires
 // its worker count and has no Workers spec, and its workers belong to it;
@@ -65,12 +76,7 @@ func TestMigrateNodePools(t *testing.T) {
 		_, err := old.Exec(q)
 		require.NoError(t, err)
 	}
-	require.NoError(t, old.Close())
-
-	db, err := Open(ctx, Config{Dir: dir})
-	require.NoError(t, err)
-	t.Cleanup(func() { require.NoError(t, db.Close()) })
-	s := db.Stores(&fakeJobs{})
+	db, s := migrateRest(t, dir, old)
 
 	pools := map[string]ackscale.NodePool{}
 	for id, desired := range map[string]int{"c-big": 3, "c-empty": 0} {

@@ -132,12 +132,7 @@ func TestMigrateQuotaAndWorkerSpecs(t *testing.T) {
 		('T-1-0', 'c', 'a1', 'T-1', 'r', 't', 'initial', '{"n":"0"}', '[{"key":"k","effect":"NoSchedule"}]', '{"name":"containerd"}', 0, 1, 1),
 		('T-2-0', 'c', 'a1', 'T-2', 'r', 't', 'initial', '{"n":"2"}', '[]', '{}', 0, 2, 2)`)
 	require.NoError(t, err)
-	require.NoError(t, old.Close())
-
-	db, err := Open(ctx, Config{Dir: dir})
-	require.NoError(t, err)
-	t.Cleanup(func() { require.NoError(t, db.Close()) })
-	s := db.Stores(&fakeJobs{})
+	db, s := migrateRest(t, dir, old)
 	requireUsage := func(accountID, scope string, instances, vcpus int) {
 		t.Helper()
 		got, err := s.Cloud.QuotaUsageGet(ctx, ackscale.QuotaUsageParams{AccountID: accountID, Scope: scope})
@@ -205,12 +200,7 @@ func TestMigrateUsageCounters(t *testing.T) {
 	_, err = old.Exec(`INSERT INTO quota_reservations (task_id, account_id, scope, instances, vcpus) VALUES
 		('T-run', 'a1', 'cn-hangzhou', 3, 4), ('T-end', 'a1', 'cn-hangzhou', 5, 4)`)
 	require.NoError(t, err)
-	require.NoError(t, old.Close())
-
-	db, err := Open(ctx, Config{Dir: dir})
-	require.NoError(t, err)
-	t.Cleanup(func() { require.NoError(t, db.Close()) })
-	s := db.Stores(&fakeJobs{})
+	db, s := migrateRest(t, dir, old)
 	usage, err := s.Cloud.QuotaUsageGet(ctx, ackscale.QuotaUsageParams{AccountID: "a1", Scope: "cn-hangzhou"})
 	require.NoError(t, err)
 	require.Equal(t, ackscale.QuotaUsage{AccountID: "a1", Scope: "cn-hangzhou", Instances: 2, VCPUs: 4,
