@@ -247,11 +247,8 @@ func TestFailedWorkerRemovable(t *testing.T) {
 	p := newProbe(t)
 	id := p.standard("failed")
 	body := scaleOutBody(2)
-	// One vSwitch: its instances are created one after the other, so the
-	// failed first one stops the second before it is created (instances
-	// of different vSwitches are created at once).
-	body["vswitch_ids"] = []string{"vsw-bp1ackscaledefaultg01"}
-	p.failedScaleOut(id, ackscale.Fault{Operation: ackscale.FaultCreate, Code: "InvalidResourceType.NotSupported", Count: 1}, body)
+	// Both creates refused, whichever runs first: no instance is created.
+	p.failedScaleOut(id, ackscale.Fault{Operation: ackscale.FaultCreate, Code: "InvalidResourceType.NotSupported", Count: 2}, body)
 	nodes := p.nodes(id)
 	require.Len(t, nodes.Nodes, 2)
 	var names []string
