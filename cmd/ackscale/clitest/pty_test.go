@@ -46,7 +46,9 @@ func TestProgressOnTerminal(t *testing.T) {
 	require.Regexp(t, `^task T-[0-9a-f]+ \(cluster_scaleout\) succeeded in [0-9.]+m?s; 2 requested, 2 created, 2 running, 2 Ready$`, summary)
 
 	// A failure: the bar stops where it was, the summary says why, exit 1.
-	c.ok("admin", "fault", "add", "--op", "create", "--code", "OperationDenied.NoStock")
+	// The create waits 1.5 s before it is refused, so the display draws
+	// more than one frame whatever the machine's speed.
+	c.ok("admin", "fault", "add", "--op", "create", "--code", "OperationDenied.NoStock", "--latency", "1500ms")
 	_, frames, summary, code = runOnPTY(t, c, "scale-out", id, "--count", "1")
 	require.Equal(t, 1, code)
 	require.NotEmpty(t, frames)
