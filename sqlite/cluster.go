@@ -119,6 +119,9 @@ func (s *ClusterStore) ClusterGet(ctx context.Context, p ackscale.ClusterGetPara
 	return c, nil
 }
 
+// maxCachedClusters bounds the clusters cached by id.
+const maxCachedClusters = 4096
+
 // cloneCluster copies a cluster with slices and pointers of its own
 // (clusterCache).
 func cloneCluster(c ackscale.Cluster) ackscale.Cluster {

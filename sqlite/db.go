@@ -73,8 +73,8 @@ type DB struct {
 	w     *writer // its transactions, committed in groups (batch.go)
 	read  *sql.DB // the readers
 	ckpt  *checkpointer
-	keys  keyCache  // the accounts of access keys (account.go)
-	lists listCache // clusters' worker lists and counts (workercache.go)
+	keys  keyCache               // the accounts of access keys (account.go)
+	lists keyedCache[workerList] // clusters' worker lists and counts (workercache.go)
 	// clusters by id, whatever their account and state (tablecache.go)
 	clusters keyedCache[ackscale.Cluster]
 	// the cloud's control tables (tablecache.go)
@@ -114,7 +114,8 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
 	db := &DB{db: writer, w: newWriter(writer), box: box, log: cfg.Logger, now: cfg.Now}
-	db.clusters.clone = cloneCluster
+	db.clusters.clone, db.clusters.max = cloneCluster, maxCachedClusters
+	db.lists.clone, db.lists.max = copyList, maxCachedLists
 	if err := db.migrate(ctx); err != nil { // before the readers: a new file becomes WAL here
 		_ = db.Close()
 		return nil, err

@@ -10,7 +10,7 @@ import (
 // than it is written: the cloud's stock and quota overrides and its faults,
 // which every scale-out, instance create and instance describe reads (the
 // fault list alone was a tenth of ackscale's CPU while it registered 500
-// Nodes). Like listCache it is exact, not a guess with an expiry: one
+// Nodes). Like the worker-list cache it is exact, not a guess with an expiry: one
 // process owns the database file (`ackscale account create`, the one
 // command that opens it beside a running server, writes only accounts,
 // which no cache here keeps), every write of the table is this
@@ -62,11 +62,8 @@ type keyedCache[V any] struct {
 	version uint64
 	rows    map[string]V
 	clone   func(V) V
+	max     int // the rows kept; past it the cache starts over
 }
-
-// maxCachedRows bounds the rows a keyedCache keeps; past it the cache
-// starts over.
-const maxCachedRows = 4096
 
 // get returns a copy of the row kept under key, if any, and the version
 // to put a row read now with.
@@ -90,7 +87,7 @@ func (c *keyedCache[V]) put(key string, version uint64, v V) {
 	if version != c.version {
 		return
 	}
-	if c.rows == nil || len(c.rows) >= maxCachedRows {
+	if c.rows == nil || len(c.rows) >= c.max {
 		c.rows = map[string]V{}
 	}
 	c.rows[key] = kept

@@ -123,7 +123,7 @@ func (s *WorkerStore) WorkerDelete(ctx context.Context, clientToken string) erro
 // The page is read off the index workers_cluster (or workers_task) in its
 // order; the specs of its tasks (usually one) are read after it, each
 // decoded once and copied to its workers: not three JSON documents per
-// worker. A cluster's lists are kept until a worker changes (listCache).
+// worker. A cluster's lists are kept until a worker changes (workercache.go).
 func (s *WorkerStore) WorkerList(ctx context.Context, p ackscale.WorkerListParams) ([]ackscale.Worker, int, error) {
 	f := filter{}
 	f.eq("cluster_id", p.ClusterID)
@@ -136,11 +136,10 @@ func (s *WorkerStore) WorkerList(ctx context.Context, p ackscale.WorkerListParam
 	key, cached := listKey(p)
 	var version uint64
 	if cached {
-		var ws []ackscale.Worker
-		var total int
+		var l workerList
 		var ok bool
-		if ws, total, ok, version = s.db.lists.get(key); ok {
-			return ws, total, nil
+		if l, ok, version = s.db.lists.get(key); ok {
+			return l.workers, l.total, nil
 		}
 	}
 	ws, total, err := queryPage(ctx, s.db.read, scanWorker, "workers", workerColumns, "workers", f,
@@ -152,7 +151,7 @@ func (s *WorkerStore) WorkerList(ctx context.Context, p ackscale.WorkerListParam
 		return nil, 0, err
 	}
 	if cached {
-		s.db.lists.put(key, version, ws, total)
+		s.db.lists.put(key, version, workerList{ws, total})
 	}
 	return ws, total, nil
 }
@@ -200,15 +199,15 @@ func (s *WorkerStore) withSpecs(ctx context.Context, ws []ackscale.Worker) error
 // WorkerCount counts a cluster's workers in any state.
 func (s *WorkerStore) WorkerCount(ctx context.Context, clusterID string) (int, error) {
 	key := countKey(clusterID)
-	_, n, ok, version := s.db.lists.get(key)
+	l, ok, version := s.db.lists.get(key)
 	if ok {
-		return n, nil
+		return l.total, nil
 	}
 	n, err := queryCount(ctx, s.db.read, "count workers", `SELECT count(*) FROM workers WHERE cluster_id = ?`, clusterID)
 	if err != nil {
 		return 0, err
 	}
-	s.db.lists.put(key, version, nil, n)
+	s.db.lists.put(key, version, workerList{total: n})
 	return n, nil
 }
 
