@@ -137,23 +137,33 @@ func (s *AccountStore) AccountGetByKey(ctx context.Context, accessKeyID string) 
 }
 
 // NonceUse records a nonce of an access key until it expires; fresh is
-// false when it was recorded before and has not expired. One statement:
-// a new nonce is inserted, an expired one takes its new expiry, a live
-// one changes nothing.
+// false when the key already used it and it has not expired. The nonce is
+// decided at once and stored with the writer's next commit (nonce.go).
 func (s *AccountStore) NonceUse(ctx context.Context, p ackscale.NonceUseParams) (bool, error) {
-	var fresh bool
-	err := s.db.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error { // committed with the others waiting (batch.go)
-		n, err := changed(ctx, tx, "use nonce", `INSERT INTO nonces (access_key_id, nonce, expires_at) VALUES (?, ?, ?)
-			ON CONFLICT (access_key_id, nonce) DO UPDATE SET expires_at = excluded.expires_at WHERE nonces.expires_at < ?`,
-			p.AccessKeyID, p.Nonce, ms(p.Expires), ms(s.db.now()))
-		fresh = n == 1
-		return err
-	})
-	return fresh, err
+	return s.db.nonces.use(ctx, p, ms(s.db.now()), s.nonceStored)
+}
+
+// nonceStored reports whether the key's nonce is stored, unexpired at now.
+func (s *AccountStore) nonceStored(ctx context.Context, keyID, nonce string, now int64) (bool, error) {
+	var one int
+	err := s.db.read.QueryRowContext(ctx, `SELECT 1 FROM nonces WHERE access_key_id = ? AND nonce = ? AND expires_at >= ?`,
+		keyID, nonce, now).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("read nonce: %w", err)
+	}
+	return true, nil
 }
 
 // NoncePrune forgets nonces that expired before t, and says how many.
 func (s *AccountStore) NoncePrune(ctx context.Context, t time.Time) (int, error) {
+	// Store the pending nonces first (an empty commit does), so that the
+	// count includes them.
+	if err := s.db.inTx(ctx, func(context.Context, *sql.Tx) error { return nil }); err != nil {
+		return 0, fmt.Errorf("prune nonces: %w", err)
+	}
 	n, err := changed(ctx, s.db.db, "prune nonces", `DELETE FROM nonces WHERE expires_at < ?`, ms(t))
 	return int(n), err
 }

@@ -40,10 +40,14 @@ type writeOp struct {
 
 // writer runs the queued transactions on the writer connection.
 type writer struct {
-	db   *sql.DB
-	ops  chan *writeOp
-	stop chan struct{}
-	wg   sync.WaitGroup
+	db *sql.DB
+	// prepare, when set, runs first in every transaction the writer
+	// begins; the func it returns, if any, runs once that transaction has
+	// committed (the nonces, nonce.go).
+	prepare func(ctx context.Context, tx *sql.Tx) (committed func(), err error)
+	ops     chan *writeOp
+	stop    chan struct{}
+	wg      sync.WaitGroup
 
 	mu     sync.RWMutex // held to queue (read) and to close (write)
 	closed bool
@@ -51,8 +55,8 @@ type writer struct {
 	commits atomic.Int64 // transactions committed (a batch is one)
 }
 
-func newWriter(db *sql.DB) *writer {
-	w := &writer{db: db, ops: make(chan *writeOp, maxBatch), stop: make(chan struct{})}
+func newWriter(db *sql.DB, prepare func(context.Context, *sql.Tx) (func(), error)) *writer {
+	w := &writer{db: db, prepare: prepare, ops: make(chan *writeOp, maxBatch), stop: make(chan struct{})}
 	w.wg.Go(w.loop)
 	return w
 }
@@ -161,7 +165,11 @@ func (w *writer) single(op *writeOp) error {
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
-	if err := op.fn(ctx, tx); err != nil {
+	committed, err := w.begun(ctx, tx)
+	if err == nil {
+		err = op.fn(ctx, tx)
+	}
+	if err != nil {
 		_ = tx.Rollback()
 		return err
 	}
@@ -169,7 +177,19 @@ func (w *writer) single(op *writeOp) error {
 		return fmt.Errorf("commit: %w", err)
 	}
 	w.commits.Add(1)
+	committed()
 	return nil
+}
+
+// begun runs prepare in a transaction just begun; committed is never nil.
+func (w *writer) begun(ctx context.Context, tx *sql.Tx) (committed func(), err error) {
+	if w.prepare != nil {
+		committed, err = w.prepare(ctx, tx)
+	}
+	if committed == nil {
+		committed = func() {}
+	}
+	return committed, err
 }
 
 // together runs the transactions of a batch in one, each in a savepoint,
@@ -181,6 +201,11 @@ func (w *writer) together(ops []*writeOp) (errs []error, err error) {
 	tx, err := w.db.BeginTx(ctx, nil)
 	if err != nil {
 		return nil, fmt.Errorf("begin: %w", err)
+	}
+	committed, err := w.begun(ctx, tx)
+	if err != nil {
+		_ = tx.Rollback()
+		return nil, err
 	}
 	errs = make([]error, len(ops))
 	for i, op := range ops {
@@ -204,5 +229,6 @@ func (w *writer) together(ops []*writeOp) (errs []error, err error) {
 		return nil, err
 	}
 	w.commits.Add(1)
+	committed()
 	return errs, nil
 }

@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"slices"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -52,8 +51,9 @@ const clusterColumns = `id, account_id, spec, profile, state, password_hash, api
 // is not deleted; a taken cluster, pool or task id is a conflict; a
 // cluster or pool born in another state is a *TransitionError.
 func (s *ClusterStore) ClusterCreate(ctx context.Context, p ackscale.ClusterCreateParams) error {
-	defer s.db.clusters.bump()
 	c := p.Cluster
+	defer s.db.clusters.drop(c.ID)
+	defer s.db.pools.drop(c.ID)
 	if c.State == "" {
 		c.State = ackscale.ClusterInitial
 	}
@@ -122,18 +122,6 @@ func (s *ClusterStore) ClusterGet(ctx context.Context, p ackscale.ClusterGetPara
 // maxCachedClusters bounds the clusters cached by id.
 const maxCachedClusters = 4096
 
-// cloneCluster copies a cluster with slices and pointers of its own
-// (clusterCache).
-func cloneCluster(c ackscale.Cluster) ackscale.Cluster {
-	sp := &c.Spec
-	sp.VSwitchIDs, sp.Tags, sp.WorkerInstanceTypes = slices.Clone(sp.VSwitchIDs), slices.Clone(sp.Tags), slices.Clone(sp.WorkerInstanceTypes)
-	if sp.MaintenanceWindow != nil {
-		mw := *sp.MaintenanceWindow
-		sp.MaintenanceWindow = &mw
-	}
-	return c
-}
-
 func clusterNotFound(id string) error {
 	return ackscale.Errorf(ackscale.CodeClusterNotFound, "cluster %s not found", id)
 }
@@ -159,7 +147,7 @@ func (s *ClusterStore) ClusterList(ctx context.Context, p ackscale.ClusterListPa
 // ("" forgets it), whatever the cluster's state; CodeClusterNotFound when
 // there is no such cluster.
 func (s *ClusterStore) ClusterSetAPIServer(ctx context.Context, p ackscale.ClusterSetAPIServerParams) error {
-	defer s.db.clusters.bump()
+	defer s.db.clusters.drop(p.ID)
 	return updateOne(ctx, s.db.db, "set api server", func() error { return clusterNotFound(p.ID) },
 		`UPDATE clusters SET api_server = ?, updated_at = ? WHERE id = ?`, p.Endpoint, ms(s.db.now()), p.ID)
 }
@@ -200,7 +188,7 @@ func scanCluster(r scanner) (ackscale.Cluster, error) {
 // or is deleted; CodeClusterNameExists when another cluster of the account
 // that is not deleted has the new name.
 func (s *ClusterStore) ClusterUpdate(ctx context.Context, p ackscale.ClusterUpdateParams) error {
-	defer s.db.clusters.bump()
+	defer s.db.clusters.drop(p.ID)
 	if !p.Task.State.Ended() {
 		return fmt.Errorf("update cluster %s: its task %s has not ended", p.ID, p.Task.ID)
 	}

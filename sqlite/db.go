@@ -17,6 +17,7 @@ import (
 	"log/slog"
 	"path/filepath"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/riverqueue/river/riverdriver/riversqlite"
@@ -39,6 +40,9 @@ type Config struct {
 	// Readers is how many connections serve the reads made outside a
 	// transaction; 0: defaultReaders.
 	Readers int
+	// NonceFlushEvery is the longest a signature nonce waits in memory
+	// while nothing else is written (nonce.go); 0: nonceFlushEvery.
+	NonceFlushEvery time.Duration
 }
 
 // defaultReaders is how many read connections a DB opens by default: a few
@@ -77,13 +81,22 @@ type DB struct {
 	lists keyedCache[workerList] // clusters' worker lists and counts (workercache.go)
 	// clusters by id, whatever their account and state (tablecache.go)
 	clusters keyedCache[ackscale.Cluster]
+	// clusters' node pools that are not deleted, by cluster id (nodepool.go)
+	pools keyedCache[[]ackscale.NodePool]
+	// tasks by id, whatever their account (task.go)
+	tasks keyedCache[ackscale.Task]
 	// the cloud's control tables (tablecache.go)
 	stock  tableCache[ackscale.StockOverride]
 	quotas tableCache[ackscale.QuotaOverride]
 	faults tableCache[ackscale.Fault]
-	box    *secretBox
-	log    *slog.Logger
-	now    func() time.Time
+	// signature nonces not yet stored (nonce.go), flushed by a goroutine
+	// until stopFlush is closed
+	nonces    *nonceLog
+	stopFlush chan struct{}
+	flushing  sync.WaitGroup
+	box       *secretBox
+	log       *slog.Logger
+	now       func() time.Time
 }
 
 var _ ackscale.Checker = (*DB)(nil)
@@ -103,6 +116,9 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 	if cfg.Readers <= 0 {
 		cfg.Readers = defaultReaders
 	}
+	if cfg.NonceFlushEvery <= 0 {
+		cfg.NonceFlushEvery = nonceFlushEvery
+	}
 	box, err := openSecretBox(cfg.Dir)
 	if err != nil {
 		return nil, err
@@ -113,8 +129,11 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
-	db := &DB{db: writer, w: newWriter(writer), box: box, log: cfg.Logger, now: cfg.Now}
-	db.clusters.clone, db.clusters.max = cloneCluster, maxCachedClusters
+	db := &DB{db: writer, box: box, log: cfg.Logger, now: cfg.Now, nonces: newNonceLog(), stopFlush: make(chan struct{})}
+	db.w = newWriter(writer, db.storeNonces)
+	db.clusters.clone, db.clusters.max = deepCopy[ackscale.Cluster], maxCachedClusters
+	db.pools.clone, db.pools.max = deepCopy[[]ackscale.NodePool], maxCachedClusters
+	db.tasks.clone, db.tasks.max = deepCopy[ackscale.Task], maxCachedTasks
 	db.lists.clone, db.lists.max = copyList, maxCachedLists
 	if err := db.migrate(ctx); err != nil { // before the readers: a new file becomes WAL here
 		_ = db.Close()
@@ -128,7 +147,27 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 		_ = db.Close()
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
+	var readUntil sql.NullInt64 // the last expiry of the nonces stored before
+	if err := db.read.QueryRowContext(ctx, `SELECT max(expires_at) FROM nonces`).Scan(&readUntil); err != nil {
+		_ = db.Close()
+		return nil, fmt.Errorf("open %s: read nonces: %w", path, err)
+	}
+	db.nonces.readTableUntil(readUntil.Int64)
+	db.flushing.Go(func() { db.flushNonces(cfg.NonceFlushEvery, db.stopFlush) })
 	return db, nil
+}
+
+// storeNonces is the writer's prepare: it inserts the pending nonces in
+// the transaction just begun, and forgets them once it has committed.
+func (db *DB) storeNonces(ctx context.Context, tx *sql.Tx) (func(), error) {
+	rows := db.nonces.take()
+	if len(rows) == 0 {
+		return nil, nil
+	}
+	if err := insertNonces(ctx, tx, rows, ms(db.now())); err != nil {
+		return nil, err
+	}
+	return func() { db.nonces.stored(rows) }, nil
 }
 
 // openPool opens a pool of at most n connections to dsn that keeps them
@@ -146,6 +185,13 @@ func openPool(dsn string, n int) (*sql.DB, error) {
 
 // Close closes the database. Stop any River client using SQL first.
 func (db *DB) Close() error {
+	close(db.stopFlush)
+	db.flushing.Wait()
+	if db.nonces.size() > 0 { // the last ones, before the writer stops
+		if err := db.inTx(context.Background(), func(context.Context, *sql.Tx) error { return nil }); err != nil {
+			db.log.Warn("store signature nonces", "err", err)
+		}
+	}
 	db.w.close()
 	var errs []error
 	if db.ckpt != nil {

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/ackscale/ackscale"
@@ -37,13 +38,25 @@ func poolNotFound(id string) error {
 
 // NodePoolList returns a cluster's pools that are not deleted (of the name
 // p.Name, unless it is ""), the default one first, then oldest first.
+// They come from the pool cache (DB.pools, by cluster): every write of a
+// cluster's pools drops its entry once it has committed (ClusterCreate,
+// TaskStart, TaskFinish).
 func (s *ClusterStore) NodePoolList(ctx context.Context, p ackscale.NodePoolListParams) ([]ackscale.NodePool, error) {
-	f := filter{}
-	f.add("cluster_id = ?", p.ClusterID)
-	f.add("state <> ?", string(ackscale.NodePoolDeleted))
-	f.eq("name", p.Name)
-	return orEmpty(queryAll(ctx, s.db.read, "list node pools", scanPool,
-		`SELECT `+poolColumns+` FROM node_pools`+f.sql()+poolOrder, f.args...))
+	pools, ok, version := s.db.pools.get(p.ClusterID)
+	if !ok {
+		var err error
+		pools, err = orEmpty(queryAll(ctx, s.db.read, "list node pools", scanPool,
+			`SELECT `+poolColumns+` FROM node_pools WHERE cluster_id = ? AND state <> ?`+poolOrder,
+			p.ClusterID, string(ackscale.NodePoolDeleted)))
+		if err != nil {
+			return nil, err
+		}
+		s.db.pools.put(p.ClusterID, version, pools)
+	}
+	if p.Name != "" {
+		pools = slices.DeleteFunc(pools, func(np ackscale.NodePool) bool { return np.Spec.Name != p.Name })
+	}
+	return pools, nil
 }
 
 // newPool returns a pool about to be inserted for task t: of t's cluster

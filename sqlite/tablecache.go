@@ -93,6 +93,16 @@ func (c *keyedCache[V]) put(key string, version uint64, v V) {
 	c.rows[key] = kept
 }
 
+// drop records that the row of key changed: call it once the write
+// committed (or failed). The other rows stay; a row read before the write
+// committed is not kept (the version moved).
+func (c *keyedCache[V]) drop(key string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.version++
+	delete(c.rows, key)
+}
+
 // bump records that the table changed: call it once the write committed
 // (or failed).
 func (c *keyedCache[V]) bump() {

@@ -143,15 +143,21 @@ func TestClusterGetFollowsWrites(t *testing.T) {
 	require.Equal(t, ackscale.ClusterDeleted, got.State)
 }
 
-// TestCloneClusterSharesNothing: every slice, map and pointer of a cluster,
-// however deep, is the clone's own (a field added later without a copy in
-// cloneCluster fails here).
-func TestCloneClusterSharesNothing(t *testing.T) {
-	var c ackscale.Cluster
-	fill(reflect.ValueOf(&c).Elem())
-	clone := cloneCluster(c)
-	require.Equal(t, c, clone)
-	requireDisjoint(t, "Cluster", reflect.ValueOf(c), reflect.ValueOf(clone))
+// TestDeepCopySharesNothing: every slice, map and pointer of what the
+// caches keep, however deep, is the copy's own (a field added later that
+// deepCopy missed fails here).
+func TestDeepCopySharesNothing(t *testing.T) {
+	t.Run("Cluster", func(t *testing.T) { checkDeepCopy[ackscale.Cluster](t) })
+	t.Run("NodePools", func(t *testing.T) { checkDeepCopy[[]ackscale.NodePool](t) })
+	t.Run("Task", func(t *testing.T) { checkDeepCopy[ackscale.Task](t) })
+}
+
+func checkDeepCopy[T any](t *testing.T) {
+	var v T
+	fill(reflect.ValueOf(&v).Elem())
+	clone := deepCopy(v)
+	require.Equal(t, v, clone)
+	requireDisjoint(t, reflect.TypeFor[T]().String(), reflect.ValueOf(v), reflect.ValueOf(clone))
 }
 
 // fill gives every slice one element, every map one entry and every
@@ -225,4 +231,98 @@ func TestWorkerCountFollowsWrites(t *testing.T) {
 	n, err = b.s.Workers.WorkerCount(b.ctx, c.ID)
 	require.NoError(t, err)
 	require.Zero(t, n)
+}
+
+// TestKeyedCacheDrop: drop forgets one row and keeps the others; a row
+// read while any row was dropped is not kept.
+func TestKeyedCacheDrop(t *testing.T) {
+	c := keyedCache[int]{clone: func(v int) int { return v }, max: 8}
+	_, _, v := c.get("a")
+	c.put("a", v, 1)
+	_, _, v = c.get("b")
+	c.put("b", v, 2)
+	c.drop("a")
+	_, ok, _ := c.get("a")
+	require.False(t, ok, "dropped")
+	got, ok, _ := c.get("b")
+	require.True(t, ok, "another row stays")
+	require.Equal(t, 2, got)
+
+	_, _, v = c.get("a")
+	c.drop("b") // a write committed while a was read
+	c.put("a", v, 3)
+	_, ok, _ = c.get("a")
+	require.False(t, ok, "a row read during a write is not kept")
+}
+
+// TestTaskGetFollowsWrites: a cached task shows every save and finish as
+// soon as it returns, and only to its account.
+func TestTaskGetFollowsWrites(t *testing.T) {
+	b := setup(t)
+	c := b.runningCluster(t, "tasks")
+	task := b.startTask(t, c, ackscale.TaskScaleOut, ackscale.ClusterScaling)
+	get := func() ackscale.Task {
+		t.Helper()
+		got, err := b.s.Clusters.TaskGet(b.ctx, ackscale.TaskGetParams{ID: task.ID, AccountID: c.AccountID})
+		require.NoError(t, err)
+		return got
+	}
+	require.Equal(t, ackscale.TaskRunning, get().State)
+	_, err := b.s.Clusters.TaskGet(b.ctx, ackscale.TaskGetParams{ID: task.ID, AccountID: "5999999999999999"})
+	require.Equal(t, ackscale.CodeTaskNotFound, ackscale.ErrorCode(err), "another account's: %v", err)
+
+	task.CurrentStage = "create_instances"
+	task.Stages = []ackscale.TaskStage{{Name: "create_instances", Message: "m"}}
+	require.NoError(t, b.s.Clusters.TaskSave(b.ctx, task))
+	got := get()
+	require.Equal(t, ackscale.Stage("create_instances"), got.CurrentStage, "TaskSave")
+	got.Stages[0].Message = "changed by a caller"
+	require.Equal(t, "m", get().Stages[0].Message, "each caller gets a copy")
+
+	b.succeed(t, task, ackscale.ClusterRunning)
+	require.Equal(t, ackscale.TaskSuccess, get().State, "TaskFinish")
+}
+
+// TestNodePoolListFollowsWrites: a cluster's cached pools show a new pool,
+// a pool's move and its new spec as soon as the write returns, and another
+// cluster's pools stay cached.
+func TestNodePoolListFollowsWrites(t *testing.T) {
+	b := setup(t)
+	c := b.runningCluster(t, "pools")
+	other := b.runningCluster(t, "other")
+	list := func(c ackscale.Cluster, name string) []ackscale.NodePool {
+		t.Helper()
+		pools, err := b.s.Clusters.NodePoolList(b.ctx, ackscale.NodePoolListParams{ClusterID: c.ID, Name: name})
+		require.NoError(t, err)
+		return pools
+	}
+	require.Len(t, list(c, ""), 1)
+	require.Len(t, list(other, ""), 1)
+
+	create := newTask(c, ackscale.TaskNodePoolCreate)
+	np := ackscale.NodePool{ID: ackscale.NewNodePoolID(), ClusterID: c.ID, AccountID: c.AccountID,
+		Spec: ackscale.NodePoolSpec{Name: "web", Type: ackscale.NodePoolTypeESS}}
+	require.NoError(t, b.s.Clusters.TaskStart(b.ctx, ackscale.TaskStartParams{Task: create, NewPool: &np}))
+	pools := list(c, "")
+	require.Len(t, pools, 2, "TaskStart's new pool")
+	require.Equal(t, create.Type.PoolStateWhile(), pools[1].State)
+	require.Len(t, list(c, "web"), 1, "by name")
+	require.Empty(t, list(c, "nope"))
+
+	create.State = ackscale.TaskSuccess
+	create.Params.NodePoolIDs = []string{np.ID}
+	require.NoError(t, b.s.Clusters.TaskFinish(b.ctx, ackscale.TaskFinishParams{Task: create, PoolState: ackscale.NodePoolActive}))
+	require.Equal(t, ackscale.NodePoolActive, list(c, "web")[0].State, "TaskFinish")
+
+	spec := np.Spec
+	spec.Name, spec.DesiredSize = "api", 3
+	modify := newTask(c, ackscale.TaskNodePoolUpdate)
+	require.NoError(t, b.s.Clusters.TaskStart(b.ctx, ackscale.TaskStartParams{Task: modify,
+		Pools: []ackscale.PoolMove{{ID: np.ID, From: ackscale.NodePoolActive, To: ackscale.NodePoolUpdating, Spec: &spec}}}))
+	got := list(c, "api")
+	require.Len(t, got, 1, "TaskStart's new spec")
+	require.Equal(t, 3, got[0].Spec.DesiredSize)
+	got[0].Spec.Name = "changed by a caller"
+	require.Len(t, list(c, "api"), 1, "each caller gets a copy")
+	require.Len(t, list(other, ""), 1)
 }

@@ -33,8 +33,9 @@ const taskColumns = `id, account_id, cluster_id, type, state, current_stage, par
 // and a *TransitionError when it may not be removed. On any error nothing
 // is written.
 func (s *ClusterStore) TaskStart(ctx context.Context, p ackscale.TaskStartParams) error {
-	defer s.db.clusters.bump() // the cluster it moves
 	t := p.Task
+	defer s.db.clusters.drop(t.ClusterID) // the cluster it moves
+	defer s.db.pools.drop(t.ClusterID)    // the pools it moves or adds
 	if !poolTask(p) && !p.From.CanMoveTo(p.To) {
 		return &ackscale.TransitionError{What: "cluster", ID: t.ClusterID, From: string(p.From), To: string(p.To)}
 	}
@@ -230,14 +231,27 @@ func nonNil[T any](s []T) []T {
 	return s
 }
 
+// maxCachedTasks bounds the tasks cached by id (DB.tasks): the ones being
+// polled.
+const maxCachedTasks = 1024
+
 // TaskGet returns one task; CodeTaskNotFound when it does not exist in the
 // account (AccountID "": in any account).
 func (s *ClusterStore) TaskGet(ctx context.Context, p ackscale.TaskGetParams) (ackscale.Task, error) {
-	f := filter{}
-	f.add("id = ?", p.ID)
-	f.eq("account_id", p.AccountID)
-	return queryOne(ctx, s.db.read, scanTask, func() error { return taskNotFound(p.ID) },
-		`SELECT `+taskColumns+` FROM tasks`+f.sql(), f.args...)
+	t, ok, version := s.db.tasks.get(p.ID)
+	if !ok {
+		var err error
+		t, err = queryOne(ctx, s.db.read, scanTask, func() error { return taskNotFound(p.ID) },
+			`SELECT `+taskColumns+` FROM tasks WHERE id = ?`, p.ID)
+		if err != nil {
+			return t, err
+		}
+		s.db.tasks.put(p.ID, version, t)
+	}
+	if p.AccountID != "" && t.AccountID != p.AccountID {
+		return ackscale.Task{}, taskNotFound(p.ID)
+	}
+	return t, nil
 }
 
 func taskNotFound(id string) error {
@@ -250,6 +264,7 @@ func taskNotFound(id string) error {
 // when its state may not move to t.State (an ended task is never saved
 // again).
 func (s *ClusterStore) TaskSave(ctx context.Context, t ackscale.Task) error {
+	defer s.db.tasks.drop(t.ID)
 	enc, err := encodeTask(t)
 	if err != nil {
 		return err
@@ -284,7 +299,9 @@ func (s *ClusterStore) TaskFinish(ctx context.Context, p ackscale.TaskFinishPara
 	if !t.State.Ended() {
 		return fmt.Errorf("finish task %s: state %q is not an end state", t.ID, t.State)
 	}
-	defer s.db.clusters.bump() // the cluster it moves
+	defer s.db.clusters.drop(t.ClusterID) // the cluster it moves
+	defer s.db.pools.drop(t.ClusterID)    // the pools it moves
+	defer s.db.tasks.drop(t.ID)
 	enc, err := encodeTask(t)
 	if err != nil {
 		return err

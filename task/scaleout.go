@@ -167,15 +167,19 @@ func (r *run) registerAll(ctx context.Context, ws []ackscale.Worker) error {
 	return cmp.Or(failed, snooze)
 }
 
-// plan records the workers the task will create, once: a re-run finds them.
+// plan records the workers the task will create, once: a re-run finds
+// them. Its stage is saved with the next one (enter): the inserted workers
+// are what a re-run needs, and one save fewer is one transaction fewer for
+// every scale-out.
 func (r *run) plan(ctx context.Context) ([]ackscale.Worker, error) {
 	ws, err := r.workers(ctx)
 	if err != nil || len(ws) > 0 {
+		if len(ws) > 0 { // planned by a run that stopped before the next save
+			r.enter(ctx, ackscale.StagePlan)
+		}
 		return ws, err
 	}
-	if err := r.stage(ctx, ackscale.StagePlan); err != nil {
-		return nil, err
-	}
+	r.enter(ctx, ackscale.StagePlan)
 	ws = r.placement()
 	if err := r.cfg.Store.WorkerInsert(ctx, ws); err != nil {
 		return nil, fmt.Errorf("plan workers: %w", err)
@@ -408,17 +412,21 @@ func (r *run) notReadyFault(ctx context.Context, w *ackscale.Worker, wasNotReady
 // unfinished workers stay listed with the error.
 func (r *run) failScaleOut(ctx context.Context, ws []ackscale.Worker, code, msg string) error {
 	r.setError(code, msg)
-	if err := r.cfg.Store.TaskSave(ctx, r.t); err != nil {
-		return err
-	}
 	if !r.t.Params.ScaleOut.DisableRollback {
+		// The error is saved with the rollback stage, before anything is
+		// rolled back: a run that resumes finds both.
 		if err := r.stage(ctx, ackscale.StageRollback); err != nil {
 			return err
 		}
 		if err := r.rollback(ctx, ws); err != nil {
 			return err
 		}
-	} else if err := r.keepFailed(ctx, ws, msg); err != nil {
+		return r.finishFailed(ctx)
+	}
+	if err := r.cfg.Store.TaskSave(ctx, r.t); err != nil {
+		return err
+	}
+	if err := r.keepFailed(ctx, ws, msg); err != nil {
 		return err
 	}
 	return r.finishFailed(ctx)

@@ -164,19 +164,29 @@ type run struct {
 func (r *run) now() time.Time { return r.cfg.Now() }
 
 // stage makes name the current stage, ending the previous one as a
-// success. A stage the task has already entered is not entered again: a
-// run that resumes after a snooze, a crash or a retry passes through the
-// stages it has done (whose steps are idempotent) without listing them
-// twice, so DescribeTaskInfo lists each stage once.
+// success, and saves the task. A stage the task has already entered is not
+// entered again: a run that resumes after a snooze, a crash or a retry
+// passes through the stages it has done (whose steps are idempotent)
+// without listing them twice, so DescribeTaskInfo lists each stage once.
 func (r *run) stage(ctx context.Context, name ackscale.Stage) error {
-	if r.entered(name) {
+	if !r.enter(ctx, name) {
 		return nil
+	}
+	return r.cfg.Store.TaskSave(ctx, r.t)
+}
+
+// enter is stage without the save, for a stage whose own step is durable
+// by itself (the plan's workers): the next save records it. It reports
+// whether the task had not entered name before.
+func (r *run) enter(ctx context.Context, name ackscale.Stage) bool {
+	if r.entered(name) {
+		return false
 	}
 	r.endStage(ackscale.StageSuccess, "")
 	r.t.CurrentStage = name
 	r.t.Stages = append(r.t.Stages, ackscale.TaskStage{Name: name, State: ackscale.StageRunning, Start: r.now()})
 	r.log.InfoContext(ctx, "task stage", "stage", name)
-	return r.cfg.Store.TaskSave(ctx, r.t)
+	return true
 }
 
 // entered reports whether the task has entered stage name before.
