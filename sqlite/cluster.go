@@ -148,8 +148,10 @@ func (s *ClusterStore) ClusterList(ctx context.Context, p ackscale.ClusterListPa
 // there is no such cluster.
 func (s *ClusterStore) ClusterSetAPIServer(ctx context.Context, p ackscale.ClusterSetAPIServerParams) error {
 	defer s.db.clusters.drop(p.ID)
-	return updateOne(ctx, s.db.db, "set api server", func() error { return clusterNotFound(p.ID) },
-		`UPDATE clusters SET api_server = ?, updated_at = ? WHERE id = ?`, p.Endpoint, ms(s.db.now()), p.ID)
+	return s.db.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		return updateOne(ctx, tx, "set api server", func() error { return clusterNotFound(p.ID) },
+			`UPDATE clusters SET api_server = ?, updated_at = ? WHERE id = ?`, p.Endpoint, ms(s.db.now()), p.ID)
+	})
 }
 
 // moveCluster moves a cluster to state to, from any state the table

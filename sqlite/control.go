@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 
@@ -101,7 +102,11 @@ func (s *CloudStore) FaultDelete(ctx context.Context, id string) error {
 // left (another call took the last one) or is gone.
 func (s *CloudStore) FaultFire(ctx context.Context, id string) (bool, error) {
 	defer s.db.faults.bump()
-	n, err := changed(ctx, s.db.db, "fire fault", `UPDATE cloud_faults SET fired = fired + 1,
-		remaining = CASE WHEN remaining > 0 THEN remaining - 1 ELSE remaining END WHERE id = ? AND remaining <> 0`, id)
+	var n int64
+	err := s.db.inTx(ctx, func(ctx context.Context, tx *sql.Tx) (err error) { // committed with the others waiting
+		n, err = changed(ctx, tx, "fire fault", `UPDATE cloud_faults SET fired = fired + 1,
+			remaining = CASE WHEN remaining > 0 THEN remaining - 1 ELSE remaining END WHERE id = ? AND remaining <> 0`, id)
+		return err
+	})
 	return n == 1, err
 }

@@ -113,7 +113,9 @@ func workerNotFound(clientToken string) error {
 // kept); deleting one that is gone is not an error.
 func (s *WorkerStore) WorkerDelete(ctx context.Context, clientToken string) error {
 	defer s.db.lists.bump()
-	return exec(ctx, s.db.db, "delete worker "+clientToken, `DELETE FROM workers WHERE client_token = ?`, clientToken)
+	return s.db.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error { // committed with the others waiting
+		return exec(ctx, tx, "delete worker "+clientToken, `DELETE FROM workers WHERE client_token = ?`, clientToken)
+	})
 }
 
 // WorkerList returns workers oldest first, in plan order within a task,

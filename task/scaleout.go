@@ -232,16 +232,22 @@ func (r *run) placement() []ackscale.Worker {
 }
 
 // createInstance asks the cloud for w's instance (idempotent by client
-// token) and records it.
+// token) and records it, or records the cloud's refusal on a worker the
+// task will keep.
 func (r *run) createInstance(ctx context.Context, w *ackscale.Worker) error {
 	if w.InstanceID != "" || w.State != ackscale.NodeInitial {
 		return nil
 	}
 	in, err := r.runInstance(ctx, w)
 	if ackscale.IsCloudRefusal(err) {
-		markFailed(w, ackscale.ErrorCode(err)+": "+ackscale.ErrorMessage(err))
-		if serr := r.cfg.Store.WorkerUpdate(ctx, *w); serr != nil {
-			return serr
+		// A worker the task keeps (no rollback) is listed with its own
+		// refusal; with rollback it is deleted at once, and a run that
+		// resumes before the rollback stage was saved asks again.
+		if r.t.Params.ScaleOut.DisableRollback {
+			markFailed(w, ackscale.ErrorCode(err)+": "+ackscale.ErrorMessage(err))
+			if serr := r.cfg.Store.WorkerUpdate(ctx, *w); serr != nil {
+				return serr
+			}
 		}
 		return err
 	}
