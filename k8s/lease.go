@@ -97,8 +97,10 @@ func ensureLease(ctx context.Context, cs kubernetes.Interface, name string, read
 // last renewal (one created just after a list, or one left behind while
 // the API server could not keep up) is renewed then instead, and the next
 // passes bring it back to its phase: so no Lease waits much more than 1.5
-// intervals, and when renewals fall behind the stalest go first. The
-// Leases of NotReady Nodes (LabelLeasePaused) are not renewed.
+// intervals, and when renewals fall behind the stalest go first. A Lease
+// renewed less than half an interval before its phase waits for the next
+// pass (fresh). The Leases of NotReady Nodes (LabelLeasePaused) are not
+// renewed.
 type renewer struct {
 	cs       kubernetes.Interface
 	clock    clock.Clock
@@ -144,6 +146,7 @@ func (r *renewer) pass(ctx context.Context, start time.Time) (int, error) {
 	for i := range leases {
 		due[leases[i].Name] = r.due(&leases[i], start)
 	}
+	leases = slices.DeleteFunc(leases, func(l coordinationv1.Lease) bool { return r.fresh(&l, due[l.Name]) })
 	slices.SortFunc(leases, func(a, b coordinationv1.Lease) int { return due[a.Name].Compare(due[b.Name]) })
 	// Wake up at most about 100 times per interval: each wake-up renews
 	// the Leases due before the next one.
@@ -197,6 +200,18 @@ func (r *renewer) renew(ctx context.Context, l *coordinationv1.Lease) error {
 		return errSkipped
 	}
 	return err
+}
+
+// fresh reports whether the Lease was renewed (or created) less than half
+// an interval before the time it falls due: that pass leaves it, and the
+// next renews it at its phase, at most 1.5 intervals after its last
+// renewal, as due allows anyway. In the steady state every Lease is
+// renewed at its phase and is never fresh; a Node registered less than
+// half an interval before its phase skips that renewal, so while a
+// cluster's Nodes are being registered (10,000 of them take tens of
+// seconds on two cores) half of the new Leases are renewed once fewer.
+func (r *renewer) fresh(l *coordinationv1.Lease, due time.Time) bool {
+	return l.Spec.RenewTime != nil && due.Sub(l.Spec.RenewTime.Time) < r.interval/2
 }
 
 // errSkipped is a Lease a pass did not renew on purpose.

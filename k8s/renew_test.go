@@ -156,7 +156,7 @@ func TestLeasesNeverExpire(t *testing.T) {
 	go func() { defer close(done); r.run(ctx) }()
 
 	start, duration := clk.Now(), leaseSeconds*time.Second
-	var oldest time.Duration
+	var oldest, steady time.Duration // steady: once every Lease had its first renewal
 	for clk.Since(start) < 2*duration+defaultRenewInterval {
 		// The renewer is idle once it waits on the clock again.
 		require.Eventually(t, clk.HasWaiters, 5*time.Second, 100*time.Microsecond)
@@ -171,13 +171,18 @@ func TestLeasesNeverExpire(t *testing.T) {
 			}
 			require.LessOrEqual(t, age, duration, "Lease %s at %s", l.Name, now.Sub(start))
 			oldest = max(oldest, age)
+			if now.Sub(start) > 2*defaultRenewInterval {
+				steady = max(steady, age)
+			}
 		}
 		clk.Step(step)
 	}
 	cancel()
 	<-done
-	t.Logf("oldest Lease seen: %s (interval %s, duration %s); %d renewals", oldest, defaultRenewInterval, duration, len(updates))
-	require.LessOrEqual(t, oldest, defaultRenewInterval+2*step, "each Lease renewed every interval")
+	t.Logf("oldest Lease seen: %s, %s once all were renewed (interval %s, duration %s); %d renewals",
+		oldest, steady, defaultRenewInterval, duration, len(updates))
+	require.LessOrEqual(t, oldest, defaultRenewInterval*3/2+2*step, "a fresh Lease waits at most half an interval more")
+	require.LessOrEqual(t, steady, defaultRenewInterval+2*step, "then each Lease renewed every interval")
 
 	// Spread: in every second after the first interval, about
 	// nodes/interval renewals, never a burst.
@@ -195,7 +200,8 @@ func TestLeasesNeverExpire(t *testing.T) {
 // TestRenewDue: a Lease is renewed at its phase of the pass, unless that
 // comes more than 1.5 intervals after its last renewal: a Lease created
 // just after the last list, or one left behind, goes earlier (the stalest
-// first), and the passes after bring it back to its phase.
+// first), and the passes after bring it back to its phase. One renewed
+// less than half an interval before its phase waits for the next pass.
 func TestRenewDue(t *testing.T) {
 	t.Parallel()
 	r := &renewer{interval: 10 * time.Second}
@@ -229,6 +235,16 @@ func TestRenewDue(t *testing.T) {
 			break
 		}
 	}
+	// Fresh: renewed less than half an interval before its phase, a Lease
+	// waits for the next pass, which renews it at its phase.
+	require.True(t, r.fresh(lease(name, start.Add(phase-4*time.Second)), start.Add(phase)))
+	require.False(t, r.fresh(lease(name, start.Add(phase-6*time.Second)), start.Add(phase)))
+	created := start.Add(phase - time.Second)
+	next := start.Add(r.interval)
+	require.Equal(t, next.Add(phase), r.due(lease(name, created), next), "at its phase in the next pass")
+	require.False(t, r.fresh(lease(name, created), next.Add(phase)))
+	require.LessOrEqual(t, next.Add(phase).Sub(created), r.interval*3/2)
+
 	spread := map[time.Duration]bool{}
 	for i := range 100 {
 		p := r.phase(fmt.Sprintf("cn-hangzhou.192.168.16.%d", i))
