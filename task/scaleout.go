@@ -72,9 +72,9 @@ func (r *run) scaleOut(ctx context.Context) error {
 const (
 	// createInFlight bounds the instances being created at once: enough
 	// that the store's writer commits them in groups.
-	createInFlight = 16
+	createInFlight = 64
 	// describeInFlight bounds the instances described at once.
-	describeInFlight = 8
+	describeInFlight = 32
 	// registerInFlight bounds the Nodes being registered at once: enough
 	// to keep a kube-apiserver busy (each Node is two calls), few enough
 	// not to queue in it.
