@@ -5,7 +5,6 @@ package httpapi
 import (
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"log/slog"
 	"net"
@@ -54,7 +53,7 @@ type Config struct {
 type Server struct {
 	cfg      Config
 	log      *slog.Logger
-	verify   *sign.Verifier
+	verify   *sign.AccountVerifier
 	mux      *http.ServeMux
 	public   *http.ServeMux // served without a signature (health.go)
 	throttle Limiter
@@ -83,7 +82,7 @@ func New(cfg Config) (*Server, error) {
 	if s.metrics, err = newRequestMetrics(cfg.Metrics); err != nil {
 		return nil, err
 	}
-	s.verify = &sign.Verifier{Nonces: nonces{cfg.Accounts}, Now: cfg.Now, MaxSkew: 15 * time.Minute}
+	s.verify = sign.NewAccountVerifier(cfg.Accounts, sign.Verifier{Now: cfg.Now, MaxSkew: 15 * time.Minute})
 	s.mux = s.routes()
 	s.public = s.publicRoutes()
 	s.throttle = cfg.Limiter
@@ -97,34 +96,7 @@ func New(cfg Config) (*Server, error) {
 // it. The account is read once, by the Verifier's secret lookup; a store
 // failure there is an internal error, not an unknown key.
 func (s *Server) authenticate(ctx context.Context, r *http.Request, body []byte) (ackscale.Account, error) {
-	var account ackscale.Account
-	var lookupErr error
-	v := *s.verify // per request: the lookup keeps what it read
-	v.SecretFunc = func(accessKeyID string) (string, bool) {
-		a, secret, err := s.cfg.Accounts.AccountGetByKey(ctx, accessKeyID)
-		if err != nil {
-			if !ackscale.IsNotFound(err) {
-				lookupErr = err
-			}
-			return "", false
-		}
-		account = a
-		return secret, true
-	}
-	if _, err := v.Verify(ctx, r, body); err != nil {
-		if lookupErr != nil {
-			return account, fmt.Errorf("look up access key: %w", lookupErr)
-		}
-		return account, err
-	}
-	return account, nil
-}
-
-// nonces adapts the account store to the Verifier's nonce check.
-type nonces struct{ a Accounts }
-
-func (n nonces) UseNonce(ctx context.Context, accessKeyID, nonce string, expires time.Time) (bool, error) {
-	return n.a.NonceUse(ctx, ackscale.NonceUseParams{AccessKeyID: accessKeyID, Nonce: nonce, Expires: expires})
+	return s.verify.Verify(ctx, r, body)
 }
 
 // request is what a handler gets: the request, its body, the caller.

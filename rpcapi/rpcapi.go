@@ -31,7 +31,6 @@ package rpcapi
 import (
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"log/slog"
 	"math"
@@ -145,7 +144,7 @@ func (c *Config) validate() error {
 type Handler struct {
 	cfg    Config
 	log    *slog.Logger
-	verify *sign.Verifier
+	verify *sign.AccountVerifier
 	apis   map[string]api
 }
 
@@ -165,7 +164,7 @@ func New(cfg Config) (*Handler, error) {
 		return nil, err
 	}
 	h := &Handler{cfg: cfg, log: cfg.Logger}
-	h.verify = &sign.Verifier{Nonces: nonces{cfg.Accounts}, Now: cfg.Now, MaxSkew: cfg.MaxSkew}
+	h.verify = sign.NewAccountVerifier(cfg.Accounts, sign.Verifier{Now: cfg.Now, MaxSkew: cfg.MaxSkew})
 	h.apis = map[string]api{
 		VPCVersion: {product: "Vpc", host: "vpc.aliyuncs.com", actions: map[string]action{
 			"DescribeVpcs":              h.describeVpcs,
@@ -310,34 +309,7 @@ func pick(c *call, param, header string) (string, error) {
 
 // authenticate checks the signature and returns the account that signed.
 func (h *Handler) authenticate(ctx context.Context, r *http.Request, body []byte) (ackscale.Account, error) {
-	var account ackscale.Account
-	var lookupErr error
-	v := *h.verify
-	v.SecretFunc = func(accessKeyID string) (string, bool) {
-		a, secret, err := h.cfg.Accounts.AccountGetByKey(ctx, accessKeyID)
-		if err != nil {
-			if !ackscale.IsNotFound(err) {
-				lookupErr = err
-			}
-			return "", false
-		}
-		account = a
-		return secret, true
-	}
-	if _, err := v.VerifyRPC(ctx, r, body); err != nil {
-		if lookupErr != nil {
-			return ackscale.Account{}, fmt.Errorf("look up access key: %w", lookupErr)
-		}
-		return ackscale.Account{}, err
-	}
-	return account, nil
-}
-
-// nonces adapts the account store to the Verifier's nonce check.
-type nonces struct{ a Accounts }
-
-func (n nonces) UseNonce(ctx context.Context, accessKeyID, nonce string, expires time.Time) (bool, error) {
-	return n.a.NonceUse(ctx, ackscale.NonceUseParams{AccessKeyID: accessKeyID, Nonce: nonce, Expires: expires})
+	return h.verify.VerifyRPC(ctx, r, body)
 }
 
 // readBody reads at most limit bytes.
