@@ -94,6 +94,8 @@ type DB struct {
 	nonces    *nonceLog
 	stopFlush chan struct{}
 	flushing  sync.WaitGroup
+	closeOnce sync.Once
+	closeErr  error
 	box       *secretBox
 	log       *slog.Logger
 	now       func() time.Time
@@ -183,8 +185,14 @@ func openPool(dsn string, n int) (*sql.DB, error) {
 	return pool, nil
 }
 
-// Close closes the database. Stop any River client using SQL first.
+// Close closes the database, once; a second Close returns the first's
+// error. Stop any River client using SQL first.
 func (db *DB) Close() error {
+	db.closeOnce.Do(func() { db.closeErr = db.close() })
+	return db.closeErr
+}
+
+func (db *DB) close() error {
 	close(db.stopFlush)
 	db.flushing.Wait()
 	if db.nonces.size() > 0 { // the last ones, before the writer stops

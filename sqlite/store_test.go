@@ -872,3 +872,12 @@ func TestWorkerListCache(t *testing.T) {
 	require.NoError(t, b.s.Workers.WorkerDelete(b.ctx, w.ClientToken))
 	require.Len(t, list(), 1)
 }
+
+// TestCloseTwice: a second Close neither panics nor fails (the flusher, the
+// writer and the checkpointer stop once).
+func TestCloseTwice(t *testing.T) {
+	db, err := Open(context.Background(), Config{Dir: t.TempDir()})
+	require.NoError(t, err)
+	require.NoError(t, db.Close())
+	require.NotPanics(t, func() { require.NoError(t, db.Close()) })
+}
