@@ -103,15 +103,12 @@ func (s *ClusterStore) ClusterCreate(ctx context.Context, p ackscale.ClusterCrea
 // exist in the account (AccountID "": in any account), or is deleted
 // (unless WithDeleted).
 func (s *ClusterStore) ClusterGet(ctx context.Context, p ackscale.ClusterGetParams) (ackscale.Cluster, error) {
-	c, ok, version := s.db.clusters.get(p.ID)
-	if !ok {
-		var err error
-		c, err = queryOne(ctx, s.db.read, scanCluster, func() error { return clusterNotFound(p.ID) },
+	c, err := s.db.clusters.read(p.ID, func() (ackscale.Cluster, error) {
+		return queryOne(ctx, s.db.read, scanCluster, func() error { return clusterNotFound(p.ID) },
 			`SELECT `+clusterColumns+` FROM clusters WHERE id = ?`, p.ID)
-		if err != nil {
-			return c, err
-		}
-		s.db.clusters.put(p.ID, version, c)
+	})
+	if err != nil {
+		return c, err
 	}
 	if p.AccountID != "" && c.AccountID != p.AccountID || !p.WithDeleted && c.State == ackscale.ClusterDeleted {
 		return ackscale.Cluster{}, clusterNotFound(p.ID)

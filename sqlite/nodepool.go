@@ -42,16 +42,13 @@ func poolNotFound(id string) error {
 // cluster's pools drops its entry once it has committed (ClusterCreate,
 // TaskStart, TaskFinish).
 func (s *ClusterStore) NodePoolList(ctx context.Context, p ackscale.NodePoolListParams) ([]ackscale.NodePool, error) {
-	pools, ok, version := s.db.pools.get(p.ClusterID)
-	if !ok {
-		var err error
-		pools, err = orEmpty(queryAll(ctx, s.db.read, "list node pools", scanPool,
+	pools, err := s.db.pools.read(p.ClusterID, func() ([]ackscale.NodePool, error) {
+		return orEmpty(queryAll(ctx, s.db.read, "list node pools", scanPool,
 			`SELECT `+poolColumns+` FROM node_pools WHERE cluster_id = ? AND state <> ?`+poolOrder,
 			p.ClusterID, string(ackscale.NodePoolDeleted)))
-		if err != nil {
-			return nil, err
-		}
-		s.db.pools.put(p.ClusterID, version, pools)
+	})
+	if err != nil {
+		return nil, err
 	}
 	if p.Name != "" {
 		pools = slices.DeleteFunc(pools, func(np ackscale.NodePool) bool { return np.Spec.Name != p.Name })

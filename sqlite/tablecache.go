@@ -93,6 +93,21 @@ func (c *keyedCache[V]) put(key string, version uint64, v V) {
 	c.rows[key] = kept
 }
 
+// read returns a copy of the row kept under key, or loads it and keeps a
+// copy, unless the table changed while it was loaded.
+func (c *keyedCache[V]) read(key string, load func() (V, error)) (V, error) {
+	v, ok, version := c.get(key)
+	if ok {
+		return v, nil
+	}
+	v, err := load()
+	if err != nil {
+		return v, err
+	}
+	c.put(key, version, v)
+	return v, nil
+}
+
 // drop records that the row of key changed: call it once the write
 // committed (or failed). The other rows stay; a row read before the write
 // committed is not kept (the version moved).

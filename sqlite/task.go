@@ -238,15 +238,12 @@ const maxCachedTasks = 1024
 // TaskGet returns one task; CodeTaskNotFound when it does not exist in the
 // account (AccountID "": in any account).
 func (s *ClusterStore) TaskGet(ctx context.Context, p ackscale.TaskGetParams) (ackscale.Task, error) {
-	t, ok, version := s.db.tasks.get(p.ID)
-	if !ok {
-		var err error
-		t, err = queryOne(ctx, s.db.read, scanTask, func() error { return taskNotFound(p.ID) },
+	t, err := s.db.tasks.read(p.ID, func() (ackscale.Task, error) {
+		return queryOne(ctx, s.db.read, scanTask, func() error { return taskNotFound(p.ID) },
 			`SELECT `+taskColumns+` FROM tasks WHERE id = ?`, p.ID)
-		if err != nil {
-			return t, err
-		}
-		s.db.tasks.put(p.ID, version, t)
+	})
+	if err != nil {
+		return t, err
 	}
 	if p.AccountID != "" && t.AccountID != p.AccountID {
 		return ackscale.Task{}, taskNotFound(p.ID)

@@ -135,27 +135,25 @@ func (s *WorkerStore) WorkerList(ctx context.Context, p ackscale.WorkerListParam
 	oneOf(&f, "instance_id", p.InstanceIDs)
 	oneOf(&f, "node_name", p.NodeNames)
 	oneOf(&f, "client_token", p.ClientTokens)
-	key, cached := listKey(p)
-	var version uint64
-	if cached {
-		var l workerList
-		var ok bool
-		if l, ok, version = s.db.lists.get(key); ok {
-			return l.workers, l.total, nil
+	load := func() (workerList, error) {
+		ws, total, err := queryPage(ctx, s.db.read, scanWorker, "workers", workerColumns, "workers", f,
+			"created_at, task_id, seq, client_token", p.Offset, p.Limit)
+		if err == nil {
+			err = s.withSpecs(ctx, ws)
 		}
+		return workerList{ws, total}, err
 	}
-	ws, total, err := queryPage(ctx, s.db.read, scanWorker, "workers", workerColumns, "workers", f,
-		"created_at, task_id, seq, client_token", p.Offset, p.Limit)
-	if err == nil {
-		err = s.withSpecs(ctx, ws)
+	var l workerList
+	var err error
+	if key, cached := listKey(p); cached {
+		l, err = s.db.lists.read(key, load)
+	} else {
+		l, err = load()
 	}
 	if err != nil {
 		return nil, 0, err
 	}
-	if cached {
-		s.db.lists.put(key, version, workerList{ws, total})
-	}
-	return ws, total, nil
+	return l.workers, l.total, nil
 }
 
 // withSpecs gives workers their tasks' specs. A spec is written with the
@@ -200,17 +198,11 @@ func (s *WorkerStore) withSpecs(ctx context.Context, ws []ackscale.Worker) error
 
 // WorkerCount counts a cluster's workers in any state.
 func (s *WorkerStore) WorkerCount(ctx context.Context, clusterID string) (int, error) {
-	key := countKey(clusterID)
-	l, ok, version := s.db.lists.get(key)
-	if ok {
-		return l.total, nil
-	}
-	n, err := queryCount(ctx, s.db.read, "count workers", `SELECT count(*) FROM workers WHERE cluster_id = ?`, clusterID)
-	if err != nil {
-		return 0, err
-	}
-	s.db.lists.put(key, version, workerList{total: n})
-	return n, nil
+	l, err := s.db.lists.read(countKey(clusterID), func() (workerList, error) {
+		n, err := queryCount(ctx, s.db.read, "count workers", `SELECT count(*) FROM workers WHERE cluster_id = ?`, clusterID)
+		return workerList{total: n}, err
+	})
+	return l.total, err
 }
 
 // WorkerCounts counts a cluster's workers by pool, state and Node status:
