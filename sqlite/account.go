@@ -159,11 +159,12 @@ func (s *AccountStore) nonceStored(ctx context.Context, keyID, nonce string, now
 
 // NoncePrune forgets nonces that expired before t, and says how many.
 func (s *AccountStore) NoncePrune(ctx context.Context, t time.Time) (int, error) {
-	// Store the pending nonces first (an empty commit does), so that the
-	// count includes them.
-	if err := s.db.inTx(ctx, func(context.Context, *sql.Tx) error { return nil }); err != nil {
-		return 0, fmt.Errorf("prune nonces: %w", err)
-	}
-	n, err := changed(ctx, s.db.db, "prune nonces", `DELETE FROM nonces WHERE expires_at < ?`, ms(t))
+	// In a transaction of the writer, whose prepare stores the pending
+	// nonces first: the count includes them.
+	var n int64
+	err := s.db.inTx(ctx, func(ctx context.Context, tx *sql.Tx) (err error) {
+		n, err = changed(ctx, tx, "prune nonces", `DELETE FROM nonces WHERE expires_at < ?`, ms(t))
+		return err
+	})
 	return int(n), err
 }

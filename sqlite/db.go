@@ -195,11 +195,7 @@ func (db *DB) Close() error {
 func (db *DB) close() error {
 	close(db.stopFlush)
 	db.flushing.Wait()
-	if db.nonces.size() > 0 { // the last ones, before the writer stops
-		if err := db.inTx(context.Background(), func(context.Context, *sql.Tx) error { return nil }); err != nil {
-			db.log.Warn("store signature nonces", "err", err)
-		}
-	}
+	db.storePendingNonces() // the last ones, before the writer stops
 	db.w.close()
 	var errs []error
 	if db.ckpt != nil {

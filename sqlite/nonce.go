@@ -228,12 +228,18 @@ func (db *DB) flushNonces(period time.Duration, stop <-chan struct{}) {
 			return
 		case <-t.C:
 		}
-		if db.nonces.size() == 0 {
-			continue
-		}
-		err := db.inTx(context.Background(), func(context.Context, *sql.Tx) error { return nil })
-		if err != nil {
-			db.log.Warn("store signature nonces", "err", err)
-		}
+		db.storePendingNonces()
+	}
+}
+
+// storePendingNonces commits the pending nonces, if any, now: an empty
+// transaction does (the writer's prepare stores them). A failure is
+// logged; the nonces stay pending for the next commit.
+func (db *DB) storePendingNonces() {
+	if db.nonces.size() == 0 {
+		return
+	}
+	if err := db.inTx(context.Background(), func(context.Context, *sql.Tx) error { return nil }); err != nil {
+		db.log.Warn("store signature nonces", "err", err)
 	}
 }
