@@ -19,16 +19,9 @@ import (
 	"github.com/ackscale/ackscale/sign"
 )
 
-// Accounts is what the API reads to authenticate a request: the key's
-// account and secret, and the signature nonces seen.
-type Accounts interface {
-	AccountGetByKey(ctx context.Context, accessKeyID string) (ackscale.Account, string, error)
-	NonceUse(ctx context.Context, p ackscale.NonceUseParams) (fresh bool, err error)
-}
-
 // Config configures a Server.
 type Config struct {
-	Accounts    Accounts
+	Accounts    sign.Accounts // the account store: keys and nonces
 	Ops         *ops.Service
 	Logger      *slog.Logger
 	Now         func() time.Time

@@ -78,17 +78,6 @@ type Cloud interface {
 	StockList(ctx context.Context) ([]ackscale.StockOverride, error)
 }
 
-// Accounts is what the APIs read to authenticate a request: the key's
-// account and secret, and the signature nonces seen. The store
-// (ackscale.AccountStore) implements it.
-type Accounts interface {
-	// AccountGetByKey returns the account of an access key and its secret;
-	// CodeAccessKeyNotFound when there is none.
-	AccountGetByKey(ctx context.Context, accessKeyID string) (ackscale.Account, string, error)
-	// NonceUse records a nonce; fresh is false when it was seen before.
-	NonceUse(ctx context.Context, p ackscale.NonceUseParams) (fresh bool, err error)
-}
-
 // Owners tells which ACK cluster and node pool own instances.
 type Owners interface {
 	// InstanceOwners returns the owner of each instance that one of
@@ -109,7 +98,7 @@ type Owner struct {
 type Config struct {
 	Catalog  Catalog
 	Cloud    Cloud
-	Accounts Accounts
+	Accounts sign.Accounts // the account store: keys and nonces
 	// Owners gives instances their ACK tags; nil: instances have none.
 	Owners Owners
 	Logger *slog.Logger
