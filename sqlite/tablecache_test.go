@@ -145,17 +145,20 @@ func TestClusterGetFollowsWrites(t *testing.T) {
 
 // TestDeepCopySharesNothing: every slice, map and pointer of what the
 // caches keep, however deep, is the copy's own (a field added later that
-// deepCopy missed fails here).
+// deepCopy or copyWorkers missed fails here).
 func TestDeepCopySharesNothing(t *testing.T) {
-	t.Run("Cluster", func(t *testing.T) { checkDeepCopy[ackscale.Cluster](t) })
-	t.Run("NodePools", func(t *testing.T) { checkDeepCopy[[]ackscale.NodePool](t) })
-	t.Run("Task", func(t *testing.T) { checkDeepCopy[ackscale.Task](t) })
+	t.Run("Cluster", func(t *testing.T) { checkCopy(t, deepCopy[ackscale.Cluster]) })
+	t.Run("NodePools", func(t *testing.T) { checkCopy(t, deepCopy[[]ackscale.NodePool]) })
+	t.Run("Task", func(t *testing.T) { checkCopy(t, deepCopy[ackscale.Task]) })
+	// The worker lists have a copy of their own, written out for speed
+	// (a page of 100 workers is copied on every DescribeClusterNodes).
+	t.Run("Workers", func(t *testing.T) { checkCopy(t, copyWorkers) })
 }
 
-func checkDeepCopy[T any](t *testing.T) {
+func checkCopy[T any](t *testing.T, copyOf func(T) T) {
 	var v T
 	fill(reflect.ValueOf(&v).Elem())
-	clone := deepCopy(v)
+	clone := copyOf(v)
 	require.Equal(t, v, clone)
 	requireDisjoint(t, reflect.TypeFor[T]().String(), reflect.ValueOf(v), reflect.ValueOf(clone))
 }
