@@ -126,8 +126,12 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 		return nil, err
 	}
 	path := filepath.Join(cfg.Dir, "ackscale.db")
-	pragmas := "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)"
-	writer, err := openPool(pragmas+"&_txlock=immediate&_pragma=wal_autocheckpoint(0)", 1)
+	// temp_store: the group commit's savepoints keep their undo pages in
+	// memory, not in a temporary file. The writer's page cache is 32 MiB
+	// (SQLite's default is 2): the pages an accept writes stay in memory.
+	// docs/performance.md says why each setting is what it is.
+	pragmas := "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_pragma=temp_store(MEMORY)"
+	writer, err := openPool(pragmas+"&_txlock=immediate&_pragma=wal_autocheckpoint(0)&_pragma=cache_size(-32768)", 1)
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
