@@ -31,30 +31,73 @@ type eventView struct {
 	Timestamp string `json:"timestamp"`
 }
 
+// taskView is a task as DescribeTaskInfo shows it. Structs, not maps:
+// encoding/json sorts a map's keys on every answer.
+type taskView struct {
+	TaskID       string             `json:"task_id"`
+	ClusterID    string             `json:"cluster_id"`
+	TaskType     ackscale.TaskType  `json:"task_type"`
+	State        ackscale.TaskState `json:"state"`
+	Created      string             `json:"created"`
+	Updated      string             `json:"updated"`
+	CurrentStage ackscale.Stage     `json:"current_stage"`
+	Target       taskTarget         `json:"target"`
+	Parameters   taskParams         `json:"parameters"`
+	Stages       []stageView        `json:"stages"`
+	Events       []eventView        `json:"events"`
+	Error        *taskErrorView     `json:"error,omitempty"`
+	TaskResult   any                `json:"task_result"`
+}
+
+type taskTarget struct {
+	ID   string `json:"id"`
+	Type string `json:"type"`
+}
+
+// taskParams shows a scale-out's or a removal's parameters ({} for other
+// tasks): a nil embedded pointer adds no field.
+type taskParams struct {
+	*scaleOutParams
+	*removalParams
+}
+
+type scaleOutParams struct {
+	Count           int      `json:"count"`
+	InstanceTypes   []string `json:"worker_instance_types"`
+	VSwitchIDs      []string `json:"vswitch_ids"`
+	DisableRollback bool     `json:"disable_rollback"`
+	TimeoutMins     int      `json:"timeout_mins"`
+	ENSRegionID     string   `json:"ens_region_id,omitempty"`
+}
+
+type removalParams struct {
+	Nodes       []string `json:"nodes"`
+	ReleaseNode bool     `json:"release_node"`
+	DrainNode   bool     `json:"drain_node"`
+}
+
 func (s *Server) describeTaskInfo(ctx context.Context, r *request) (response, error) {
 	info, err := s.cfg.Ops.DescribeTask(ctx, r.caller(), r.PathValue("id"))
 	if err != nil {
 		return response{}, err
 	}
 	t, ws := info.Task, info.Workers
-	body := map[string]any{
-		"task_id": t.ID, "cluster_id": t.ClusterID, "task_type": t.Type, "state": t.State,
-		"created": fmtTime(t.Created), "updated": fmtTime(t.Updated), "current_stage": t.CurrentStage,
-		"target":     map[string]string{"id": t.ClusterID, "type": "cluster"},
-		"parameters": taskParameters(t),
-		"stages":     stageViews(t.Stages),
-		"events":     eventViews(t.Events),
+	body := taskView{
+		TaskID: t.ID, ClusterID: t.ClusterID, TaskType: t.Type, State: t.State,
+		Created: fmtTime(t.Created), Updated: fmtTime(t.Updated), CurrentStage: t.CurrentStage,
+		Target: taskTarget{ID: t.ClusterID, Type: "cluster"}, Parameters: taskParameters(t),
+		Stages: stageViews(t.Stages), Events: eventViews(t.Events),
 	}
 	if t.ErrorCode != "" {
-		body["error"] = map[string]string{"code": t.ErrorCode, "message": t.ErrorMessage}
+		body.Error = &taskErrorView{Code: t.ErrorCode, Message: t.ErrorMessage}
 	}
 	results := taskResults(t, ws)
 	if oldGoSDK(r.Request) {
 		// The old Go SDK's DescribeTaskInfoResponse reads task_result as an
 		// object {"task": [...]}; every other client gets the documented array.
-		body["task_result"] = map[string]any{"task": results}
+		body.TaskResult = map[string]any{"task": results}
 	} else {
-		body["task_result"] = results
+		body.TaskResult = results
 	}
 	return response{status: http.StatusOK, body: body}, nil
 }
@@ -96,22 +139,14 @@ func taskResults(t ackscale.Task, ws []ackscale.Worker) []taskResult {
 	return out
 }
 
-func taskParameters(t ackscale.Task) map[string]any {
-	p := map[string]any{}
+func taskParameters(t ackscale.Task) taskParams {
+	var p taskParams
 	if so := t.Params.ScaleOut; so != nil {
-		p["count"] = so.Count
-		p["worker_instance_types"] = so.InstanceTypes
-		p["vswitch_ids"] = so.VSwitchIDs
-		p["disable_rollback"] = so.DisableRollback
-		p["timeout_mins"] = so.TimeoutMins
-		if so.ENSRegionID != "" {
-			p["ens_region_id"] = so.ENSRegionID
-		}
+		p.scaleOutParams = &scaleOutParams{Count: so.Count, InstanceTypes: so.InstanceTypes, VSwitchIDs: so.VSwitchIDs,
+			DisableRollback: so.DisableRollback, TimeoutMins: so.TimeoutMins, ENSRegionID: so.ENSRegionID}
 	}
 	if rm := t.Params.Removal; rm != nil {
-		p["nodes"] = rm.Nodes
-		p["release_node"] = rm.ReleaseNode
-		p["drain_node"] = rm.DrainNode
+		p.removalParams = &removalParams{Nodes: rm.Nodes, ReleaseNode: rm.ReleaseNode, DrainNode: rm.DrainNode}
 	}
 	return p
 }
@@ -120,7 +155,7 @@ func stageViews(st []ackscale.TaskStage) []stageView {
 	out := make([]stageView, 0, len(st))
 	for _, s := range st {
 		out = append(out, stageView{Name: string(s.Name), State: string(s.State), StartTime: fmtTime(s.Start), EndTime: fmtTime(s.End),
-			Message: s.Message, Outputs: map[string]string{}})
+			Message: s.Message, Outputs: struct{}{}})
 	}
 	return out
 }

@@ -53,7 +53,7 @@ type clusterView struct {
 	ResourceGroupID    string                      `json:"resource_group_id"`
 	WorkerRAMRoleName  string                      `json:"worker_ram_role_name"`
 	Tags               []ackscale.Tag              `json:"tags"`
-	Parameters         map[string]string           `json:"parameters,omitempty"`
+	Parameters         *clusterParams              `json:"parameters,omitempty"`
 	MaintenanceWindow  *ackscale.MaintenanceWindow `json:"maintenance_window,omitempty"`
 	// DescribeClusters (deprecated) adds these.
 	VSwitchCIDR      string `json:"vswitch_cidr,omitempty"`
@@ -82,38 +82,79 @@ func newClusterView(info ops.ClusterInfo) clusterView {
 		ResourceGroupID: "rg-default", WorkerRAMRoleName: "KubernetesWorkerRole-" + c.ID[1:13],
 		Tags: nonNilTags(spec.Tags), MasterURL: "{}", Parameters: clusterParameters(c, size), MaintenanceWindow: spec.MaintenanceWindow,
 	}
-	meta := map[string]any{"KubernetesVersion": spec.KubernetesVersion, "MultiAZ": len(spec.VSwitchIDs) > 1,
-		"SubClass": "default", "EtcdVersion": "v3.5.4", "DockerVersion": ""}
+	meta := clusterMeta{KubernetesVersion: spec.KubernetesVersion, MultiAZ: len(spec.VSwitchIDs) > 1, SubClass: "default",
+		EtcdVersion: "v3.5.4"}
 	if spec.Runtime.Name == "docker" {
-		meta["DockerVersion"] = spec.Runtime.Version
+		meta.DockerVersion = spec.Runtime.Version
 	}
 	if c.APIServer != "" {
-		u, _ := json.Marshal(map[string]string{"api_server_endpoint": c.APIServer, "intranet_api_server_endpoint": c.APIServer})
+		ep := apiServerEndpoints{Public: c.APIServer, Intranet: c.APIServer}
+		u, _ := json.Marshal(ep)
 		v.MasterURL = string(u)
-		meta["api_server_endpoint"], meta["intranet_api_server_endpoint"] = c.APIServer, c.APIServer
+		meta.apiServerEndpoints = ep
 	}
 	m, _ := json.Marshal(meta)
 	v.MetaData = string(m)
 	return v
 }
 
-// clusterParameters is the creation parameters map ACK keeps for a cluster
+// apiServerEndpoints is master_url, and part of meta_data.
+type apiServerEndpoints struct {
+	Public   string `json:"api_server_endpoint,omitempty"`
+	Intranet string `json:"intranet_api_server_endpoint,omitempty"`
+}
+
+// clusterMeta is meta_data: a JSON object in a string. Structs, not maps,
+// throughout a cluster's view: encoding/json sorts a map's keys on every
+// answer.
+type clusterMeta struct {
+	KubernetesVersion string `json:"KubernetesVersion"`
+	MultiAZ           bool   `json:"MultiAZ"`
+	SubClass          string `json:"SubClass"`
+	EtcdVersion       string `json:"EtcdVersion"`
+	DockerVersion     string `json:"DockerVersion"`
+	apiServerEndpoints
+}
+
+// clusterParams is the creation parameters map ACK keeps for a cluster
 // (strings throughout, as aliyungo's DescribeKubernetesCluster parses them).
-func clusterParameters(c ackscale.Cluster, size int) map[string]string {
+type clusterParams struct {
+	Runtime                  string `json:"Runtime"`
+	RuntimeVersion           string `json:"RuntimeVersion"`
+	KubernetesVersion        string `json:"KubernetesVersion"`
+	ServiceCIDR              string `json:"ServiceCIDR"`
+	ContainerCIDR            string `json:"ContainerCIDR"`
+	VpcID                    string `json:"VpcId"`
+	VSwitchID                string `json:"VSwitchId"`
+	KeyPair                  string `json:"KeyPair"`
+	NumOfNodes               string `json:"NumOfNodes"`
+	WorkerSystemDiskCategory string `json:"WorkerSystemDiskCategory"`
+	WorkerSystemDiskSize     string `json:"WorkerSystemDiskSize,omitempty"`
+	WorkerImageID            string `json:"WorkerImageId"`
+	WorkerInstanceType       string `json:"WorkerInstanceType,omitempty"`
+	WorkerDataDisk           string `json:"WorkerDataDisk"`
+	WorkerAutoRenew          string `json:"WorkerAutoRenew"`
+	WorkerInstanceChargeType string `json:"WorkerInstanceChargeType"`
+	MasterAutoRenew          string `json:"MasterAutoRenew"`
+	PublicSLB                string `json:"PublicSLB"`
+	ClusterType              string `json:"ClusterType"`
+}
+
+func clusterParameters(c ackscale.Cluster, size int) *clusterParams {
 	spec := c.Spec
-	p := map[string]string{
-		"Runtime": spec.Runtime.Name, "RuntimeVersion": spec.Runtime.Version, "KubernetesVersion": spec.KubernetesVersion,
-		"ServiceCIDR": spec.ServiceCIDR, "ContainerCIDR": spec.ContainerCIDR, "VpcId": spec.VPCID,
-		"VSwitchId": strings.Join(spec.VSwitchIDs, ","), "KeyPair": spec.KeyPair, "NumOfNodes": strconv.Itoa(size),
-		"WorkerSystemDiskCategory": spec.WorkerSystemDiskCategory, "WorkerImageId": spec.WorkerImageID,
-		"WorkerDataDisk": "false", "WorkerAutoRenew": "false", "WorkerInstanceChargeType": "PostPaid",
-		"MasterAutoRenew": "false", "PublicSLB": "false", "ClusterType": spec.ClusterType,
+	p := &clusterParams{
+		Runtime: spec.Runtime.Name, RuntimeVersion: spec.Runtime.Version, KubernetesVersion: spec.KubernetesVersion,
+		ServiceCIDR: spec.ServiceCIDR, ContainerCIDR: spec.ContainerCIDR, VpcID: spec.VPCID,
+		VSwitchID: strings.Join(spec.VSwitchIDs, ","), KeyPair: spec.KeyPair, NumOfNodes: strconv.Itoa(size),
+		WorkerSystemDiskCategory: spec.WorkerSystemDiskCategory, WorkerImageID: spec.WorkerImageID,
+		WorkerDataDisk: "false", WorkerAutoRenew: "false", WorkerInstanceChargeType: "PostPaid",
+		MasterAutoRenew: "false", PublicSLB: "false", ClusterType: spec.ClusterType,
 	}
 	if spec.WorkerSystemDiskSizeGiB > 0 {
-		p["WorkerSystemDiskSize"] = strconv.Itoa(spec.WorkerSystemDiskSizeGiB)
+		p.WorkerSystemDiskSize = strconv.Itoa(spec.WorkerSystemDiskSizeGiB)
 	}
 	if len(spec.WorkerInstanceTypes) > 0 {
-		p["WorkerInstanceType"] = spec.WorkerInstanceTypes[0]
+		p.WorkerInstanceType = spec.WorkerInstanceTypes[0]
 	}
 	return p
 }
