@@ -107,6 +107,7 @@ func TestNodesLifecycle(t *testing.T) {
 	endpoint, err := m.EnsureCluster(ctx, c)
 	require.NoError(t, err)
 	t.Logf("api server ready in %s at %s", time.Since(start).Round(time.Millisecond), endpoint)
+	requireGCEnv(t, clusterFiles{dir: m.clusterDir(c.ID)}.path("apiserver.pid"))
 
 	std := worker("cn-hangzhou.192.168.16.3", "192.168.16.3", "ecs.c5.xlarge")
 	edge := worker("cn-beijing-telecom.10.64.0.3", "10.64.0.3", "ens.sn1.tiny")

@@ -47,6 +47,10 @@ type Config struct {
 	// DrainTimeout is how long a drain retries the evictions a
 	// PodDisruptionBudget refuses before RemoveNode fails (default 60 s).
 	DrainTimeout time.Duration
+	// APIServerGCPercent is each API server's GOGC (default
+	// DefaultAPIServerGCPercent; Go's own default is 100: less memory,
+	// more CPU).
+	APIServerGCPercent int
 	// Shared, when set, makes the Manager one of several replicas on one
 	// database (shared.go): it runs no etcd, and runs the API servers of
 	// the clusters it hosts only.
@@ -111,6 +115,7 @@ func NewManager(cfg Config) (*Manager, error) {
 	}
 	cfg.LeaseInterval = cmp.Or(max(cfg.LeaseInterval, 0), defaultRenewInterval)
 	cfg.DrainTimeout = cmp.Or(max(cfg.DrainTimeout, 0), 60*time.Second)
+	cfg.APIServerGCPercent = cmp.Or(max(cfg.APIServerGCPercent, 0), DefaultAPIServerGCPercent)
 	bin, err := filepath.Abs(cfg.BinDir)
 	if err != nil {
 		return nil, err
@@ -293,7 +298,8 @@ func (m *Manager) boot(a *apiserver) {
 		a.addr = net.JoinHostPort(m.cfg.Shared.Advertise, strconv.Itoa(a.port))
 	}
 	a.proc = &process{name: "kube-apiserver " + a.id, bin: filepath.Join(m.cfg.BinDir, "kube-apiserver"), log: m.log,
-		pidFile: a.files.path("apiserver.pid"), logFile: a.files.path("apiserver.log"), args: m.apiserverArgs(a)}
+		pidFile: a.files.path("apiserver.pid"), logFile: a.files.path("apiserver.log"), args: m.apiserverArgs(a),
+		env: apiserverGC(m.cfg.APIServerGCPercent, os.Getenv)}
 	if a.err = a.proc.start(); a.err != nil {
 		return
 	}

@@ -21,6 +21,7 @@ type process struct {
 	name    string
 	bin     string
 	args    []string
+	env     []string // added to ackscale's environment
 	pidFile string
 	logFile string
 	log     *slog.Logger
@@ -40,6 +41,9 @@ func (p *process) start() error {
 	}
 	cmd := exec.Command(p.bin, p.args...)
 	cmd.Stdout, cmd.Stderr = logs, logs
+	if len(p.env) > 0 {
+		cmd.Env = append(os.Environ(), p.env...)
+	}
 	// Its own process group, and killed when ackscale dies (even by SIGKILL).
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 	if err := startLocked(cmd); err != nil {

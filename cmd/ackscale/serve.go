@@ -46,6 +46,7 @@ type serveConfig struct {
 	LogLevel    string
 	LogFormat   string
 	KubeBin     string
+	KubeGOGC    int
 	RateLimit   float64
 	Burst       int
 	TLSCert     string
@@ -84,6 +85,8 @@ func newServe() *cobra.Command {
 	f.StringVar(&cfg.DataDir, "data", "./ackscale-data", "data directory (SQLite database, keys)")
 	f.StringVar(&cfg.Kube, "kube", "auto", "run a kube-apiserver per cluster: on | off | auto (on when --kube-bin has the binaries)")
 	f.StringVar(&cfg.KubeBin, "kube-bin", envOr("ACKSCALE_KUBE_BIN", "./bin"), "folder with kube-apiserver and etcd (make kube)")
+	f.IntVar(&cfg.KubeGOGC, "kube-gogc", k8s.DefaultAPIServerGCPercent,
+		"GOGC of each kube-apiserver (Go's default, 100: less memory, more CPU)")
 	f.StringVar(&cfg.CatalogFile, "catalog", "", "emulated cloud catalog (JSON); default: the embedded one")
 	f.DurationVar(&cfg.BootLatency, "boot-latency", 0, "boot time of every instance (default: each type's own; 0: instant)")
 	f.Float64Var(&cfg.TimeScale, "time-scale", 1, "run emulated time N times faster")
@@ -413,7 +416,8 @@ func startKube(ctx context.Context, cfg serveConfig, cat *catalog.Catalog, clust
 	default:
 		return nil, fmt.Errorf("--kube=%s: want on, off or auto", cfg.Kube)
 	}
-	m, err := k8s.NewManager(k8s.Config{BinDir: cfg.KubeBin, DataDir: cfg.DataDir, Catalog: cat, Logger: log, Shared: shared})
+	m, err := k8s.NewManager(k8s.Config{BinDir: cfg.KubeBin, DataDir: cfg.DataDir, Catalog: cat, Logger: log, Shared: shared,
+		APIServerGCPercent: cfg.KubeGOGC})
 	if err != nil {
 		return nil, err
 	}
