@@ -84,25 +84,24 @@ func (b *bench) rowsAcceptAndReads(ctx context.Context, rowA, rowB bool) error {
 			}
 		}
 		for _, conc := range []int{8, 32} {
-			bres := base.measure(ctx, conc, len(ids), "POST", "/api/v2/clusters/c", body)
-			b.log.Info("accept path", "live", n, "conc", conc)
-			stop := b.profile(s.cmd.Process.Pid, fmt.Sprintf("a-live%d-conc%d", n, conc))
-			res := scaleOut(conc)
-			stop()
-			if res.failed > 0 {
-				return fmt.Errorf("scale-outs at concurrency %d: %d of %d failed: %w", conc, res.failed, res.n, res.firstErr)
+			var ours, bases []result
+			for round := range sz.rounds {
+				bases = append(bases, base.measure(ctx, conc, len(ids), "POST", "/api/v2/clusters/c", body))
+				b.log.Info("accept path", "live", n, "conc", conc, "round", round+1)
+				res, err := b.acceptRound(ctx, s, scaleOut, n, conc)
+				if err != nil {
+					return err
+				}
+				ours = append(ours, res)
 			}
-			points[[2]int{li, conc}] = point{res, bres}
-			if err := s.waitIdle(ctx, 10*time.Minute); err != nil {
-				return err
-			}
+			points[[2]int{li, conc}] = point{medianResult(ours), medianResult(bases)}
 		}
 	}
 	if rowA {
 		for li, n := range live {
 			for _, conc := range []int{8, 32} {
 				p := points[[2]int{li, conc}]
-				r := row{figure: fmt.Sprintf("a. ScaleOutCluster accepted, concurrency %d, %d live instances", conc, n),
+				r := row{figure: fmt.Sprintf("a. ScaleOutCluster accepted, concurrency %d, %d live instances%s", conc, n, b.medianOf()),
 					ackscale: p.ackscale.String(), baseline: p.base.String(), ratio: ratio(p.ackscale.rate(), p.base.rate())}
 				if conc == 32 {
 					r.target = "≥ 2,000 req/s, p99 ≤ 20 ms"
@@ -111,9 +110,16 @@ func (b *bench) rowsAcceptAndReads(ctx context.Context, rowA, rowB bool) error {
 				b.add(r)
 			}
 		}
-		flat := points[[2]int{1, 32}].ackscale.rate() / points[[2]int{0, 32}].ackscale.rate()
+		// Also shown: each rate taken against the trivial handler's of its
+		// own rounds, as the two states are measured minutes apart and the
+		// machine's speed drifts in between (that adds the baseline's own
+		// noise, so the target is checked on the rates themselves).
+		many, none := points[[2]int{1, 32}], points[[2]int{0, 32}]
+		flat := many.ackscale.rate() / none.ackscale.rate()
+		adjusted := flat / (many.base.rate() / none.base.rate())
 		b.add(row{figure: fmt.Sprintf("a. rate with %d live instances ÷ rate with none (concurrency 32)", sz.liveInstances),
-			ackscale: fmt.Sprintf("%.0f %%", 100*flat), target: "≥ 80 %", met: met(flat >= 0.8)})
+			ackscale: fmt.Sprintf("%.0f %% (each ÷ its baseline: %.0f %%)", 100*flat, 100*adjusted),
+			target:   "≥ 80 %", met: met(flat >= 0.8)})
 	}
 	if rowB {
 		return b.reads(ctx, s, base, ids[0], acc.TaskID)
@@ -142,29 +148,61 @@ func (b *bench) populate(ctx context.Context, s *server, n int) error {
 	return s.waitIdle(ctx, 30*time.Minute)
 }
 
+// acceptRound is one round of row a at concurrency conc: the scale-outs,
+// then the wait for their tasks to end.
+func (b *bench) acceptRound(ctx context.Context, s *server, scaleOut func(int) result, live, conc int) (result, error) {
+	stop := b.profile(s.cmd.Process.Pid, fmt.Sprintf("a-live%d-conc%d", live, conc))
+	cpu := cpuTime(s.cmd.Process.Pid)
+	res := scaleOut(conc)
+	// ackscale's CPU while the requests ran (most of their tasks, which
+	// fail and roll back, ran beside them), not after: waitIdle's check
+	// reads every table, which costs more the more instances there are.
+	res.cpu = cpuTime(s.cmd.Process.Pid) - cpu
+	stop()
+	if res.failed > 0 {
+		return res, fmt.Errorf("scale-outs at concurrency %d: %d of %d failed: %w", conc, res.failed, res.n, res.firstErr)
+	}
+	return res, s.waitIdle(ctx, 10*time.Minute)
+}
+
 // reads is row b.
 func (b *bench) reads(ctx context.Context, s *server, base *trivial, clusterID, taskID string) error {
 	c := s.client(32)
-	bres := base.measure(ctx, 32, b.size.reads, "GET", "/tasks/t", nil)
 	for _, r := range []struct{ name, path string }{
 		{"DescribeTaskInfo", "/tasks/" + taskID},
 		{"DescribeClusterDetail", "/clusters/" + clusterID},
 		{fmt.Sprintf("DescribeClusterNodes (%d nodes)", b.size.readNodes), fmt.Sprintf("/clusters/%s/nodes?pageSize=%d", clusterID, b.size.readNodes)},
 	} {
-		b.log.Info("reads", "operation", r.name)
-		stop := b.profile(s.cmd.Process.Pid, "b-"+r.name[:strings.IndexByte(r.name+" ", ' ')])
-		res := load(ctx, 32, b.size.reads, func(ctx context.Context, _ int) error {
-			return c.Do(ctx, "GET", r.path, nil, nil)
-		})
-		stop()
-		if res.failed > 0 {
-			return fmt.Errorf("%s: %d of %d failed: %w", r.name, res.failed, res.n, res.firstErr)
+		var ours, bases []result
+		for round := range b.size.rounds {
+			bases = append(bases, base.measure(ctx, 32, b.size.reads, "GET", "/tasks/t", nil))
+			b.log.Info("reads", "operation", r.name, "round", round+1)
+			stop := b.profile(s.cmd.Process.Pid, "b-"+r.name[:strings.IndexByte(r.name+" ", ' ')])
+			cpu := cpuTime(s.cmd.Process.Pid)
+			res := load(ctx, 32, b.size.reads, func(ctx context.Context, _ int) error {
+				return c.Do(ctx, "GET", r.path, nil, nil)
+			})
+			res.cpu = cpuTime(s.cmd.Process.Pid) - cpu
+			stop()
+			if res.failed > 0 {
+				return fmt.Errorf("%s: %d of %d failed: %w", r.name, res.failed, res.n, res.firstErr)
+			}
+			ours = append(ours, res)
 		}
+		res, bres := medianResult(ours), medianResult(bases)
 		q := res.rate() / bres.rate()
-		b.add(row{figure: "b. " + r.name + ", concurrency 32", ackscale: res.String(), baseline: bres.String(),
+		b.add(row{figure: "b. " + r.name + ", concurrency 32" + b.medianOf(), ackscale: res.String(), baseline: bres.String(),
 			ratio: ratio(res.rate(), bres.rate()), target: "≥ 0.50", met: met(q >= 0.5)})
 	}
 	return nil
+}
+
+// medianOf names the rounds a figure of rows a and b is the median of.
+func (b *bench) medianOf() string {
+	if b.size.rounds == 1 {
+		return ""
+	}
+	return fmt.Sprintf(" (median of %d)", b.size.rounds)
 }
 
 func ratio(a, b float64) string { return fmt.Sprintf("%.2f", a/b) }

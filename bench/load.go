@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"net"
@@ -19,16 +20,28 @@ type result struct {
 	elapsed   time.Duration
 	p50, p99  time.Duration
 	firstErr  error
+	cpu       time.Duration // the server's CPU time while the n requests ran, when measured
 }
 
 func (r result) rate() float64 { return float64(r.n-r.failed) / r.elapsed.Seconds() }
 
 func (r result) String() string {
 	s := fmt.Sprintf("%.0f req/s, p50 %s, p99 %s", r.rate(), ms(r.p50), ms(r.p99))
+	if r.cpu > 0 && r.n > 0 {
+		s += fmt.Sprintf(", %d µs CPU each", (r.cpu / time.Duration(r.n)).Microseconds())
+	}
 	if r.failed > 0 {
 		s += fmt.Sprintf(" (%d failed: %v)", r.failed, r.firstErr)
 	}
 	return s
+}
+
+// medianResult returns the result of median rate among rs (the lower middle
+// one of an even count).
+func medianResult(rs []result) result {
+	sorted := slices.Clone(rs)
+	slices.SortFunc(sorted, func(a, b result) int { return cmp.Compare(a.rate(), b.rate()) })
+	return sorted[(len(sorted)-1)/2]
 }
 
 // load sends n requests, conc at a time, each as soon as the last one of

@@ -43,11 +43,12 @@ type sizes struct {
 	renewal        time.Duration // d: how long the Lease renewal is watched
 	leaseSample    time.Duration // d: how often every Lease's age is read
 	clientInFlight int           // c: the client-go baseline's requests in flight
+	rounds         int           // a, b: rounds of each measurement, each with its baseline (medians shown)
 }
 
 var (
-	full  = sizes{1000, 10000, 2000, 100, 500, 3, 20, 500, 3 * time.Minute, 5 * time.Second, 16}
-	quick = sizes{200, 500, 400, 100, 50, 1, 2, 50, 10 * time.Second, time.Second, 16}
+	full  = sizes{2000, 10000, 10000, 100, 500, 3, 20, 500, 3 * time.Minute, 5 * time.Second, 16, 3}
+	quick = sizes{200, 500, 400, 100, 50, 1, 2, 50, 10 * time.Second, time.Second, 16, 1}
 )
 
 // bench is one run of the benchmark.
