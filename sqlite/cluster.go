@@ -173,7 +173,7 @@ func scanCluster(r scanner) (ackscale.Cluster, error) {
 		}
 		return c, fmt.Errorf("scan cluster: %w", err)
 	}
-	if err := clusterSpecs.decode(spec, &c.Spec); err != nil {
+	if err := decodeSpec(clusterSpecs, spec, &c.Spec); err != nil {
 		return c, fmt.Errorf("decode cluster spec: %w", err)
 	}
 	c.Profile, c.State = ackscale.Profile(profile), ackscale.ClusterState(state)

@@ -205,7 +205,7 @@ func scanPool(r scanner) (ackscale.NodePool, error) {
 		}
 		return np, fmt.Errorf("scan node pool: %w", err)
 	}
-	if err := poolSpecs.decode(spec, &np.Spec); err != nil {
+	if err := decodeSpec(poolSpecs, spec, &np.Spec); err != nil {
 		return np, fmt.Errorf("decode node pool spec: %w", err)
 	}
 	np.State = ackscale.NodePoolState(state)

@@ -22,26 +22,32 @@ func filledSpec(t testing.TB) (ackscale.NodePoolSpec, string) {
 	return want, string(raw)
 }
 
+// newSpecMemo is a pool-spec memo like poolSpecs, of max entries.
+func newSpecMemo(max int) *keyedCache[ackscale.NodePoolSpec] {
+	return &keyedCache[ackscale.NodePoolSpec]{clone: deepCopy[ackscale.NodePoolSpec], max: max}
+}
+
 func TestSpecMemoDecodesAsJSON(t *testing.T) {
 	want, raw := filledSpec(t)
-	memo := &specMemo[ackscale.NodePoolSpec]{max: 2}
+	memo := newSpecMemo(2)
 	var first, second ackscale.NodePoolSpec
-	require.NoError(t, memo.decode(raw, &first))
-	require.NoError(t, memo.decode(raw, &second)) // from the memo
+	require.NoError(t, decodeSpec(memo, raw, &first))
+	require.NoError(t, decodeSpec(memo, raw, &second)) // from the memo
 	require.Equal(t, want, first)
 	require.Equal(t, want, second)
-	require.Len(t, memo.m, 1)
+	require.Len(t, memo.rows, 1)
 	// Each answer is the caller's own: the memo's and the first caller's
 	// values share nothing with the second's.
 	requireDisjoint(t, "first and second", reflect.ValueOf(first), reflect.ValueOf(second))
-	requireDisjoint(t, "memo and second", reflect.ValueOf(memo.m[raw]), reflect.ValueOf(second))
+	requireDisjoint(t, "memo and first", reflect.ValueOf(memo.rows[raw]), reflect.ValueOf(first))
+	requireDisjoint(t, "memo and second", reflect.ValueOf(memo.rows[raw]), reflect.ValueOf(second))
 
 	var other ackscale.NodePoolSpec
-	require.NoError(t, memo.decode(`{"name":"other"}`, &other))
+	require.NoError(t, decodeSpec(memo, `{"name":"other"}`, &other))
 	require.Equal(t, "other", other.Name)
-	require.Error(t, memo.decode(`{"name":`, &other))
-	require.NoError(t, memo.decode(`{"name":"third"}`, &other)) // past max: starts over
-	require.Len(t, memo.m, 1)
+	require.Error(t, decodeSpec(memo, `{"name":`, &other))
+	require.NoError(t, decodeSpec(memo, `{"name":"third"}`, &other)) // past max: starts over
+	require.Len(t, memo.rows, 1)
 	require.Equal(t, "third", other.Name)
 }
 
@@ -54,10 +60,10 @@ func BenchmarkSpecDecode(b *testing.B) {
 		}
 	})
 	b.Run("memo", func(b *testing.B) {
-		memo := &specMemo[ackscale.NodePoolSpec]{max: 2}
+		memo := newSpecMemo(2)
 		for b.Loop() {
 			var s ackscale.NodePoolSpec
-			_ = memo.decode(raw, &s)
+			_ = decodeSpec(memo, raw, &s)
 		}
 	})
 }
