@@ -84,17 +84,16 @@ func (b *bench) rowsAcceptAndReads(ctx context.Context, rowA, rowB bool) error {
 			}
 		}
 		for _, conc := range []int{8, 32} {
-			var ours, bases []result
-			for round := range sz.rounds {
-				bases = append(bases, base.measure(ctx, conc, len(ids), "POST", "/api/v2/clusters/c", body))
-				b.log.Info("accept path", "live", n, "conc", conc, "round", round+1)
-				res, err := b.acceptRound(ctx, s, scaleOut, n, conc)
-				if err != nil {
-					return err
-				}
-				ours = append(ours, res)
+			res, bres, err := b.rounds(func() result {
+				return base.measure(ctx, conc, len(ids), "POST", "/api/v2/clusters/c", body)
+			}, func(round int) (result, error) {
+				b.log.Info("accept path", "live", n, "conc", conc, "round", round)
+				return b.acceptRound(ctx, s, scaleOut, n, conc)
+			})
+			if err != nil {
+				return err
 			}
-			points[[2]int{li, conc}] = point{medianResult(ours), medianResult(bases)}
+			points[[2]int{li, conc}] = point{res, bres}
 		}
 	}
 	if rowA {
@@ -151,14 +150,10 @@ func (b *bench) populate(ctx context.Context, s *server, n int) error {
 // acceptRound is one round of row a at concurrency conc: the scale-outs,
 // then the wait for their tasks to end.
 func (b *bench) acceptRound(ctx context.Context, s *server, scaleOut func(int) result, live, conc int) (result, error) {
-	stop := b.profile(s.cmd.Process.Pid, fmt.Sprintf("a-live%d-conc%d", live, conc))
-	cpu := cpuTime(s.cmd.Process.Pid)
-	res := scaleOut(conc)
 	// ackscale's CPU while the requests ran (most of their tasks, which
 	// fail and roll back, ran beside them), not after: waitIdle's check
 	// reads every table, which costs more the more instances there are.
-	res.cpu = cpuTime(s.cmd.Process.Pid) - cpu
-	stop()
+	res := b.sample(s, fmt.Sprintf("a-live%d-conc%d", live, conc), func() result { return scaleOut(conc) })
 	if res.failed > 0 {
 		return res, fmt.Errorf("scale-outs at concurrency %d: %d of %d failed: %w", conc, res.failed, res.n, res.firstErr)
 	}
@@ -173,28 +168,54 @@ func (b *bench) reads(ctx context.Context, s *server, base *trivial, clusterID, 
 		{"DescribeClusterDetail", "/clusters/" + clusterID},
 		{fmt.Sprintf("DescribeClusterNodes (%d nodes)", b.size.readNodes), fmt.Sprintf("/clusters/%s/nodes?pageSize=%d", clusterID, b.size.readNodes)},
 	} {
-		var ours, bases []result
-		for round := range b.size.rounds {
-			bases = append(bases, base.measure(ctx, 32, b.size.reads, "GET", "/tasks/t", nil))
-			b.log.Info("reads", "operation", r.name, "round", round+1)
-			stop := b.profile(s.cmd.Process.Pid, "b-"+r.name[:strings.IndexByte(r.name+" ", ' ')])
-			cpu := cpuTime(s.cmd.Process.Pid)
-			res := load(ctx, 32, b.size.reads, func(ctx context.Context, _ int) error {
-				return c.Do(ctx, "GET", r.path, nil, nil)
+		res, bres, err := b.rounds(func() result {
+			return base.measure(ctx, 32, b.size.reads, "GET", "/tasks/t", nil)
+		}, func(round int) (result, error) {
+			b.log.Info("reads", "operation", r.name, "round", round)
+			res := b.sample(s, "b-"+r.name[:strings.IndexByte(r.name+" ", ' ')], func() result {
+				return load(ctx, 32, b.size.reads, func(ctx context.Context, _ int) error {
+					return c.Do(ctx, "GET", r.path, nil, nil)
+				})
 			})
-			res.cpu = cpuTime(s.cmd.Process.Pid) - cpu
-			stop()
 			if res.failed > 0 {
-				return fmt.Errorf("%s: %d of %d failed: %w", r.name, res.failed, res.n, res.firstErr)
+				return res, fmt.Errorf("%s: %d of %d failed: %w", r.name, res.failed, res.n, res.firstErr)
 			}
-			ours = append(ours, res)
+			return res, nil
+		})
+		if err != nil {
+			return err
 		}
-		res, bres := medianResult(ours), medianResult(bases)
 		q := res.rate() / bres.rate()
 		b.add(row{figure: "b. " + r.name + ", concurrency 32" + b.medianOf(), ackscale: res.String(), baseline: bres.String(),
 			ratio: ratio(res.rate(), bres.rate()), target: "≥ 0.50", met: met(q >= 0.5)})
 	}
 	return nil
+}
+
+// rounds runs b.size.rounds rounds, each a round of the baseline and then
+// one of ackscale (numbered from 1), and returns the median of each.
+func (b *bench) rounds(baseline func() result, ours func(round int) (result, error)) (res, bres result, err error) {
+	var mine, bases []result
+	for round := range b.size.rounds {
+		bases = append(bases, baseline())
+		r, err := ours(round + 1)
+		if err != nil {
+			return r, bres, err
+		}
+		mine = append(mine, r)
+	}
+	return medianResult(mine), medianResult(bases), nil
+}
+
+// sample runs one round of load on ackscale, sampled with perf under label
+// when -profile asks, and records ackscale's CPU time while it ran.
+func (b *bench) sample(s *server, label string, run func() result) result {
+	stop := b.profile(s.cmd.Process.Pid, label)
+	cpu := cpuTime(s.cmd.Process.Pid)
+	res := run()
+	res.cpu = cpuTime(s.cmd.Process.Pid) - cpu
+	stop()
+	return res
 }
 
 // medianOf names the rounds a figure of rows a and b is the median of.
