@@ -8,6 +8,7 @@ import (
 	"mime"
 	"net/http"
 	"sort"
+	"strconv"
 	"strings"
 )
 
@@ -33,19 +34,29 @@ func wantsXML(r *http.Request) bool {
 
 // write sends v as JSON, or as XML when the client prefers it.
 func write(w http.ResponseWriter, r *http.Request, status int, v any) {
-	var body []byte
-	var err error
-	if wantsXML(r) {
-		w.Header().Set("Content-Type", "application/xml;charset=utf-8")
-		body, err = toXML(v)
-	} else {
-		w.Header().Set("Content-Type", "application/json;charset=utf-8")
-		body, err = json.Marshal(v)
-	}
+	contentType, body, err := encode(r, v)
 	if err != nil {
 		status = http.StatusInternalServerError
 		body = []byte(`{"code":"InternalError","message":"encode response"}`)
 	}
+	send(w, status, contentType, body)
+}
+
+// encode renders v as JSON, or as XML when the client prefers it.
+func encode(r *http.Request, v any) (contentType string, body []byte, err error) {
+	if wantsXML(r) {
+		body, err = toXML(v)
+		return "application/xml;charset=utf-8", body, err
+	}
+	body, err = json.Marshal(v)
+	return "application/json;charset=utf-8", body, err
+}
+
+// send writes an encoded answer. With its length set, net/http writes a
+// large body straight to the connection instead of in 2 KB chunks.
+func send(w http.ResponseWriter, status int, contentType string, body []byte) {
+	w.Header().Set("Content-Type", contentType)
+	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
 	w.WriteHeader(status)
 	_, _ = w.Write(body)
 }

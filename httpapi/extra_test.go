@@ -373,6 +373,13 @@ func TestDeleteClusterNodesByDELETE(t *testing.T) {
 // tests end tasks by hand).
 func setupChanges(t *testing.T) (*testBundle, *memstore.Store) {
 	t.Helper()
+	return setupMem(t, func(*ops.Config) {})
+}
+
+// setupMem is setupChanges with the operations' Config as configure
+// leaves it.
+func setupMem(t *testing.T, configure func(*ops.Config)) (*testBundle, *memstore.Store) {
+	t.Helper()
 	ctx := context.Background()
 	st := memstore.New()
 	zero := time.Duration(0)
@@ -383,7 +390,9 @@ func setupChanges(t *testing.T) (*testBundle, *memstore.Store) {
 		_, err = st.AccountEnsure(ctx, ackscale.AccountCreateParams{Account: ackscale.Account{ID: id, AccessKeyID: k.id}, Secret: k.secret})
 		require.NoError(t, err)
 	}
-	svc, err := ops.New(ops.Config{Clusters: st, Workers: st, Cloud: cl, BcryptCost: 4})
+	ocfg := ops.Config{Clusters: st, Workers: st, Cloud: cl, BcryptCost: 4}
+	configure(&ocfg)
+	svc, err := ops.New(ocfg)
 	require.NoError(t, err)
 	api, err := httpapi.New(httpapi.Config{Accounts: st, Ops: svc})
 	require.NoError(t, err)

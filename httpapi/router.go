@@ -7,7 +7,8 @@ import (
 	"github.com/ackscale/ackscale"
 )
 
-// operation is one route of the CS API: its ACK name and its handler.
+// operation is one route of the CS API: its ACK name and its handler
+// (s.kept(h) for the reads whose answers are kept, answers.go).
 type operation struct {
 	name   string
 	handle handlerFunc
@@ -27,11 +28,11 @@ func (s *Server) routes() *http.ServeMux {
 		{"POST /clusters", operation{"CreateCluster", s.createCluster}},
 		{"GET /clusters", operation{"DescribeClusters", s.describeClusters}},
 		{"GET /api/v1/clusters", operation{"DescribeClustersV1", s.describeClustersV1}},
-		{"GET /clusters/{id}", operation{"DescribeClusterDetail", s.describeCluster}},
+		{"GET /clusters/{id}", operation{"DescribeClusterDetail", s.kept(s.describeCluster)}},
 		{"DELETE /clusters/{id}", operation{"DeleteCluster", s.deleteCluster}},
 		{"PUT /clusters/{id}", operation{"ScaleCluster", s.scaleCluster}},
 		{"POST /api/v2/clusters/{id}", operation{"ScaleOutCluster", s.scaleOutCluster}},
-		{"GET /clusters/{id}/nodes", operation{"DescribeClusterNodes", s.describeClusterNodes}},
+		{"GET /clusters/{id}/nodes", operation{"DescribeClusterNodes", s.kept(s.describeClusterNodes)}},
 		{"POST /clusters/{id}/nodes", operation{"DeleteClusterNodes", s.removeNodes}},
 		{"POST /api/v2/clusters/{id}/nodes/remove", operation{"RemoveClusterNodes", s.removeNodes}},
 		{"POST /clusters/{id}/nodepools", operation{"CreateClusterNodePool", s.createNodePool}},
@@ -41,7 +42,7 @@ func (s *Server) routes() *http.ServeMux {
 		{"POST /clusters/{id}/nodepools/{np}", operation{"ScaleClusterNodePool", s.scaleNodePool}},
 		{"DELETE /clusters/{id}/nodepools/{np}", operation{"DeleteClusterNodepool", s.deleteNodePool}},
 		{"DELETE /clusters/{id}/nodepools/{np}/nodes", operation{"RemoveNodePoolNodes", s.removeNodePoolNodes}},
-		{"GET /tasks/{id}", operation{"DescribeTaskInfo", s.describeTaskInfo}},
+		{"GET /tasks/{id}", operation{"DescribeTaskInfo", s.kept(s.describeTaskInfo)}},
 		{"GET /k8s/{id}/user_config", operation{"DescribeClusterUserKubeconfig", s.describeKubeconfig}},
 		{"GET /api/v2/k8s/{id}/user_config", operation{"DescribeClusterV2UserKubeconfig", s.describeKubeconfig}},
 		{"GET /clusters/{id}/resources", operation{"DescribeClusterResources", s.describeClusterResources}},

@@ -51,6 +51,7 @@ type Server struct {
 	public   *http.ServeMux // served without a signature (health.go)
 	throttle Limiter
 	metrics  *requestMetrics
+	answers  answers // kept answers of the reads clients poll (answers.go)
 }
 
 // New returns a Server.
@@ -70,7 +71,7 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Metrics == nil {
 		cfg.Metrics = prometheus.NewRegistry()
 	}
-	s := &Server{cfg: cfg, log: cfg.Logger}
+	s := &Server{cfg: cfg, log: cfg.Logger, answers: answers{max: maxAnswers}}
 	var err error
 	if s.metrics, err = newRequestMetrics(cfg.Metrics); err != nil {
 		return nil, err
@@ -99,16 +100,27 @@ type request struct {
 	body    []byte
 	account ackscale.Account
 	op      string // the operation's name, once routed
-	log     *slog.Logger
+}
+
+// logger is s's logger with the request's id and, once authenticated, its
+// account: made only when a line is logged (most requests log only their
+// access line, logAndCount).
+func (r *request) logger(s *Server) *slog.Logger {
+	if r.account.ID == "" {
+		return s.log.With("request_id", r.id)
+	}
+	return s.log.With("request_id", r.id, "account_id", r.account.ID)
 }
 
 // caller is who asks, for the operations layer.
 func (r *request) caller() ops.Caller { return ops.Caller{AccountID: r.account.ID, RequestID: r.id} }
 
-// response is what a handler returns on success.
+// response is what a handler returns on success: a body to encode, or
+// an answer encoded already (answers.go).
 type response struct {
-	status int
-	body   any
+	status  int
+	body    any
+	encoded *keptAnswer
 }
 
 // ServeHTTP answers one request. GET of the index, /healthz, /readyz and
@@ -123,21 +135,22 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, hr *http.Request) {
 	}
 	start := time.Now() // monotonic: the duration; cfg.Now is the signature clock
 	r := &request{Request: hr, id: ackscale.NewRequestID()}
-	r.log = s.log.With("request_id", r.id)
 	w.Header().Set("x-acs-request-id", r.id)
 	resp, err := s.serve(hr.Context(), w, r)
 	status := resp.status
-	if err != nil {
+	switch {
+	case err != nil:
 		status = s.writeError(w, r, err)
-	} else {
+	case resp.encoded != nil:
+		send(w, resp.status, resp.encoded.contentType, resp.encoded.body)
+	default:
 		write(w, hr, resp.status, resp.body)
 	}
 	s.logAndCount(r, status, ackscale.ErrorCode(err), time.Since(start))
 }
 
 // logAndCount writes a request's access line and counts it in the
-// metrics. The line is s.log's, not r.log's, which has account_id already
-// once the request is authenticated.
+// metrics.
 func (s *Server) logAndCount(r *request, status int, code string, d time.Duration) {
 	s.metrics.observe(r.op, status, code, d)
 	s.log.LogAttrs(r.Context(), slog.LevelInfo, "request", slog.String("request_id", r.id),
@@ -149,7 +162,7 @@ func (s *Server) logAndCount(r *request, status int, code string, d time.Duratio
 func (s *Server) serve(ctx context.Context, w http.ResponseWriter, r *request) (resp response, err error) {
 	defer func() {
 		if p := recover(); p != nil {
-			r.log.Error("panic", "panic", p)
+			r.logger(s).Error("panic", "panic", p)
 			err = ackscale.Errorf(ackscale.CodeInternal, "internal error")
 		}
 	}()
@@ -171,7 +184,6 @@ func (s *Server) serve(ctx context.Context, w http.ResponseWriter, r *request) (
 		return resp, err
 	}
 	r.account = account
-	r.log = r.log.With("account_id", account.ID)
 	if ok, wait := s.Allow(ctx, account.ID); !ok {
 		s.metrics.throttled.WithLabelValues(account.ID).Inc()
 		return resp, throttled(w, wait)
@@ -213,7 +225,7 @@ func readBody(r *http.Request, limit int64) ([]byte, error) {
 func (s *Server) writeError(w http.ResponseWriter, r *request, err error) int {
 	code := ackscale.ErrorCode(err)
 	if code == ackscale.CodeInternal {
-		r.log.Error("internal error", "err", err)
+		r.logger(s).Error("internal error", "err", err)
 	}
 	status := ackscale.HTTPStatus(err)
 	write(w, r.Request, status, newErrorBody(code, ackscale.ClipMessage(ackscale.ErrorMessage(err)), r.id, hostOf(r.Request), status))

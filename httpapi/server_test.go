@@ -62,7 +62,10 @@ func setupWith(t *testing.T, configure func(*httpapi.Config)) *testBundle {
 		_, err = st.Accounts.AccountEnsure(ctx, ackscale.AccountCreateParams{Account: ackscale.Account{ID: id, AccessKeyID: k.id}, Secret: k.secret})
 		require.NoError(t, err)
 	}
-	svc, err := ops.New(ops.Config{Clusters: st.Clusters, Workers: st.Workers, Cloud: cl, BcryptCost: 4})
+	// Changes as serve wires it: the answers of the reads clients poll are
+	// kept while no cluster, pool, task or worker changes (answers.go), so
+	// every test here that writes and then reads checks that they follow.
+	svc, err := ops.New(ops.Config{Clusters: st.Clusters, Workers: st.Workers, Cloud: cl, BcryptCost: 4, Changes: db.Changes})
 	require.NoError(t, err)
 	cfg := httpapi.Config{Accounts: st.Accounts, Ops: svc}
 	configure(&cfg)

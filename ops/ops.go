@@ -102,6 +102,10 @@ type Config struct {
 	TimeScale float64
 	// BcryptCost is the cost of login password hashes (default bcrypt's).
 	BcryptCost int
+	// Changes, when set, is a number the stores move once any cluster,
+	// node pool, task or worker change has committed (sqlite.DB.Changes);
+	// nil when they have none (PostgreSQL: other replicas write too).
+	Changes func() uint64
 }
 
 func (c *Config) validate() error {
@@ -153,3 +157,14 @@ func (s *Service) cluster(ctx context.Context, c Caller, id string) (ackscale.Cl
 }
 
 func (s *Service) now() time.Time { return s.cfg.Now() }
+
+// Changes returns a number that moves once any cluster, node pool, task
+// or worker change has committed; ok is false when the stores keep none.
+// What DescribeCluster, DescribeTask and ListNodes answer after Changes
+// returned n is what they answer for as long as it returns n.
+func (s *Service) Changes() (n uint64, ok bool) {
+	if s.cfg.Changes == nil {
+		return 0, false
+	}
+	return s.cfg.Changes(), true
+}

@@ -10,11 +10,27 @@ import (
 // lowered is a header map keyed by lower-case names. Go's server
 // canonicalises names (X-Acs-Version) while the SDKs sign them lower-case,
 // and a client-side http.Header may hold both spellings of one name.
+// Its value slices may be h's own: read them, never change them.
 type lowered map[string][]string
 
-// lower merges h by lower-cased name. It visits the keys in sorted order so
-// that values merged from several spellings always come out in one order.
+// lower merges h by lower-cased name. Values merged from several
+// spellings of one name come out in the order of the spellings' sort, so
+// always in one order; a header of a server request has one spelling of
+// each name (Go canonicalises them), so its keys need no sort.
 func lower(h http.Header) lowered {
+	l := make(lowered, len(h))
+	for k, v := range h {
+		lk := strings.ToLower(k)
+		if _, twice := l[lk]; twice {
+			return lowerSorted(h)
+		}
+		l[lk] = v
+	}
+	return l
+}
+
+// lowerSorted is lower for a header with several spellings of a name.
+func lowerSorted(h http.Header) lowered {
 	l := make(lowered, len(h))
 	for _, k := range slices.Sorted(maps.Keys(h)) {
 		lk := strings.ToLower(k)

@@ -18,6 +18,7 @@ import (
 	"path/filepath"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/riverqueue/river/riverdriver/riversqlite"
@@ -85,6 +86,8 @@ type DB struct {
 	pools keyedCache[[]ackscale.NodePool]
 	// tasks by id, whatever their account (task.go)
 	tasks keyedCache[ackscale.Task]
+	// changes counts the drops and bumps of the four caches above (Changes)
+	changes atomic.Uint64
 	// the cloud's control tables (tablecache.go)
 	stock  tableCache[ackscale.StockOverride]
 	quotas tableCache[ackscale.QuotaOverride]
@@ -141,6 +144,7 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 	db.pools.clone, db.pools.max = deepCopy[[]ackscale.NodePool], maxCachedClusters
 	db.tasks.clone, db.tasks.max = deepCopy[ackscale.Task], maxCachedTasks
 	db.lists.clone, db.lists.max = copyList, maxCachedLists
+	db.clusters.changes, db.pools.changes, db.tasks.changes, db.lists.changes = &db.changes, &db.changes, &db.changes, &db.changes
 	if err := db.migrate(ctx); err != nil { // before the readers: a new file becomes WAL here
 		_ = db.Close()
 		return nil, err
@@ -298,6 +302,15 @@ func (db *DB) applyMigration(ctx context.Context, name string) error {
 // together with others (batch.go): fn must use the context it is given,
 // and must not keep state across calls (a batch that fails as a whole is
 // run again, each transaction alone).
+// Changes is a number that moves once every change of a cluster, node
+// pool, task or worker has committed, when the store's caches drop what
+// it changed. An answer made of ClusterGet, NodePoolList, TaskGet,
+// WorkerList and WorkerCount reads that began after Changes returned n is
+// exact for as long as Changes returns n (the HTTP API keeps the encoded
+// answers of the reads clients poll on these terms). One process owns the
+// file, and every such write is this package's.
+func (db *DB) Changes() uint64 { return db.changes.Load() }
+
 func (db *DB) inTx(ctx context.Context, fn func(ctx context.Context, tx *sql.Tx) error) error {
 	return db.w.do(ctx, fn)
 }

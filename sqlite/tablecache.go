@@ -4,6 +4,7 @@ import (
 	"context"
 	"slices"
 	"sync"
+	"sync/atomic"
 )
 
 // tableCache keeps the rows of a small table that is read far more often
@@ -63,6 +64,9 @@ type keyedCache[V any] struct {
 	rows    map[string]V
 	clone   func(V) V
 	max     int // the rows kept; past it the cache starts over
+	// changes, when set, counts every drop and bump, under mu: shared by
+	// the caches whose rows answers are made of (DB.Changes).
+	changes *atomic.Uint64
 }
 
 // get returns a copy of the row kept under key, if any, and the version
@@ -116,6 +120,7 @@ func (c *keyedCache[V]) drop(key string) {
 	defer c.mu.Unlock()
 	c.version++
 	delete(c.rows, key)
+	c.changed()
 }
 
 // bump records that the table changed: call it once the write committed
@@ -125,4 +130,12 @@ func (c *keyedCache[V]) bump() {
 	defer c.mu.Unlock()
 	c.version++
 	c.rows = nil
+	c.changed()
+}
+
+// changed counts a drop or a bump in c.changes; c.mu is held.
+func (c *keyedCache[V]) changed() {
+	if c.changes != nil {
+		c.changes.Add(1)
+	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"reflect"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -328,4 +329,46 @@ func TestNodePoolListFollowsWrites(t *testing.T) {
 	got[0].Spec.Name = "changed by a caller"
 	require.Len(t, list(c, "api"), 1, "each caller gets a copy")
 	require.Len(t, list(other, ""), 1)
+}
+
+// TestChangesMoveWithEveryWrite: DB.Changes moves once each write of a
+// cluster, pool, task or worker has returned (the HTTP API keeps answers
+// while it stays), and not for a signature nonce stored alone.
+func TestChangesMoveWithEveryWrite(t *testing.T) {
+	b := setup(t)
+	last := b.db.Changes()
+	moved := func(what string) {
+		t.Helper()
+		now := b.db.Changes()
+		require.Greater(t, now, last, what)
+		last = now
+	}
+	c, create := b.createCluster(t, "changes")
+	moved("ClusterCreate")
+	b.succeed(t, create, ackscale.ClusterRunning)
+	moved("TaskFinish")
+	task := b.startTask(t, c, ackscale.TaskScaleOut, ackscale.ClusterScaling)
+	moved("TaskStart")
+	task.CurrentStage = "create_instances"
+	require.NoError(t, b.s.Clusters.TaskSave(b.ctx, task))
+	moved("TaskSave")
+	w := ackscale.Worker{ClientToken: "tok-1", ClusterID: c.ID, AccountID: c.AccountID, TaskID: task.ID, State: ackscale.NodeInitial}
+	require.NoError(t, b.s.Workers.WorkerInsert(b.ctx, []ackscale.Worker{w}))
+	moved("WorkerInsert")
+	w.State, w.InstanceID = ackscale.NodeStarting, "i-1"
+	require.NoError(t, b.s.Workers.WorkerUpdate(b.ctx, w))
+	moved("WorkerUpdate")
+	require.NoError(t, b.s.Workers.WorkerDelete(b.ctx, "tok-1"))
+	moved("WorkerDelete")
+	require.NoError(t, b.s.Clusters.ClusterSetAPIServer(b.ctx, ackscale.ClusterSetAPIServerParams{ID: c.ID, Endpoint: "https://127.0.0.1:1"}))
+	moved("ClusterSetAPIServer")
+	b.succeed(t, task, ackscale.ClusterRunning)
+	moved("TaskFinish")
+
+	fresh, err := b.s.Accounts.NonceUse(b.ctx, ackscale.NonceUseParams{AccessKeyID: "LTAIKEY", Nonce: "n-1",
+		Expires: time.Now().Add(time.Minute)})
+	require.NoError(t, err)
+	require.True(t, fresh)
+	b.db.storePendingNonces()
+	require.Equal(t, last, b.db.Changes(), "a nonce stored alone")
 }

@@ -50,6 +50,10 @@ type backend struct {
 	sqlDB   *sql.DB      // SQLite's pool, for its statistics; nil on PostgreSQL
 	pg      *postgres.DB // nil on SQLite
 	ping    func(ctx context.Context) error
+	// changes moves once any cluster, pool, task or worker change has
+	// committed (ops.Config.Changes); nil on PostgreSQL, which other
+	// replicas write too
+	changes func() uint64
 	// prepare runs before River starts: on SQLite, no job can really be
 	// running then, so any a killed process left running is made available.
 	prepare func(ctx context.Context) error
@@ -97,6 +101,7 @@ func openSQLite(ctx context.Context, cfg serveConfig, rcfg task.RiverConfig, log
 			var one int
 			return db.SQL().QueryRowContext(ctx, "SELECT 1").Scan(&one)
 		},
+		changes: db.Changes,
 		prepare: db.RequeueRunningJobs,
 		close:   db.Close,
 	}, nil

@@ -232,7 +232,7 @@ func (a *app) wire(ctx context.Context, cfg serveConfig, cat *catalog.Catalog, w
 	}
 	tcfg := task.Config{Store: taskStore{a.stores.Clusters, a.stores.Workers, a.metrics.TaskEnded}, Cloud: a.cloud, Logger: a.log}
 	ocfg := ops.Config{Clusters: a.stores.Clusters, Workers: a.stores.Workers, Accounts: a.stores.Accounts, Checker: a.db.checker,
-		Cloud: a.cloud, Logger: a.log, TimeScale: cfg.TimeScale}
+		Cloud: a.cloud, Logger: a.log, TimeScale: cfg.TimeScale, Changes: a.db.changes}
 	if a.kube != nil { // a nil *k8s.Manager in an interface would not be nil
 		tcfg.Kube, ocfg.Kube = a.kube, a.kube
 	}
