@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"slices"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -81,10 +82,12 @@ func load(ctx context.Context, conc, n int, do func(ctx context.Context, i int) 
 }
 
 // trivial is the baseline server: a net/http handler that answers every
-// request 202 with a small JSON body, as an accepted operation does.
+// request 202 with a small JSON body, as an accepted operation does, and
+// GET /page with page, a fixed body (row b's ceiling for a large answer).
 type trivial struct {
 	srv    *http.Server
 	client *acsclient.Client
+	page   atomic.Pointer[[]byte]
 }
 
 func startTrivial(conns int) (*trivial, error) {
@@ -93,14 +96,21 @@ func startTrivial(conns int) (*trivial, error) {
 		return nil, err
 	}
 	body := []byte(`{"cluster_id":"c8e1d7b1f4e2a4c0f8d6a7b6c5d4e3f2a","request_id":"6B3E2E5F-0C2B-4C7B-9A3D-1F2E3D4C5B6A","task_id":"T-6789abcdef0123456789abcd"}`)
-	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	t := &trivial{}
+	t.srv = &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
+		if page := t.page.Load(); page != nil && r.URL.Path == "/page" {
+			w.Header().Set("Content-Length", strconv.Itoa(len(*page)))
+			_, _ = w.Write(*page)
+			return
+		}
 		w.WriteHeader(http.StatusAccepted)
 		_, _ = w.Write(body)
 	}), ReadHeaderTimeout: 10 * time.Second}
-	go func() { _ = srv.Serve(ln) }()
-	return &trivial{srv: srv, client: &acsclient.Client{BaseURL: "http://" + ln.Addr().String(), AccessKeyID: "LTAIbench",
-		Secret: "secret", HTTP: httpClient(conns)}}, nil
+	go func() { _ = t.srv.Serve(ln) }()
+	t.client = &acsclient.Client{BaseURL: "http://" + ln.Addr().String(), AccessKeyID: "LTAIbench",
+		Secret: "secret", HTTP: httpClient(conns)}
+	return t, nil
 }
 
 func (t *trivial) close() { _ = t.srv.Close() }
