@@ -166,7 +166,7 @@ func (b *bench) reads(ctx context.Context, s *server, base *trivial, clusterID, 
 	c := s.client(32)
 	for _, r := range []struct {
 		name, path string
-		page bool // also measured against its own bytes, fixed (pageCeiling)
+		page       bool // also measured against its own bytes, fixed (pageCeiling)
 	}{
 		{"DescribeTaskInfo", "/tasks/" + taskID, false},
 		{"DescribeClusterDetail", "/clusters/" + clusterID, false},
