@@ -23,8 +23,12 @@ import (
 // checked, throttled, logged and counted. Without the number (PostgreSQL,
 // whose other replicas write too) nothing is kept.
 
-// maxAnswers bounds the answers kept; past it the cache starts over.
-const maxAnswers = 1024
+// maxAnswers and maxAnswerBytes bound the answers kept (a page of 100
+// nodes is about 70 KB); past either the cache starts over.
+const (
+	maxAnswers     = 1024
+	maxAnswerBytes = 16 << 20
+)
 
 // answerKey is what makes two requests the same request.
 type answerKey struct {
@@ -42,9 +46,11 @@ type keptAnswer struct {
 }
 
 type answers struct {
-	mu   sync.Mutex
-	kept map[answerKey]*keptAnswer
-	max  int
+	mu       sync.Mutex
+	kept     map[answerKey]*keptAnswer
+	bytes    int // of the bodies kept
+	max      int
+	maxBytes int
 }
 
 func (a *answers) get(key answerKey, changes uint64) (*keptAnswer, bool) {
@@ -60,10 +66,14 @@ func (a *answers) get(key answerKey, changes uint64) (*keptAnswer, bool) {
 func (a *answers) put(key answerKey, k *keptAnswer) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	if a.kept == nil || len(a.kept) >= a.max {
-		a.kept = map[answerKey]*keptAnswer{}
+	if old, ok := a.kept[key]; ok {
+		a.bytes -= len(old.body)
+	}
+	if a.kept == nil || len(a.kept) >= a.max || a.bytes+len(k.body) > a.maxBytes {
+		a.kept, a.bytes = map[answerKey]*keptAnswer{}, 0
 	}
 	a.kept[key] = k
+	a.bytes += len(k.body)
 }
 
 // kept returns h with its answers kept: h runs only when no answer to the

@@ -71,7 +71,7 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Metrics == nil {
 		cfg.Metrics = prometheus.NewRegistry()
 	}
-	s := &Server{cfg: cfg, log: cfg.Logger, answers: answers{max: maxAnswers}}
+	s := &Server{cfg: cfg, log: cfg.Logger, answers: answers{max: maxAnswers, maxBytes: maxAnswerBytes}}
 	var err error
 	if s.metrics, err = newRequestMetrics(cfg.Metrics); err != nil {
 		return nil, err
