@@ -148,7 +148,7 @@ func aliyungo(t *testing.T, c call, ak, secret string, date time.Time, nonce str
 
 // darabonba signs like darabonba-openapi's ACS3-HMAC-SHA256 path: every
 // x-acs-* header, host and content-type signed, trimmed and sorted.
-func darabonba(t *testing.T, c call, ak, secret string, date time.Time, nonce string) signed {
+func darabonba(t testing.TB, c call, ak, secret string, date time.Time, nonce string) signed {
 	t.Helper()
 	h := map[string]string{
 		"host":                       testHost,
@@ -201,7 +201,7 @@ func acs3Authorization(c call, h map[string]string, ak, secret string) string {
 		",Signature=" + hex.EncodeToString(mac.Sum(nil))
 }
 
-func newRequest(t *testing.T, c call, target string) *http.Request {
+func newRequest(t testing.TB, c call, target string) *http.Request {
 	t.Helper()
 	var body io.Reader
 	if c.body != nil {
@@ -215,7 +215,7 @@ func newRequest(t *testing.T, c call, target string) *http.Request {
 // toServer sends req over an in-memory wire and returns the request as
 // Go's server reads it (canonical header names, Host moved out of the
 // header map, RequestURI set) with its body.
-func toServer(t *testing.T, req *http.Request) (*http.Request, []byte) {
+func toServer(t testing.TB, req *http.Request) (*http.Request, []byte) {
 	t.Helper()
 	var wire bytes.Buffer
 	require.NoError(t, req.Write(&wire))
