@@ -297,11 +297,6 @@ func (db *DB) applyMigration(ctx context.Context, name string) error {
 	}})
 }
 
-// inTx runs fn in a transaction of the writer, committing when it returns
-// nil; fn's error is returned as it is. The transaction may be committed
-// together with others (batch.go): fn must use the context it is given,
-// and must not keep state across calls (a batch that fails as a whole is
-// run again, each transaction alone).
 // Changes is a number that moves once every change of a cluster, node
 // pool, task or worker has committed, when the store's caches drop what
 // it changed. An answer made of ClusterGet, NodePoolList, TaskGet,
@@ -311,6 +306,11 @@ func (db *DB) applyMigration(ctx context.Context, name string) error {
 // file, and every such write is this package's.
 func (db *DB) Changes() uint64 { return db.changes.Load() }
 
+// inTx runs fn in a transaction of the writer, committing when it returns
+// nil; fn's error is returned as it is. The transaction may be committed
+// together with others (batch.go): fn must use the context it is given,
+// and must not keep state across calls (a batch that fails as a whole is
+// run again, each transaction alone).
 func (db *DB) inTx(ctx context.Context, fn func(ctx context.Context, tx *sql.Tx) error) error {
 	return db.w.do(ctx, fn)
 }
