@@ -9,7 +9,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/riverqueue/river"
 	"github.com/stretchr/testify/require"
+
+	"github.com/ackscale/ackscale"
 )
 
 // batchBundle is a database with a scratch table, and a way to hold its
@@ -153,4 +156,100 @@ func TestBatchAfterClose(t *testing.T) {
 	require.NoError(t, err)
 	require.NoError(t, db.Close())
 	require.ErrorIs(t, db.inTx(context.Background(), insert("a")), errClosed)
+}
+
+// scratchJobs is a JobInserter that writes each job's task id into the
+// scratch table, in the caller's transaction, and records the task ids of
+// each call; a job of task fail fails its call.
+type scratchJobs struct {
+	mu    sync.Mutex
+	calls [][]string
+	fail  string
+}
+
+func (j *scratchJobs) InsertManyFastTx(ctx context.Context, tx *sql.Tx, params []river.InsertManyParams) (int, error) {
+	ids := make([]string, len(params))
+	for i, p := range params {
+		ids[i] = p.Args.(ackscale.TaskJob).TaskID
+	}
+	j.mu.Lock()
+	j.calls = append(j.calls, ids)
+	j.mu.Unlock()
+	for _, id := range ids {
+		if id == j.fail {
+			return 0, fmt.Errorf("job %s refused", id)
+		}
+		if err := insert("job-"+id)(ctx, tx); err != nil {
+			return 0, err
+		}
+	}
+	return len(ids), nil
+}
+
+// job returns a transaction function that inserts k and queues a job of
+// each task id, then fails with err if it is set.
+func job(to JobInserter, k string, err error, ids ...string) func(ctx context.Context, tx *sql.Tx) error {
+	return func(ctx context.Context, tx *sql.Tx) error {
+		if e := insert(k)(ctx, tx); e != nil {
+			return e
+		}
+		for _, id := range ids {
+			if e := queueJob(ctx, tx, to, river.InsertManyParams{Args: ackscale.TaskJob{TaskID: id}}); e != nil {
+				return e
+			}
+		}
+		return err
+	}
+}
+
+// TestBatchJobs: the jobs of the transactions committed together are
+// inserted with one call, in queue order, just before the commit; a
+// transaction that fails leaves no job; a call that fails makes each
+// transaction run alone, so only the one whose job was refused fails.
+func TestBatchJobs(t *testing.T) {
+	t.Parallel()
+	refusal := errors.New("refused")
+	t.Run("together", func(t *testing.T) {
+		t.Parallel()
+		b := setupBatch(t)
+		jobs := &scratchJobs{}
+		errs := b.queued(t,
+			job(jobs, "a", nil, "t1"),
+			job(jobs, "b", nil, "t2"),
+			job(jobs, "c", refusal, "t3"),
+			job(jobs, "d", nil, "t4", "t5"),
+			job(jobs, "e", nil),
+		)
+		require.Equal(t, []error{nil, nil, refusal, nil, nil}, errs)
+		require.Equal(t, [][]string{{"t1"}, {"t2", "t4", "t5"}}, jobs.calls)
+		require.Equal(t, []string{"a", "b", "d", "e", "job-t1", "job-t2", "job-t4", "job-t5"}, b.keys(t))
+	})
+	t.Run("a refused job", func(t *testing.T) {
+		t.Parallel()
+		b := setupBatch(t)
+		jobs := &scratchJobs{fail: "t3"}
+		errs := b.queued(t,
+			job(jobs, "a", nil, "t1"),
+			job(jobs, "b", nil, "t2"),
+			job(jobs, "c", nil, "t3"),
+			job(jobs, "d", nil, "t4"),
+		)
+		require.NoError(t, errs[0])
+		require.NoError(t, errs[1])
+		require.ErrorContains(t, errs[2], "job t3 refused")
+		require.NoError(t, errs[3])
+		require.Equal(t, [][]string{{"t1"}, {"t2", "t3", "t4"}, {"t2"}, {"t3"}, {"t4"}}, jobs.calls)
+		require.Equal(t, []string{"a", "b", "d", "job-t1", "job-t2", "job-t4"}, b.keys(t))
+	})
+	t.Run("outside the writer", func(t *testing.T) {
+		t.Parallel()
+		b := setupBatch(t)
+		jobs := &scratchJobs{}
+		tx, err := b.db.SQL().BeginTx(b.ctx, nil)
+		require.NoError(t, err)
+		require.NoError(t, job(jobs, "a", nil, "t1", "t2")(b.ctx, tx))
+		require.NoError(t, tx.Commit())
+		require.Equal(t, [][]string{{"t1"}, {"t2"}}, jobs.calls)
+		require.Equal(t, []string{"a", "job-t1", "job-t2"}, b.keys(t))
+	})
 }

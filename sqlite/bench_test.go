@@ -1,10 +1,15 @@
 package sqlite
 
 import (
+	"context"
+	"database/sql"
 	"fmt"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver/riversqlite"
 
 	"github.com/ackscale/ackscale"
 )
@@ -58,4 +63,42 @@ func cpuTime() time.Duration {
 	var ru syscall.Rusage
 	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// BenchmarkRiverJobs inserts River's jobs through the writer, one job per
+// transaction as a transaction alone does, and sixteen per statement as
+// the writer does for transactions committed together (batch.go).
+func BenchmarkRiverJobs(b *testing.B) {
+	ctx := context.Background()
+	db, err := Open(ctx, Config{Dir: b.TempDir()})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	client, err := river.NewClient(riversqlite.New(db.SQL()), &river.Config{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	task := 0
+	for _, n := range []int{1, 16} {
+		b.Run(fmt.Sprintf("%d per statement", n), func(b *testing.B) {
+			start, jobs := cpuTime(), 0
+			for b.Loop() {
+				err := db.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+					for range n {
+						task++
+						if err := queueJob(ctx, tx, client, river.InsertManyParams{Args: ackscale.TaskJob{TaskID: fmt.Sprint("t-", task)}}); err != nil {
+							return err
+						}
+					}
+					return nil
+				})
+				if err != nil {
+					b.Fatal(err)
+				}
+				jobs += n
+			}
+			b.ReportMetric(float64(cpuTime()-start)/float64(jobs), "cpu-ns/job")
+		})
+	}
 }

@@ -143,19 +143,26 @@ func queryCount(ctx context.Context, q querier, what, query string, args ...any)
 // queryPage returns one page of the rows of from (a table, or a join)
 // that f selects, each read by scan, and how many rows f selects in all:
 //
-//	SELECT count(*) FROM from WHERE f
 //	SELECT columns FROM from WHERE f ORDER BY order LIMIT limit OFFSET offset
+//	SELECT count(*) FROM from WHERE f
 //
-// (a limit of 0 is no limit). Their errors read "count what: …" and
-// "list what: …"; scan's are returned as they are.
+// (a limit of 0 is no limit). The count is not run when the page says it:
+// a page short of its limit that starts at the first row, or has rows,
+// ends at the last one (a task's workers, a small cluster's nodes). Their
+// errors read "list what: …" and "count what: …"; scan's are returned as
+// they are.
 func queryPage[T any](ctx context.Context, q querier, scan func(scanner) (T, error),
 	what, columns, from string, f filter, order string, offset, limit int) ([]T, int, error) {
-	total, err := queryCount(ctx, q, "count "+what, `SELECT count(*) FROM `+from+f.sql(), f.args...)
+	list, err := queryAll(ctx, q, "list "+what, scan,
+		`SELECT `+columns+` FROM `+from+f.sql()+` ORDER BY `+order+` LIMIT ? OFFSET ?`, append(f.args, page(offset, limit)...)...)
 	if err != nil {
 		return nil, 0, err
 	}
-	list, err := queryAll(ctx, q, "list "+what, scan,
-		`SELECT `+columns+` FROM `+from+f.sql()+` ORDER BY `+order+` LIMIT ? OFFSET ?`, append(f.args, page(offset, limit)...)...)
+	offset = max(offset, 0)
+	if (limit <= 0 || len(list) < limit) && (offset == 0 || len(list) > 0) {
+		return list, offset + len(list), nil
+	}
+	total, err := queryCount(ctx, q, "count "+what, `SELECT count(*) FROM `+from+f.sql(), f.args...)
 	if err != nil {
 		return nil, 0, err
 	}

@@ -204,7 +204,7 @@ func (s *ClusterStore) insertTask(ctx context.Context, tx *sql.Tx, t ackscale.Ta
 	if err != nil {
 		return insertError(err, "task "+t.ID)
 	}
-	if _, err := s.jobs.InsertManyFastTx(ctx, tx, []river.InsertManyParams{{Args: ackscale.TaskJob{TaskID: t.ID}}}); err != nil {
+	if err := queueJob(ctx, tx, s.jobs, river.InsertManyParams{Args: ackscale.TaskJob{TaskID: t.ID}}); err != nil {
 		return fmt.Errorf("insert job of task %s: %w", t.ID, err)
 	}
 	return insertReservation(ctx, tx, t, reserve)

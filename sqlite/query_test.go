@@ -1,0 +1,65 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+// countingQuerier counts the single-row queries (the counts) it runs.
+type countingQuerier struct {
+	*sql.DB
+	counts int
+}
+
+func (q *countingQuerier) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	q.counts++
+	return q.DB.QueryRowContext(ctx, query, args...)
+}
+
+// TestQueryPage: every page has the rows and the total of the rows
+// selected; the count runs only when the page cannot tell the total.
+func TestQueryPage(t *testing.T) {
+	t.Parallel()
+	b := setupBatch(t)
+	for _, k := range []string{"a", "b", "c", "d", "e", "x1"} {
+		require.NoError(t, b.db.inTx(b.ctx, insert(k)))
+	}
+	scan := func(r scanner) (string, error) {
+		var k string
+		return k, r.Scan(&k)
+	}
+	letters := filter{}
+	letters.add(`length(k) = 1`)
+	for _, c := range []struct {
+		f             filter
+		offset, limit int
+		want          []string
+		total         int
+		counted       bool
+	}{
+		{letters, 0, 0, []string{"a", "b", "c", "d", "e"}, 5, false},
+		{letters, 0, 10, []string{"a", "b", "c", "d", "e"}, 5, false},
+		{letters, 0, 5, []string{"a", "b", "c", "d", "e"}, 5, true}, // a full page: more may follow
+		{letters, 0, 2, []string{"a", "b"}, 5, true},
+		{letters, 2, 0, []string{"c", "d", "e"}, 5, false},
+		{letters, 4, 2, []string{"e"}, 5, false},
+		{letters, 5, 2, nil, 5, true}, // past the end: how far?
+		{letters, 9, 0, nil, 5, true},
+		{letters, -1, 2, []string{"a", "b"}, 5, true},
+		{filter{}, 3, 10, []string{"d", "e", "x1"}, 6, false},
+		{func() filter { f := filter{}; f.eq("k", "none"); return f }(), 0, 10, nil, 0, false},
+	} {
+		t.Run(fmt.Sprintf("%s offset %d limit %d", c.f.sql(), c.offset, c.limit), func(t *testing.T) {
+			q := &countingQuerier{DB: b.db.read}
+			got, total, err := queryPage(b.ctx, q, scan, "scratch", "k", "scratch", c.f, "k", c.offset, c.limit)
+			require.NoError(t, err)
+			require.Equal(t, c.want, got)
+			require.Equal(t, c.total, total)
+			require.Equal(t, c.counted, q.counts == 1, "count queries: %d", q.counts)
+		})
+	}
+}
