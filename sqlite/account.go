@@ -143,11 +143,14 @@ func (s *AccountStore) NonceUse(ctx context.Context, p ackscale.NonceUseParams) 
 	return s.db.nonces.use(ctx, p, ms(s.db.now()), s.nonceStored)
 }
 
-// nonceStored reports whether the key's nonce is stored, unexpired at now.
-func (s *AccountStore) nonceStored(ctx context.Context, keyID, nonce string, now int64) (bool, error) {
+// nonceStored reports whether the table has a nonce of hash h, unexpired
+// at now; it makes the index by hash first (nonce.go).
+func (s *AccountStore) nonceStored(ctx context.Context, h uint64, now int64) (bool, error) {
+	if err := s.db.nonceIndex(ctx); err != nil {
+		return false, err
+	}
 	var one int
-	err := s.db.read.QueryRowContext(ctx, `SELECT 1 FROM nonces WHERE access_key_id = ? AND nonce = ? AND expires_at >= ?`,
-		keyID, nonce, now).Scan(&one)
+	err := s.db.read.QueryRowContext(ctx, `SELECT 1 FROM nonce_log WHERE hash = ? AND expires_at >= ?`, int64(h), now).Scan(&one)
 	if errors.Is(err, sql.ErrNoRows) {
 		return false, nil
 	}
@@ -163,7 +166,7 @@ func (s *AccountStore) NoncePrune(ctx context.Context, t time.Time) (int, error)
 	// nonces first: the count includes them.
 	var n int64
 	err := s.db.inTx(ctx, func(ctx context.Context, tx *sql.Tx) (err error) {
-		n, err = changed(ctx, tx, "prune nonces", `DELETE FROM nonces WHERE expires_at < ?`, ms(t))
+		n, err = changed(ctx, tx, "prune nonces", `DELETE FROM nonce_log WHERE expires_at < ?`, ms(t))
 		return err
 	})
 	return int(n), err

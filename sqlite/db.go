@@ -94,14 +94,17 @@ type DB struct {
 	faults tableCache[ackscale.Fault]
 	// signature nonces not yet stored (nonce.go), flushed by a goroutine
 	// until stopFlush is closed
-	nonces    *nonceLog
-	stopFlush chan struct{}
-	flushing  sync.WaitGroup
-	closeOnce sync.Once
-	closeErr  error
-	box       *secretBox
-	log       *slog.Logger
-	now       func() time.Time
+	nonces *nonceLog
+	// nonceIndexed: the index by hash is made (nonceIndex)
+	nonceIndexMu sync.Mutex
+	nonceIndexed bool
+	stopFlush    chan struct{}
+	flushing     sync.WaitGroup
+	closeOnce    sync.Once
+	closeErr     error
+	box          *secretBox
+	log          *slog.Logger
+	now          func() time.Time
 }
 
 var _ ackscale.Checker = (*DB)(nil)
@@ -157,12 +160,10 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 		_ = db.Close()
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
-	var readUntil sql.NullInt64 // the last expiry of the nonces stored before
-	if err := db.read.QueryRowContext(ctx, `SELECT max(expires_at) FROM nonces`).Scan(&readUntil); err != nil {
+	if err := db.loadNonces(ctx); err != nil {
 		_ = db.Close()
-		return nil, fmt.Errorf("open %s: read nonces: %w", path, err)
+		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
-	db.nonces.readTableUntil(readUntil.Int64)
 	db.flushing.Go(func() { db.flushNonces(cfg.NonceFlushEvery, db.stopFlush) })
 	return db, nil
 }
@@ -174,7 +175,7 @@ func (db *DB) storeNonces(ctx context.Context, tx *sql.Tx) (func(), error) {
 	if len(rows) == 0 {
 		return nil, nil
 	}
-	if err := insertNonces(ctx, tx, rows, ms(db.now())); err != nil {
+	if err := insertNonces(ctx, tx, rows); err != nil {
 		return nil, err
 	}
 	return func() { db.nonces.stored(rows) }, nil
@@ -274,6 +275,12 @@ func (db *DB) migrate(ctx context.Context) error {
 	return nil
 }
 
+// afterMigration is the Go part of a migration, run after its SQL in its
+// transaction.
+var afterMigration = map[string]func(ctx context.Context, tx *sql.Tx) error{
+	"migration/009_nonce_log.sql": moveNonces, // hashes are Go's
+}
+
 func (db *DB) applyMigration(ctx context.Context, name string) error {
 	return db.w.single(&writeOp{ctx: ctx, fn: func(ctx context.Context, tx *sql.Tx) error {
 		var n int
@@ -289,6 +296,11 @@ func (db *DB) applyMigration(ctx context.Context, name string) error {
 		}
 		if _, err := tx.ExecContext(ctx, string(body)); err != nil {
 			return fmt.Errorf("migration %s: %w", name, err)
+		}
+		if after := afterMigration[name]; after != nil {
+			if err := after(ctx, tx); err != nil {
+				return fmt.Errorf("migration %s: %w", name, err)
+			}
 		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (name) VALUES (?)`, name); err != nil {
 			return fmt.Errorf("migration %s: %w", name, err)
