@@ -2,8 +2,10 @@ package sqlite
 
 import (
 	"context"
+	"crypto/rand"
 	"database/sql"
 	"fmt"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -99,6 +101,66 @@ func BenchmarkRiverJobs(b *testing.B) {
 				jobs += n
 			}
 			b.ReportMetric(float64(cpuTime()-start)/float64(jobs), "cpu-ns/job")
+		})
+	}
+}
+
+// BenchmarkNonces stores 500 signature nonces a commit into a table that
+// holds 200,000: as nonce_log keeps them (by expiry and hash, appended),
+// and as the nonces table kept them before migration 009 (by access key
+// and nonce, indexed by expiry; the table is still there, empty).
+func BenchmarkNonces(b *testing.B) {
+	ctx := context.Background()
+	const perCommit = 500
+	for _, c := range []struct {
+		name  string
+		store func(ctx context.Context, tx *sql.Tx, keyID string, nonces []string, exp int64) error
+	}{
+		{"by expiry and hash", func(ctx context.Context, tx *sql.Tx, keyID string, nonces []string, exp int64) error {
+			rows := make([]nonceRow, len(nonces))
+			for i, n := range nonces {
+				rows[i] = nonceRow{nonceHash(keyID, n), exp}
+			}
+			return insertNonces(ctx, tx, rows)
+		}},
+		{"by access key and nonce", func(ctx context.Context, tx *sql.Tx, keyID string, nonces []string, exp int64) error {
+			args := make([]any, 0, 3*len(nonces))
+			for _, n := range nonces {
+				args = append(args, keyID, n, exp)
+			}
+			_, err := tx.ExecContext(ctx, `INSERT INTO nonces (access_key_id, nonce, expires_at) VALUES `+
+				strings.TrimSuffix(strings.Repeat("(?, ?, ?), ", len(nonces)), ", ")+
+				` ON CONFLICT (access_key_id, nonce) DO UPDATE SET expires_at = excluded.expires_at WHERE nonces.expires_at < 0`, args...)
+			return err
+		}},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			db, err := Open(ctx, Config{Dir: b.TempDir()})
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer db.Close()
+			exp := time.Now().Add(15 * time.Minute).UnixMilli()
+			commit := func() {
+				nonces := make([]string, perCommit)
+				for i := range nonces {
+					nonces[i] = rand.Text()
+				}
+				exp++ // a commit's nonces expire after the last one's
+				if err := db.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+					return c.store(ctx, tx, "LTAI5tBenchAccessKey", nonces, exp)
+				}); err != nil {
+					b.Fatal(err)
+				}
+			}
+			for range 200_000 / perCommit {
+				commit()
+			}
+			start := cpuTime()
+			for b.Loop() {
+				commit()
+			}
+			b.ReportMetric(float64(cpuTime()-start)/float64(b.N*perCommit), "cpu-ns/nonce")
 		})
 	}
 }
