@@ -44,10 +44,10 @@ import (
 // hash, keyed in that order: the nonces of a commit expire about when the
 // ones before them did, so they are added near the end of the key, a few
 // pages a commit: 3 µs of CPU a nonce where the table keyed by access key
-// and nonce took 16–21 µs (BenchmarkNonces, 500 a commit into 200,000). Nothing reads it by hash while the log
-// remembers every unexpired nonce, the usual case: only past
-// maxRemembered does a check read it, through an index by hash made then
-// (nonceIndex) and dropped at the next open.
+// and nonce took 16–21 µs (BenchmarkNonces, 500 a commit into 200,000).
+// Nothing reads it by hash while the log remembers every unexpired nonce,
+// the usual case: only past maxRemembered does a check read it, through
+// an index by hash made then (nonceIndex) and dropped at the next open.
 //
 // One process owns the database file (serve's lock), so nothing but this
 // log writes the table while it runs. A new nonce shares the hash of one
