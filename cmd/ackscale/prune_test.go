@@ -15,7 +15,7 @@ import (
 )
 
 // TestNoncesPrunedOnTimer: nothing called NoncePrune, so every verified
-// request left a row in the nonces table for good (issue 10, item 4). The
+// request left a row in the nonce table for good (issue 10, item 4). The
 // pruner runs on a real SQLite store, so the test proves the SQL prunes.
 func TestNoncesPrunedOnTimer(t *testing.T) {
 	t.Parallel()
@@ -26,7 +26,7 @@ func TestNoncesPrunedOnTimer(t *testing.T) {
 	accounts := sqlite.NewAccountStore(db)
 	count := func() int {
 		var n int
-		require.NoError(t, db.SQL().QueryRowContext(ctx, `SELECT count(*) FROM nonces`).Scan(&n))
+		require.NoError(t, db.SQL().QueryRowContext(ctx, `SELECT count(*) FROM nonce_log`).Scan(&n))
 		return n
 	}
 	base := time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
@@ -89,7 +89,7 @@ func TestServeStartsThePruner(t *testing.T) {
 	require.NoError(t, err)
 	count := func() int {
 		var n int
-		require.NoError(t, b.app.db.sqlDB.QueryRowContext(b.ctx, `SELECT count(*) FROM nonces`).Scan(&n))
+		require.NoError(t, b.app.db.sqlDB.QueryRowContext(b.ctx, `SELECT count(*) FROM nonce_log`).Scan(&n))
 		return n
 	}
 	require.Eventually(t, func() bool { return count() == 1 }, 5*time.Second, 5*time.Millisecond,
