@@ -31,14 +31,25 @@ func ACS3CanonicalRequest(method, escapedPath, rawQuery string, h http.Header, h
 }
 
 func acs3CanonicalRequest(method, escapedPath, rawQuery string, l lowered, host string, signedHeaders []string, payloadHash string) string {
-	return strings.Join([]string{
-		method,
-		acs3CanonicalURI(escapedPath),
-		acs3CanonicalQuery(rawQuery),
-		acs3CanonicalHeaders(l, host, signedHeaders),
-		strings.Join(signedHeaders, ";"),
-		payloadHash,
-	}, "\n")
+	var b strings.Builder
+	b.Grow(len(method) + len(escapedPath) + 2*len(rawQuery) + 64*len(signedHeaders) + len(payloadHash) + 8)
+	b.WriteString(method)
+	b.WriteByte('\n')
+	b.WriteString(acs3CanonicalURI(escapedPath))
+	b.WriteByte('\n')
+	b.WriteString(acs3CanonicalQuery(rawQuery))
+	b.WriteByte('\n')
+	writeACS3CanonicalHeaders(&b, l, host, signedHeaders)
+	b.WriteByte('\n')
+	for i, name := range signedHeaders {
+		if i > 0 {
+			b.WriteByte(';')
+		}
+		b.WriteString(name)
+	}
+	b.WriteByte('\n')
+	b.WriteString(payloadHash)
+	return b.String()
 }
 
 func acs3CanonicalURI(escapedPath string) string {
@@ -56,6 +67,9 @@ func acs3CanonicalURI(escapedPath string) string {
 // "name%3Dx%26a" must not canonicalise like the two pairs "name=x&a", or
 // a re-encoded query would keep its signature and change its meaning.
 func acs3CanonicalQuery(rawQuery string) string {
+	if rawQuery == "" {
+		return ""
+	}
 	q, _ := url.ParseQuery(rawQuery)
 	var params []string
 	for _, k := range slices.Sorted(maps.Keys(q)) {
@@ -66,19 +80,25 @@ func acs3CanonicalQuery(rawQuery string) string {
 	return acs3Escapes.Replace(strings.Join(params, "&"))
 }
 
-func acs3CanonicalHeaders(l lowered, host string, signedHeaders []string) string {
-	var b strings.Builder
+// writeACS3CanonicalHeaders writes a "name:value\n" line for each signed
+// header.
+func writeACS3CanonicalHeaders(b *strings.Builder, l lowered, host string, signedHeaders []string) {
 	for _, name := range signedHeaders {
 		value := host
 		if name != "host" {
 			value = acs3HeaderValue(l[name])
 		}
-		b.WriteString(name + ":" + value + "\n")
+		b.WriteString(name)
+		b.WriteByte(':')
+		b.WriteString(value)
+		b.WriteByte('\n')
 	}
-	return b.String()
 }
 
 func acs3HeaderValue(values []string) string {
+	if len(values) == 1 {
+		return strings.TrimSpace(values[0])
+	}
 	trimmed := make([]string, len(values))
 	for i, v := range values {
 		trimmed[i] = strings.TrimSpace(v)
@@ -95,7 +115,12 @@ func ACS3StringToSign(canonicalRequest string) string {
 // ACS3Signature returns hex(HMAC-SHA256(secret, ACS3StringToSign(canonicalRequest))).
 func ACS3Signature(secret, canonicalRequest string) string {
 	mac := hmac.New(sha256.New, []byte(secret))
-	mac.Write([]byte(ACS3StringToSign(canonicalRequest)))
+	sum := sha256.Sum256([]byte(canonicalRequest))
+	var line [len(SchemeACS3) + 1 + 2*sha256.Size]byte
+	n := copy(line[:], SchemeACS3)
+	line[n] = '\n'
+	hex.Encode(line[n+1:], sum[:])
+	mac.Write(line[:])
 	return hex.EncodeToString(mac.Sum(nil))
 }
 

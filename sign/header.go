@@ -3,6 +3,7 @@ package sign
 import (
 	"maps"
 	"net/http"
+	"net/textproto"
 	"slices"
 	"strings"
 )
@@ -20,13 +21,36 @@ type lowered map[string][]string
 func lower(h http.Header) lowered {
 	l := make(lowered, len(h))
 	for k, v := range h {
-		lk := strings.ToLower(k)
+		lk := lowerName(k)
 		if _, twice := l[lk]; twice {
 			return lowerSorted(h)
 		}
 		l[lk] = v
 	}
 	return l
+}
+
+// knownNames are the lower-case names of the headers the SDKs send, by
+// the spelling Go's server gives them: lowerName finds them without
+// making a new string for each request.
+var knownNames = func() map[string]string {
+	m := map[string]string{}
+	for _, name := range []string{"accept", "accept-encoding", "authorization", "connection", "content-length",
+		"content-md5", "content-type", "date", "host", "user-agent", "x-acs-accesskey-id", "x-acs-action",
+		"x-acs-content-sha256", "x-acs-date", "x-acs-region-id", "x-acs-security-token", "x-acs-signature-method",
+		"x-acs-signature-nonce", "x-acs-signature-version", "x-acs-version", "x-sdk-client", "x-sdk-invoke-type",
+		"x-sdk-core-version"} {
+		m[textproto.CanonicalMIMEHeaderKey(name)] = name
+	}
+	return m
+}()
+
+// lowerName is strings.ToLower(name).
+func lowerName(name string) string {
+	if lower, ok := knownNames[name]; ok {
+		return lower
+	}
+	return strings.ToLower(name)
 }
 
 // lowerSorted is lower for a header with several spellings of a name.

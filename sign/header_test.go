@@ -2,6 +2,7 @@ package sign
 
 import (
 	"net/http"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -27,5 +28,18 @@ func TestLower(t *testing.T) {
 				require.Equal(t, tc.want, lower(tc.h))
 			}
 		})
+	}
+}
+
+// TestLowerName: lowerName is strings.ToLower, for the known names in
+// the server's spelling and for any other spelling.
+func TestLowerName(t *testing.T) {
+	require.NotEmpty(t, knownNames)
+	for canonical, lower := range knownNames {
+		require.Equal(t, strings.ToLower(canonical), lower, canonical)
+		require.Equal(t, lower, lowerName(canonical))
+	}
+	for _, name := range []string{"X-ACS-DATE", "x-acs-date", "X-Acs-Unknown", "", "Ünicode-Name"} {
+		require.Equal(t, strings.ToLower(name), lowerName(name), name)
 	}
 }
