@@ -109,19 +109,29 @@ func acs3HeaderValue(values []string) string {
 
 // ACS3StringToSign returns "ACS3-HMAC-SHA256\n" + hex(SHA-256(canonicalRequest)).
 func ACS3StringToSign(canonicalRequest string) string {
-	return string(SchemeACS3) + "\n" + hexSHA256([]byte(canonicalRequest))
+	var line acs3Line
+	return string(line.of(canonicalRequest))
 }
 
 // ACS3Signature returns hex(HMAC-SHA256(secret, ACS3StringToSign(canonicalRequest))).
 func ACS3Signature(secret, canonicalRequest string) string {
 	mac := hmac.New(sha256.New, []byte(secret))
-	sum := sha256.Sum256([]byte(canonicalRequest))
-	var line [len(SchemeACS3) + 1 + 2*sha256.Size]byte
-	n := copy(line[:], SchemeACS3)
-	line[n] = '\n'
-	hex.Encode(line[n+1:], sum[:])
-	mac.Write(line[:])
+	var line acs3Line
+	mac.Write(line.of(canonicalRequest))
 	return hex.EncodeToString(mac.Sum(nil))
+}
+
+// acs3Line holds the string to sign of a canonical request, built without
+// a string of its own.
+type acs3Line [len(SchemeACS3) + 1 + 2*sha256.Size]byte
+
+// of fills l with canonicalRequest's string to sign and returns it.
+func (l *acs3Line) of(canonicalRequest string) []byte {
+	sum := sha256.Sum256([]byte(canonicalRequest))
+	n := copy(l[:], SchemeACS3)
+	l[n] = '\n'
+	hex.Encode(l[n+1:], sum[:])
+	return l[:]
 }
 
 // hexSHA256 returns the hex SHA-256 of b, the ACS3 HashedPayload.
