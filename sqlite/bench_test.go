@@ -72,11 +72,7 @@ func cpuTime() time.Duration {
 // the writer does for transactions committed together (batch.go).
 func BenchmarkRiverJobs(b *testing.B) {
 	ctx := context.Background()
-	db, err := Open(ctx, Config{Dir: b.TempDir()})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer db.Close()
+	db := openTestDB(b)
 	client, err := river.NewClient(riversqlite.New(db.SQL()), &river.Config{})
 	if err != nil {
 		b.Fatal(err)
@@ -135,11 +131,7 @@ func BenchmarkNonces(b *testing.B) {
 		}},
 	} {
 		b.Run(c.name, func(b *testing.B) {
-			db, err := Open(ctx, Config{Dir: b.TempDir()})
-			if err != nil {
-				b.Fatal(err)
-			}
-			defer db.Close()
+			db := openTestDB(b)
 			exp := time.Now().Add(15 * time.Minute).UnixMilli()
 			commit := func() {
 				nonces := make([]string, perCommit)

@@ -30,7 +30,7 @@ func TestMain(m *testing.M) {
 
 // openTestDB opens a migrated database of its own in t.TempDir(), closed
 // when t ends.
-func openTestDB(t *testing.T) *DB {
+func openTestDB(t testing.TB) *DB {
 	t.Helper()
 	template.once.Do(func() {
 		template.dir, template.err = os.MkdirTemp("", "ackscale-sqlite-")
@@ -55,7 +55,7 @@ func openTestDB(t *testing.T) *DB {
 	return db
 }
 
-func copyFile(t *testing.T, from, to string) {
+func copyFile(t testing.TB, from, to string) {
 	t.Helper()
 	src, err := os.Open(from)
 	require.NoError(t, err)
