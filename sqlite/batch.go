@@ -35,6 +35,13 @@ import (
 // inserts a batch as one JSON array, and a statement for one job cost
 // about as much again as the job itself (BenchmarkRiverJobs: 115 µs of
 // CPU a job alone, 40 µs sixteen at a time).
+//
+// A transaction may also leave work for the moment it has committed
+// (afterCommit): the writer runs it in its own goroutine, right after the
+// commit and in the order of the transactions, before it answers them. So
+// a cache can be brought up to date with a write in commit order, which a
+// caller's code after inTx returns cannot promise (two callers' writes of
+// one row would land in either order).
 
 // maxBatch bounds the transactions committed together, so that a caller's
 // wait stays bounded too.
@@ -175,12 +182,12 @@ func (w *writer) single(op *writeOp) error {
 		return fmt.Errorf("begin: %w", err)
 	}
 	committed, err := w.begun(ctx, tx)
-	jobs := &opJobs{}
+	own := &opWork{}
 	if err == nil {
-		err = op.fn(context.WithValue(ctx, jobsKey{}, jobs), tx)
+		err = op.fn(context.WithValue(ctx, workKey{}, own), tx)
 	}
 	if err == nil {
-		err = insertJobs(ctx, tx, []*opJobs{jobs})
+		err = insertJobs(ctx, tx, []*opWork{own})
 	}
 	if err != nil {
 		_ = tx.Rollback()
@@ -191,6 +198,7 @@ func (w *writer) single(op *writeOp) error {
 	}
 	w.commits.Add(1)
 	committed()
+	own.committed()
 	return nil
 }
 
@@ -221,16 +229,16 @@ func (w *writer) together(ops []*writeOp) (errs []error, err error) {
 		return nil, err
 	}
 	errs = make([]error, len(ops))
-	jobs := make([]*opJobs, 0, len(ops))
+	done := make([]*opWork, 0, len(ops)) // the work of the transactions that succeeded, in order
 	for i, op := range ops {
 		if _, err := tx.ExecContext(ctx, `SAVEPOINT op`); err != nil {
 			_ = tx.Rollback()
 			return nil, err
 		}
-		own := &opJobs{}
-		errs[i] = op.fn(context.WithValue(context.WithoutCancel(op.ctx), jobsKey{}, own), tx)
+		own := &opWork{}
+		errs[i] = op.fn(context.WithValue(context.WithoutCancel(op.ctx), workKey{}, own), tx)
 		if errs[i] == nil {
-			jobs = append(jobs, own)
+			done = append(done, own)
 		} else {
 			if _, err := tx.ExecContext(ctx, `ROLLBACK TO op`); err != nil {
 				_ = tx.Rollback()
@@ -242,7 +250,7 @@ func (w *writer) together(ops []*writeOp) (errs []error, err error) {
 			return nil, err
 		}
 	}
-	if err := insertJobs(ctx, tx, jobs); err != nil {
+	if err := insertJobs(ctx, tx, done); err != nil {
 		_ = tx.Rollback()
 		return nil, err
 	}
@@ -251,22 +259,47 @@ func (w *writer) together(ops []*writeOp) (errs []error, err error) {
 	}
 	w.commits.Add(1)
 	committed()
+	for _, own := range done {
+		own.committed()
+	}
 	return errs, nil
 }
 
-// opJobs are the jobs one queued transaction inserts, and where.
-type opJobs struct {
+// opWork is what one queued transaction leaves to the writer: the jobs it
+// inserts (and where), and what to run once it has committed.
+type opWork struct {
 	to     JobInserter
 	params []river.InsertManyParams
+	after  []func()
 }
 
-type jobsKey struct{}
+// committed runs the transaction's afterCommit funcs, in order.
+func (o *opWork) committed() {
+	for _, f := range o.after {
+		f()
+	}
+}
+
+type workKey struct{}
+
+// afterCommit has the writer run f once the transaction ctx belongs to
+// has committed, in the writer's goroutine, after what the transactions
+// committed before it left and before any caller is answered; never when
+// it does not commit. It reports false, and f never runs, outside a
+// transaction of the writer (the caller must do without).
+func afterCommit(ctx context.Context, f func()) bool {
+	q, ok := ctx.Value(workKey{}).(*opWork)
+	if ok {
+		q.after = append(q.after, f)
+	}
+	return ok
+}
 
 // queueJob inserts p through to with the transaction ctx belongs to: when
 // the writer runs it (it always does for inTx), just before the commit,
 // with the jobs of the transactions committed together; otherwise at once.
 func queueJob(ctx context.Context, tx *sql.Tx, to JobInserter, p river.InsertManyParams) error {
-	q, ok := ctx.Value(jobsKey{}).(*opJobs)
+	q, ok := ctx.Value(workKey{}).(*opWork)
 	if !ok || (q.to != nil && q.to != to) {
 		_, err := to.InsertManyFastTx(ctx, tx, []river.InsertManyParams{p})
 		return err
@@ -278,7 +311,7 @@ func queueJob(ctx context.Context, tx *sql.Tx, to JobInserter, p river.InsertMan
 
 // insertJobs inserts the jobs the transactions queued, one statement per
 // inserter (there is one: the River client the stores were given).
-func insertJobs(ctx context.Context, tx *sql.Tx, ops []*opJobs) error {
+func insertJobs(ctx context.Context, tx *sql.Tx, ops []*opWork) error {
 	var (
 		to     JobInserter
 		params []river.InsertManyParams

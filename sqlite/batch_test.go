@@ -253,3 +253,78 @@ func TestBatchJobs(t *testing.T) {
 		require.Equal(t, []string{"a", "job-t1", "job-t2"}, b.keys(t))
 	})
 }
+
+// TestBatchAfterCommit: what a transaction leaves for after its commit
+// runs once it has committed (its row is there to read), in the order of
+// the transactions committed together, before its caller is answered;
+// never for a transaction that failed, nor for those of a batch that
+// failed as a whole (they run again alone, and leave it again); outside
+// the writer nothing is left.
+func TestBatchAfterCommit(t *testing.T) {
+	t.Parallel()
+	refusal := errors.New("refused")
+	// after returns a transaction function that inserts k and leaves a
+	// func that records k and whether k was committed, then fails with err.
+	setup := func(t *testing.T) (*batchBundle, func(k string, err error) func(context.Context, *sql.Tx) error, func() []string) {
+		b := setupBatch(t)
+		var mu sync.Mutex
+		var ran []string
+		after := func(k string, err error) func(ctx context.Context, tx *sql.Tx) error {
+			return func(ctx context.Context, tx *sql.Tx) error {
+				if e := insert(k)(ctx, tx); e != nil {
+					return e
+				}
+				left := afterCommit(ctx, func() {
+					var n int
+					require.NoError(t, b.db.read.QueryRow(`SELECT count(*) FROM scratch WHERE k = ?`, k).Scan(&n))
+					mu.Lock()
+					defer mu.Unlock()
+					ran = append(ran, fmt.Sprintf("%s:%d", k, n))
+				})
+				require.True(t, left, "in the writer")
+				return err
+			}
+		}
+		got := func() []string {
+			mu.Lock()
+			defer mu.Unlock()
+			return append([]string(nil), ran...)
+		}
+		return b, after, got
+	}
+	t.Run("alone", func(t *testing.T) {
+		t.Parallel()
+		b, after, ran := setup(t)
+		require.NoError(t, b.db.inTx(b.ctx, after("a", nil)))
+		require.Equal(t, []string{"a:1"}, ran(), "run once committed, before inTx returned")
+		require.Equal(t, refusal, b.db.inTx(b.ctx, after("b", refusal)))
+		require.Equal(t, []string{"a:1"}, ran(), "not for a transaction that failed")
+	})
+	t.Run("together", func(t *testing.T) {
+		t.Parallel()
+		b, after, ran := setup(t)
+		errs := b.queued(t, after("a", nil), after("b", nil), after("c", refusal), after("d", nil))
+		require.Equal(t, []error{nil, nil, refusal, nil}, errs)
+		require.Equal(t, []string{"a:1", "b:1", "d:1"}, ran())
+	})
+	t.Run("a batch that failed", func(t *testing.T) {
+		t.Parallel()
+		b, after, ran := setup(t)
+		jobs := &scratchJobs{fail: "t3"}
+		withJob := func(k, id string) func(context.Context, *sql.Tx) error {
+			return func(ctx context.Context, tx *sql.Tx) error {
+				if err := after(k, nil)(ctx, tx); err != nil {
+					return err
+				}
+				return queueJob(ctx, tx, jobs, river.InsertManyParams{Args: ackscale.TaskJob{TaskID: id}})
+			}
+		}
+		errs := b.queued(t, withJob("a", "t1"), withJob("b", "t2"), withJob("c", "t3"), withJob("d", "t4"))
+		require.ErrorContains(t, errs[2], "job t3 refused")
+		require.Equal(t, []string{"a:1", "b:1", "d:1"}, ran(), "once each, after the runs alone")
+	})
+	t.Run("outside the writer", func(t *testing.T) {
+		t.Parallel()
+		require.False(t, afterCommit(context.Background(), func() { t.Error("ran outside the writer") }))
+	})
+}

@@ -153,14 +153,28 @@ func (s *ClusterStore) ClusterSetAPIServer(ctx context.Context, p ackscale.Clust
 
 // moveCluster moves a cluster to state to, from any state the table
 // allows, when it also meets the conditions of f. It reports whether the
-// row changed.
+// row changed. The cached cluster follows the move once it has committed,
+// in commit order (keyedCache.patch): the callers need not drop it.
 func (s *ClusterStore) moveCluster(ctx context.Context, tx *sql.Tx, id string, to ackscale.ClusterState, f filter) (bool, error) {
 	f.add("id = ?", id)
 	cond, args := in("state", to.Before())
 	f.add(cond, args...)
+	at := ms(s.db.now())
 	n, err := changed(ctx, tx, fmt.Sprintf("move cluster %s to %s", id, to), `UPDATE clusters SET state = ?, updated_at = ?`+f.sql(),
-		append([]any{string(to), ms(s.db.now())}, f.args...)...)
-	return n == 1, err
+		append([]any{string(to), at}, f.args...)...)
+	if err != nil || n != 1 {
+		return false, err
+	}
+	moved := func() {
+		s.db.clusters.patch(id, func(c *ackscale.Cluster) bool {
+			c.State, c.Updated = to, fromMS(at)
+			return true
+		})
+	}
+	if !afterCommit(ctx, moved) {
+		return false, fmt.Errorf("move cluster %s: not in a transaction of the writer", id)
+	}
+	return true, nil
 }
 
 func scanCluster(r scanner) (ackscale.Cluster, error) {

@@ -38,9 +38,10 @@ func poolNotFound(id string) error {
 
 // NodePoolList returns a cluster's pools that are not deleted (of the name
 // p.Name, unless it is ""), the default one first, then oldest first.
-// They come from the pool cache (DB.pools, by cluster): every write of a
-// cluster's pools drops its entry once it has committed (ClusterCreate,
-// TaskStart, TaskFinish).
+// They come from the pool cache (DB.pools, by cluster): a write of a
+// cluster's pools drops its entry once it has committed (ClusterCreate, a
+// TaskStart that adds a pool), or patches it in commit order (a pool's
+// move in TaskStart and TaskFinish: poolChanged).
 func (s *ClusterStore) NodePoolList(ctx context.Context, p ackscale.NodePoolListParams) ([]ackscale.NodePool, error) {
 	pools, err := s.db.pools.read(p.ClusterID, func() ([]ackscale.NodePool, error) {
 		return orEmpty(queryAll(ctx, s.db.read, "list node pools", scanPool,
@@ -100,10 +101,11 @@ func encodePoolSpec(spec ackscale.NodePoolSpec) (string, error) {
 // encoded) when m.Spec is set. CodeNodePoolNotFound when the cluster has
 // no such pool (or it is deleted); CodeNodePoolState when it is not in
 // m.From.
-func (s *ClusterStore) movePool(ctx context.Context, tx *sql.Tx, clusterID string, m ackscale.PoolMove, spec string) error {
-	set, args := `state = ?, updated_at = ?`, []any{string(m.To), ms(s.db.now())}
-	if m.Spec != nil {
-		set, args = set+`, spec = ?, name = ?`, append(args, spec, m.Spec.Name)
+func (s *ClusterStore) movePool(ctx context.Context, tx *sql.Tx, clusterID string, m ackscale.PoolMove, spec *movedSpec) error {
+	at := ms(s.db.now())
+	set, args := `state = ?, updated_at = ?`, []any{string(m.To), at}
+	if spec != nil {
+		set, args = set+`, spec = ?, name = ?`, append(args, spec.raw, m.Spec.Name)
 	}
 	notMoved := func() error {
 		state, err := poolState(ctx, tx, clusterID, m.ID)
@@ -115,9 +117,39 @@ func (s *ClusterStore) movePool(ctx context.Context, tx *sql.Tx, clusterID strin
 		}
 		return ackscale.Errorf(ackscale.CodeNodePoolState, "node pool %s is %s; this operation needs it %s", m.ID, state, m.From)
 	}
-	return updateOne(ctx, tx, fmt.Sprintf("move node pool %s to %s", m.ID, m.To), notMoved,
+	err := updateOne(ctx, tx, fmt.Sprintf("move node pool %s to %s", m.ID, m.To), notMoved,
 		`UPDATE node_pools SET `+set+` WHERE id = ? AND cluster_id = ? AND state = ?`,
 		append(args, m.ID, clusterID, string(m.From))...)
+	if err != nil {
+		return err
+	}
+	return s.poolChanged(ctx, clusterID, m.ID, func(np *ackscale.NodePool) {
+		np.State, np.Updated = m.To, fromMS(at)
+		if spec != nil {
+			np.Spec = spec.stored // the move's own, kept once
+		}
+	})
+}
+
+// poolChanged has the cluster's cached pools follow a write of pool id
+// once it has committed, in commit order (keyedCache.patch); a cached
+// list without the pool, or whose pool is now deleted, is forgotten.
+func (s *ClusterStore) poolChanged(ctx context.Context, clusterID, id string, change func(*ackscale.NodePool)) error {
+	follow := func() {
+		s.db.pools.patch(clusterID, func(pools *[]ackscale.NodePool) bool {
+			for i := range *pools {
+				if (*pools)[i].ID == id {
+					change(&(*pools)[i])
+					return (*pools)[i].State != ackscale.NodePoolDeleted // the list has none: read it again
+				}
+			}
+			return false
+		})
+	}
+	if !afterCommit(ctx, follow) {
+		return fmt.Errorf("write node pool %s: not in a transaction of the writer", id)
+	}
+	return nil
 }
 
 // poolState returns the state of a pool of the cluster ("" when it has
@@ -190,9 +222,21 @@ func (s *ClusterStore) finishPool(ctx context.Context, tx *sql.Tx, clusterID, id
 		}
 		return &ackscale.TransitionError{What: "node pool", ID: id, From: string(from), To: string(to)}
 	}
-	return updateOne(ctx, tx, fmt.Sprintf("move node pool %s to %s", id, to), notMoved,
-		`UPDATE node_pools SET state = ?, spec = `+spec+`, updated_at = ? WHERE id = ? AND cluster_id = ? AND `+cond,
-		append([]any{string(to), ms(s.db.now()), id, clusterID}, args...)...)
+	at := ms(s.db.now())
+	var raw string
+	err := tx.QueryRowContext(ctx, `UPDATE node_pools SET state = ?, spec = `+spec+`, updated_at = ? WHERE id = ? AND cluster_id = ? AND `+cond+
+		` RETURNING spec`, append([]any{string(to), at, id, clusterID}, args...)...).Scan(&raw)
+	if errors.Is(err, sql.ErrNoRows) {
+		return notMoved()
+	}
+	if err != nil {
+		return fmt.Errorf("move node pool %s to %s: %w", id, to, err)
+	}
+	var stored ackscale.NodePoolSpec
+	if err := decodeSpec(poolSpecs, raw, &stored); err != nil {
+		return fmt.Errorf("decode node pool spec: %w", err)
+	}
+	return s.poolChanged(ctx, clusterID, id, func(np *ackscale.NodePool) { np.State, np.Spec, np.Updated = to, stored, fromMS(at) })
 }
 
 func scanPool(r scanner) (ackscale.NodePool, error) {

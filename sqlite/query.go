@@ -64,6 +64,41 @@ func page(offset, limit int) []any {
 // scanner reads a row: a *sql.Row or *sql.Rows.
 type scanner interface{ Scan(dest ...any) error }
 
+// row is a row's values in memory, as a scanner: a scan function reads
+// what a write is about to store as it would read it back. Its values
+// are strings, int64s and bools, scanned into pointers of the same type.
+type row []any
+
+func (r row) Scan(dest ...any) error {
+	if len(dest) != len(r) {
+		return fmt.Errorf("scan row: %d values into %d destinations", len(r), len(dest))
+	}
+	for i, d := range dest {
+		if !scanValue(d, r[i]) {
+			return fmt.Errorf("scan row: value %d is a %T, not for a %T", i, r[i], d)
+		}
+	}
+	return nil
+}
+
+func scanValue(dest, v any) bool {
+	switch d := dest.(type) {
+	case *string:
+		s, ok := v.(string)
+		*d = s
+		return ok
+	case *int64:
+		n, ok := v.(int64)
+		*d = n
+		return ok
+	case *bool:
+		b, ok := v.(bool)
+		*d = b
+		return ok
+	}
+	return false
+}
+
 // querier runs queries: a *sql.DB or a *sql.Tx.
 type querier interface {
 	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)

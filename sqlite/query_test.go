@@ -63,3 +63,33 @@ func TestQueryPage(t *testing.T) {
 		})
 	}
 }
+
+// TestRowScan: a row in memory scans like a row of a table into the
+// pointers of its values' types, and refuses anything else.
+func TestRowScan(t *testing.T) {
+	var (
+		s string
+		n int64
+		b bool
+	)
+	require.NoError(t, row{"a", int64(2), true}.Scan(&s, &n, &b))
+	require.Equal(t, "a", s)
+	require.Equal(t, int64(2), n)
+	require.True(t, b)
+	for _, tc := range []struct {
+		name string
+		r    row
+		dest []any
+	}{
+		{"fewer values", row{"a"}, []any{&s, &n}},
+		{"more values", row{"a", int64(1)}, []any{&s}},
+		{"an int into a string", row{int64(1)}, []any{&s}},
+		{"a string into an int", row{"1"}, []any{&n}},
+		{"an int into an int", row{1}, []any{&n}},
+		{"an unknown destination", row{1.5}, []any{new(float64)}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			require.Error(t, tc.r.Scan(tc.dest...))
+		})
+	}
+}

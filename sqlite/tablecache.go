@@ -123,6 +123,40 @@ func (c *keyedCache[V]) drop(key string) {
 	c.changed()
 }
 
+// patch changes the row kept under key, if any, as a write that has just
+// committed changed it (change reports false when it cannot: the row is
+// forgotten), and otherwise counts as drop does: a row read before is not
+// kept. It must run in commit order, after the write's commit and before
+// any later write of the row commits: in an afterCommit func (batch.go).
+// Unlike drop, the next read of the row needs no query.
+func (c *keyedCache[V]) patch(key string, change func(*V) bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.version++
+	if v, ok := c.rows[key]; ok {
+		if change(&v) {
+			c.rows[key] = v
+		} else {
+			delete(c.rows, key)
+		}
+	}
+	c.changed()
+}
+
+// set keeps v under key as the row a write that has just committed made,
+// in commit order like patch, and counts as a change. The cache keeps v
+// itself: the caller must share none of it.
+func (c *keyedCache[V]) set(key string, v V) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.version++
+	if c.rows == nil || len(c.rows) >= c.max {
+		c.rows = map[string]V{}
+	}
+	c.rows[key] = v
+	c.changed()
+}
+
 // bump records that the table changed: call it once the write committed
 // (or failed).
 func (c *keyedCache[V]) bump() {

@@ -2,7 +2,9 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
 	"reflect"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -106,14 +108,29 @@ func TestClusterGetFollowsWrites(t *testing.T) {
 	_, err = get(ackscale.ClusterGetParams{ID: c.ID, AccountID: "5999999999999999"})
 	require.Equal(t, ackscale.CodeClusterNotFound, ackscale.ErrorCode(err), "another account's: %v", err)
 
+	// TaskStart and TaskFinish patch the kept row (moveCluster): it stays
+	// kept, and is the row as read from the table.
+	kept := func(what string) {
+		t.Helper()
+		cached, ok, _ := b.db.clusters.get(c.ID)
+		require.True(t, ok, "%s: still kept", what)
+		fresh, err := queryOne(b.ctx, b.db.read, scanCluster, func() error { return sql.ErrNoRows },
+			`SELECT `+clusterColumns+` FROM clusters WHERE id = ?`, c.ID)
+		require.NoError(t, err)
+		require.Equal(t, fresh, cached, what)
+	}
+	time.Sleep(2 * time.Millisecond) // updated_at moves
 	task := b.startTask(t, c, ackscale.TaskScaleOut, ackscale.ClusterScaling)
 	got, err = get(mine)
 	require.NoError(t, err)
 	require.Equal(t, ackscale.ClusterScaling, got.State, "TaskStart")
+	kept("TaskStart")
+	time.Sleep(2 * time.Millisecond)
 	b.succeed(t, task, ackscale.ClusterRunning)
 	got, err = get(mine)
 	require.NoError(t, err)
 	require.Equal(t, ackscale.ClusterRunning, got.State, "TaskFinish")
+	kept("TaskFinish")
 
 	require.NoError(t, b.s.Clusters.ClusterSetAPIServer(b.ctx, ackscale.ClusterSetAPIServerParams{ID: c.ID, Endpoint: "https://127.0.0.1:1"}))
 	got, err = get(mine)
@@ -259,6 +276,35 @@ func TestKeyedCacheDrop(t *testing.T) {
 	require.False(t, ok, "a row read during a write is not kept")
 }
 
+// TestKeyedCachePatch: patch changes a kept row in place, or forgets it
+// when the change cannot follow, and leaves a row not kept absent; like
+// drop, a row read meanwhile is not kept, and it counts as a change.
+func TestKeyedCachePatch(t *testing.T) {
+	var changes atomic.Uint64
+	c := keyedCache[int]{clone: func(v int) int { return v }, max: 8, changes: &changes}
+	_, _, v := c.get("a")
+	c.put("a", v, 1)
+	c.patch("a", func(n *int) bool { *n += 10; return true })
+	got, ok, _ := c.get("a")
+	require.True(t, ok, "a patched row stays")
+	require.Equal(t, 11, got)
+	c.patch("b", func(n *int) bool { t.Error("patched a row not kept"); return true })
+	_, ok, _ = c.get("b")
+	require.False(t, ok, "a row not kept is not made")
+
+	_, _, v = c.get("b")
+	c.patch("a", func(n *int) bool { *n++; return true }) // a write committed while b was read
+	c.put("b", v, 2)
+	_, ok, _ = c.get("b")
+	require.False(t, ok, "a row read during a write is not kept")
+	got, _, _ = c.get("a")
+	require.Equal(t, 12, got)
+	c.patch("a", func(n *int) bool { return false })
+	_, ok, _ = c.get("a")
+	require.False(t, ok, "a row its change cannot follow is forgotten")
+	require.Equal(t, uint64(4), changes.Load())
+}
+
 // TestTaskGetFollowsWrites: a cached task shows every save and finish as
 // soon as it returns, and only to its account.
 func TestTaskGetFollowsWrites(t *testing.T) {
@@ -287,6 +333,48 @@ func TestTaskGetFollowsWrites(t *testing.T) {
 	require.Equal(t, ackscale.TaskSuccess, get().State, "TaskFinish")
 }
 
+// TestTaskStartKeepsTheTask: TaskStart leaves the task it inserted in the
+// cache, exactly as it reads back from the table (times to the
+// millisecond, empty lists as the JSON gives them), and a failed TaskStart
+// leaves none.
+func TestTaskStartKeepsTheTask(t *testing.T) {
+	b := setup(t)
+	c := b.runningCluster(t, "kept")
+	now := time.Now().UTC() // not truncated: the table keeps milliseconds
+	task := newTask(c, ackscale.TaskScaleOut)
+	task.Created, task.Updated = now, now
+	task.CurrentStage = ackscale.StageValidate
+	task.Params = ackscale.TaskParams{Deadline: now.Add(time.Hour), PriorWorkers: 3, NodePoolIDs: []string{"np-1"},
+		ScaleOut: &ackscale.ScaleOut{Count: 2, InstanceTypes: []string{"ecs.g6.large"}, VSwitchIDs: []string{"vsw-1"},
+			Tags: []ackscale.Tag{{Key: "k", Value: "v"}}, Runtime: &ackscale.Runtime{Name: "containerd"}, TimeoutMins: 60}}
+	task.Stages = []ackscale.TaskStage{{Name: ackscale.StageValidate, State: ackscale.StageSuccess, Start: now, End: now}}
+	task.Events = []ackscale.TaskEvent{{Action: ackscale.StageValidate, Level: ackscale.EventNormal, Message: "accepted", Timestamp: now}}
+	require.NoError(t, b.s.Clusters.TaskStart(b.ctx, ackscale.TaskStartParams{Task: task, From: ackscale.ClusterRunning, To: ackscale.ClusterScaling}))
+	cached, ok, _ := b.db.tasks.get(task.ID)
+	require.True(t, ok, "kept once committed")
+	fresh, err := queryOne(b.ctx, b.db.read, scanTask, func() error { return sql.ErrNoRows },
+		`SELECT `+taskColumns+` FROM tasks WHERE id = ?`, task.ID)
+	require.NoError(t, err)
+	require.Equal(t, fresh, cached)
+
+	bare := b.runningCluster(t, "bare") // no stages, events nor params
+	plain := newTask(bare, ackscale.TaskScaleOut)
+	plain.State = ""
+	require.NoError(t, b.s.Clusters.TaskStart(b.ctx, ackscale.TaskStartParams{Task: plain, From: ackscale.ClusterRunning, To: ackscale.ClusterScaling}))
+	cached, ok, _ = b.db.tasks.get(plain.ID)
+	require.True(t, ok)
+	fresh, err = queryOne(b.ctx, b.db.read, scanTask, func() error { return sql.ErrNoRows },
+		`SELECT `+taskColumns+` FROM tasks WHERE id = ?`, plain.ID)
+	require.NoError(t, err)
+	require.Equal(t, fresh, cached)
+
+	refused := newTask(c, ackscale.TaskScaleOut) // the cluster is scaling now
+	err = b.s.Clusters.TaskStart(b.ctx, ackscale.TaskStartParams{Task: refused, From: ackscale.ClusterRunning, To: ackscale.ClusterScaling})
+	require.Equal(t, ackscale.CodeClusterState, ackscale.ErrorCode(err), "%v", err)
+	_, ok, _ = b.db.tasks.get(refused.ID)
+	require.False(t, ok, "a task not inserted is not kept")
+}
+
 // TestNodePoolListFollowsWrites: a cluster's cached pools show a new pool,
 // a pool's move and its new spec as soon as the write returns, and another
 // cluster's pools stay cached.
@@ -302,6 +390,17 @@ func TestNodePoolListFollowsWrites(t *testing.T) {
 	}
 	require.Len(t, list(c, ""), 1)
 	require.Len(t, list(other, ""), 1)
+	// Moves patch the cached list (poolChanged): it stays kept, and is
+	// the list as read from the table.
+	kept := func(what string) {
+		t.Helper()
+		cached, ok, _ := b.db.pools.get(c.ID)
+		require.True(t, ok, "%s: still kept", what)
+		fresh, err := queryAll(b.ctx, b.db.read, "list", scanPool,
+			`SELECT `+poolColumns+` FROM node_pools WHERE cluster_id = ? AND state <> ?`+poolOrder, c.ID, string(ackscale.NodePoolDeleted))
+		require.NoError(t, err)
+		require.Equal(t, fresh, cached, what)
+	}
 
 	create := newTask(c, ackscale.TaskNodePoolCreate)
 	np := ackscale.NodePool{ID: ackscale.NewNodePoolID(), ClusterID: c.ID, AccountID: c.AccountID,
@@ -317,6 +416,7 @@ func TestNodePoolListFollowsWrites(t *testing.T) {
 	create.Params.NodePoolIDs = []string{np.ID}
 	require.NoError(t, b.s.Clusters.TaskFinish(b.ctx, ackscale.TaskFinishParams{Task: create, PoolState: ackscale.NodePoolActive}))
 	require.Equal(t, ackscale.NodePoolActive, list(c, "web")[0].State, "TaskFinish")
+	kept("TaskFinish")
 
 	spec := np.Spec
 	spec.Name, spec.DesiredSize = "api", 3
@@ -329,6 +429,28 @@ func TestNodePoolListFollowsWrites(t *testing.T) {
 	got[0].Spec.Name = "changed by a caller"
 	require.Len(t, list(c, "api"), 1, "each caller gets a copy")
 	require.Len(t, list(other, ""), 1)
+	kept("TaskStart")
+
+	// TaskFinish sets the desired size to the pool's workers (none).
+	time.Sleep(2 * time.Millisecond)
+	modify.State = ackscale.TaskSuccess
+	modify.Params.NodePoolIDs = []string{np.ID}
+	require.NoError(t, b.s.Clusters.TaskFinish(b.ctx, ackscale.TaskFinishParams{Task: modify, PoolState: ackscale.NodePoolActive}))
+	kept("TaskFinish of a new spec")
+	require.Equal(t, 0, list(c, "api")[0].Spec.DesiredSize)
+
+	// A pool deleted leaves the list: it is read again.
+	del := newTask(c, ackscale.TaskNodePoolDelete)
+	require.NoError(t, b.s.Clusters.TaskStart(b.ctx, ackscale.TaskStartParams{Task: del,
+		Pools: []ackscale.PoolMove{{ID: np.ID, From: ackscale.NodePoolActive, To: ackscale.NodePoolDeleting}}}))
+	kept("TaskStart of a delete")
+	del.State = ackscale.TaskSuccess
+	del.Params.NodePoolIDs = []string{np.ID}
+	require.NoError(t, b.s.Clusters.TaskFinish(b.ctx, ackscale.TaskFinishParams{Task: del, PoolState: ackscale.NodePoolDeleted}))
+	_, ok, _ := b.db.pools.get(c.ID)
+	require.False(t, ok, "a deleted pool's list is read again")
+	require.Empty(t, list(c, "api"))
+	require.Len(t, list(c, ""), 1)
 }
 
 // TestChangesMoveWithEveryWrite: DB.Changes moves once each write of a

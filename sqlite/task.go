@@ -34,8 +34,11 @@ const taskColumns = `id, account_id, cluster_id, type, state, current_stage, par
 // is written.
 func (s *ClusterStore) TaskStart(ctx context.Context, p ackscale.TaskStartParams) error {
 	t := p.Task
-	defer s.db.clusters.drop(t.ClusterID) // the cluster it moves
-	defer s.db.pools.drop(t.ClusterID)    // the pools it moves or adds
+	// The cluster's and the pools' moves patch their cached rows
+	// (moveCluster, movePool); a new pool is not in the cached list.
+	if p.NewPool != nil {
+		defer s.db.pools.drop(t.ClusterID)
+	}
 	if !poolTask(p) && !p.From.CanMoveTo(p.To) {
 		return &ackscale.TransitionError{What: "cluster", ID: t.ClusterID, From: string(p.From), To: string(p.To)}
 	}
@@ -53,8 +56,17 @@ func (s *ClusterStore) TaskStart(ctx context.Context, p ackscale.TaskStartParams
 		pool = &np
 	}
 	// Encoded here, not in the transaction: the writer runs every store's
-	// transactions in turn (batch.go), so what can be done before is.
+	// transactions in turn (batch.go), so what can be done before is. So is
+	// the task as it will be read back, which the cache keeps once it has
+	// committed: its job's first read and the client's first poll need no
+	// query.
+	now := s.db.now()
+	t.Created, t.Updated = orNow(t.Created, now), orNow(t.Updated, now)
 	enc, err := encodeTask(t)
+	if err != nil {
+		return err
+	}
+	stored, err := storedTask(t, enc)
 	if err != nil {
 		return err
 	}
@@ -84,21 +96,36 @@ func (s *ClusterStore) TaskStart(ctx context.Context, p ackscale.TaskStartParams
 				return err
 			}
 		}
-		return s.insertTask(ctx, tx, t, enc, p.Reserve)
+		if err := s.insertTask(ctx, tx, t, enc, p.Reserve); err != nil {
+			return err
+		}
+		afterCommit(ctx, func() { s.db.tasks.set(t.ID, stored) }) // outside the writer: read when asked
+		return nil
 	})
 }
 
-// encodeMoves returns the encoded spec of each move that replaces one
-// ("" for the others).
-func encodeMoves(moves []ackscale.PoolMove) ([]string, error) {
-	specs := make([]string, len(moves))
+// movedSpec is the spec a pool's move writes: encoded for its row, and
+// as read back from it, for the cache.
+type movedSpec struct {
+	raw    string
+	stored ackscale.NodePoolSpec
+}
+
+// encodeMoves returns the spec of each move that replaces one (nil for
+// the others).
+func encodeMoves(moves []ackscale.PoolMove) ([]*movedSpec, error) {
+	specs := make([]*movedSpec, len(moves))
 	for i, m := range moves {
 		if m.Spec == nil {
 			continue
 		}
-		var err error
-		if specs[i], err = encodePoolSpec(*m.Spec); err != nil {
+		raw, err := encodePoolSpec(*m.Spec)
+		if err != nil {
 			return nil, err
+		}
+		specs[i] = &movedSpec{raw: raw}
+		if err := decodeSpec(poolSpecs, raw, &specs[i].stored); err != nil {
+			return nil, fmt.Errorf("decode node pool spec: %w", err)
 		}
 	}
 	return specs, nil
@@ -198,9 +225,7 @@ func (s *ClusterStore) insertTask(ctx context.Context, tx *sql.Tx, t ackscale.Ta
 	}
 	now := s.db.now()
 	t.Created, t.Updated = orNow(t.Created, now), orNow(t.Updated, now)
-	_, err := tx.ExecContext(ctx, `INSERT INTO tasks (`+taskColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		t.ID, t.AccountID, t.ClusterID, string(t.Type), string(t.State), string(t.CurrentStage), enc.params, t.ErrorCode, t.ErrorMessage,
-		enc.stages, enc.events, ms(t.Created), ms(t.Updated))
+	_, err := tx.ExecContext(ctx, `INSERT INTO tasks (`+taskColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, taskRow(t, enc)...)
 	if err != nil {
 		return insertError(err, "task "+t.ID)
 	}
@@ -213,6 +238,21 @@ func (s *ClusterStore) insertTask(ctx context.Context, tx *sql.Tx, t ackscale.Ta
 // encodedTask is a task's params, stages and events as the tasks table
 // keeps them.
 type encodedTask struct{ params, stages, events string }
+
+// taskRow is the row of the tasks table (taskColumns) that keeps t.
+func taskRow(t ackscale.Task, enc encodedTask) row {
+	return row{t.ID, t.AccountID, t.ClusterID, string(t.Type), string(t.State), string(t.CurrentStage), enc.params, t.ErrorCode,
+		t.ErrorMessage, enc.stages, enc.events, ms(t.Created), ms(t.Updated)}
+}
+
+// storedTask is t as TaskGet reads it once insertTask has stored it: its
+// row, read by scanTask.
+func storedTask(t ackscale.Task, enc encodedTask) (ackscale.Task, error) {
+	if t.State == "" {
+		t.State = ackscale.TaskRunning
+	}
+	return scanTask(taskRow(t, enc))
+}
 
 func encodeTask(t ackscale.Task) (encodedTask, error) {
 	p, err1 := json.Marshal(t.Params)
@@ -296,9 +336,7 @@ func (s *ClusterStore) TaskFinish(ctx context.Context, p ackscale.TaskFinishPara
 	if !t.State.Ended() {
 		return fmt.Errorf("finish task %s: state %q is not an end state", t.ID, t.State)
 	}
-	defer s.db.clusters.drop(t.ClusterID) // the cluster it moves
-	defer s.db.pools.drop(t.ClusterID)    // the pools it moves
-	defer s.db.tasks.drop(t.ID)
+	defer s.db.tasks.drop(t.ID) // the cluster's and the pools' moves patch their cached rows (moveCluster, finishPool)
 	enc, err := encodeTask(t)
 	if err != nil {
 		return err
