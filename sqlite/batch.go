@@ -13,9 +13,10 @@ import (
 
 // Group commit: the stores' write transactions (inTx) are queued to one
 // goroutine, which runs the transactions waiting together as one SQLite
-// transaction, each in a savepoint of its own, and commits once. A
-// transaction that fails is rolled back to its savepoint and the others
-// go on; each caller learns its own result once the commit is done. So
+// transaction and commits once. A transaction that fails is rolled back
+// alone and the others go on (the batch runs again with each in a
+// savepoint: together); each caller learns its own result once the commit
+// is done. So
 // under load the begin, the commit and the WAL pages a commit writes are
 // shared by many (SQLite has one writer anyway: they would have waited
 // for each other); alone, a transaction runs at once, as before.
@@ -213,11 +214,33 @@ func (w *writer) begun(ctx context.Context, tx *sql.Tx) (committed func(), err e
 	return committed, err
 }
 
-// together runs the transactions of a batch in one, each in a savepoint,
-// and commits: errs are their own errors. err is set when the batch
-// failed as a whole (a savepoint or the commit failed): it is rolled back,
-// and nothing of it is written.
+// together runs the transactions of a batch in one and commits: errs are
+// their own errors. err is set when the batch failed as a whole (a
+// savepoint or the commit failed): it is rolled back, and nothing of it is
+// written.
+//
+// Most transactions succeed, so the batch first runs them one after the
+// other with nothing between them. Only when one fails is the batch rolled
+// back and run again with each transaction in a savepoint of its own,
+// which rolls back the one that fails alone: the savepoints' two
+// statements a transaction were two of every five statements the writer
+// ran for an accepted scale-out and its task (docs/performance.md).
 func (w *writer) together(ops []*writeOp) (errs []error, err error) {
+	errs, err = w.attempt(ops, false)
+	if errors.Is(err, errOneFailed) {
+		return w.attempt(ops, true)
+	}
+	return errs, err
+}
+
+// errOneFailed: a transaction of a batch run without savepoints failed,
+// and the batch was rolled back.
+var errOneFailed = errors.New("sqlite: a transaction of the batch failed")
+
+// attempt runs the transactions of a batch in one transaction and commits,
+// each in a savepoint when savepoints is set; without, the first that
+// fails rolls the batch back (errOneFailed).
+func (w *writer) attempt(ops []*writeOp, savepoints bool) (errs []error, err error) {
 	ctx := context.Background()
 	tx, err := w.db.BeginTx(ctx, nil)
 	if err != nil {
@@ -231,23 +254,21 @@ func (w *writer) together(ops []*writeOp) (errs []error, err error) {
 	errs = make([]error, len(ops))
 	done := make([]*opWork, 0, len(ops)) // the work of the transactions that succeeded, in order
 	for i, op := range ops {
-		if _, err := tx.ExecContext(ctx, `SAVEPOINT op`); err != nil {
+		own := &opWork{}
+		run := func() error {
+			return op.fn(context.WithValue(context.WithoutCancel(op.ctx), workKey{}, own), tx)
+		}
+		if savepoints {
+			errs[i], err = inSavepoint(ctx, tx, run)
+		} else if errs[i] = run(); errs[i] != nil {
+			err = errOneFailed
+		}
+		if err != nil {
 			_ = tx.Rollback()
 			return nil, err
 		}
-		own := &opWork{}
-		errs[i] = op.fn(context.WithValue(context.WithoutCancel(op.ctx), workKey{}, own), tx)
 		if errs[i] == nil {
 			done = append(done, own)
-		} else {
-			if _, err := tx.ExecContext(ctx, `ROLLBACK TO op`); err != nil {
-				_ = tx.Rollback()
-				return nil, err
-			}
-		}
-		if _, err := tx.ExecContext(ctx, `RELEASE op`); err != nil {
-			_ = tx.Rollback()
-			return nil, err
 		}
 	}
 	if err := insertJobs(ctx, tx, done); err != nil {
@@ -263,6 +284,21 @@ func (w *writer) together(ops []*writeOp) (errs []error, err error) {
 		own.committed()
 	}
 	return errs, nil
+}
+
+// inSavepoint runs fn in a savepoint of tx, rolled back to when fn fails:
+// failed is fn's error; err is the savepoint's own.
+func inSavepoint(ctx context.Context, tx *sql.Tx, fn func() error) (failed, err error) {
+	if _, err := tx.ExecContext(ctx, `SAVEPOINT op`); err != nil {
+		return nil, err
+	}
+	if failed = fn(); failed != nil {
+		if _, err := tx.ExecContext(ctx, `ROLLBACK TO op`); err != nil {
+			return failed, err
+		}
+	}
+	_, err = tx.ExecContext(ctx, `RELEASE op`)
+	return failed, err
 }
 
 // opWork is what one queued transaction leaves to the writer: the jobs it

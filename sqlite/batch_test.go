@@ -328,3 +328,38 @@ func TestBatchAfterCommit(t *testing.T) {
 		require.False(t, afterCommit(context.Background(), func() { t.Error("ran outside the writer") }))
 	})
 }
+
+// TestBatchSavepointsOnlyAfterAFailure: a batch whose transactions all
+// succeed runs them without savepoints; when one fails, the batch runs
+// again from the start with each in a savepoint, and only the one that
+// failed is rolled back.
+func TestBatchSavepointsOnlyAfterAFailure(t *testing.T) {
+	t.Parallel()
+	b := setupBatch(t)
+	var mu sync.Mutex
+	runs := map[string][]bool{} // by key: in a savepoint, for each run
+	// probe inserts k after noting whether it runs in a savepoint (ROLLBACK
+	// TO a savepoint that exists keeps it, and undoes nothing yet).
+	probe := func(k string, err error) func(ctx context.Context, tx *sql.Tx) error {
+		return func(ctx context.Context, tx *sql.Tx) error {
+			_, inSavepoint := tx.ExecContext(ctx, `ROLLBACK TO op`)
+			mu.Lock()
+			runs[k] = append(runs[k], inSavepoint == nil)
+			mu.Unlock()
+			if e := insert(k)(ctx, tx); e != nil {
+				return e
+			}
+			return err
+		}
+	}
+	refusal := errors.New("refused")
+	errs := b.queued(t, probe("a", nil), probe("b", nil), probe("c", nil))
+	require.Equal(t, []error{nil, nil, nil}, errs)
+	require.Equal(t, map[string][]bool{"a": {false}, "b": {false}, "c": {false}}, runs, "a alone, b and c together: no savepoint")
+
+	clear(runs)
+	errs = b.queued(t, probe("d", nil), probe("e", nil), probe("f", refusal), probe("g", nil))
+	require.Equal(t, []error{nil, nil, refusal, nil}, errs)
+	require.Equal(t, map[string][]bool{"d": {false}, "e": {false, true}, "f": {false, true}, "g": {true}}, runs)
+	require.Equal(t, []string{"a", "b", "c", "d", "e", "g"}, b.keys(t), "f alone rolled back")
+}

@@ -156,3 +156,48 @@ func BenchmarkNonces(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkGroupCommit commits batches of 32 transactions of two
+// statements each (an update of one of 1,000 rows, an insert), as the
+// writer does under load: each in a savepoint, and one after the other
+// with none (together's first try).
+func BenchmarkGroupCommit(b *testing.B) {
+	ctx := context.Background()
+	db := openTestDB(b)
+	if _, err := db.SQL().Exec(`CREATE TABLE counters (id INTEGER PRIMARY KEY, n INTEGER NOT NULL);
+		CREATE TABLE events (id INTEGER PRIMARY KEY, counter INTEGER NOT NULL, at INTEGER NOT NULL)`); err != nil {
+		b.Fatal(err)
+	}
+	if _, err := db.SQL().Exec(`WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i+1 FROM s WHERE i < 1000)
+		INSERT INTO counters (id, n) SELECT i, 0 FROM s`); err != nil {
+		b.Fatal(err)
+	}
+	next := 0
+	op := func() *writeOp {
+		next++
+		id := next%1000 + 1
+		return &writeOp{ctx: ctx, fn: func(ctx context.Context, tx *sql.Tx) error {
+			if _, err := tx.ExecContext(ctx, `UPDATE counters SET n = n + 1 WHERE id = ?`, id); err != nil {
+				return err
+			}
+			_, err := tx.ExecContext(ctx, `INSERT INTO events (counter, at) VALUES (?, ?)`, id, next)
+			return err
+		}}
+	}
+	for _, savepoints := range []bool{true, false} {
+		b.Run(fmt.Sprintf("savepoints=%t", savepoints), func(b *testing.B) {
+			start, n := cpuTime(), 0
+			for b.Loop() {
+				ops := make([]*writeOp, 32)
+				for i := range ops {
+					ops[i] = op()
+				}
+				if _, err := db.w.attempt(ops, savepoints); err != nil {
+					b.Fatal(err)
+				}
+				n += len(ops)
+			}
+			b.ReportMetric(float64(cpuTime()-start)/float64(n), "cpu-ns/transaction")
+		})
+	}
+}

@@ -86,7 +86,7 @@ type DB struct {
 	pools keyedCache[[]ackscale.NodePool]
 	// tasks by id, whatever their account (task.go)
 	tasks keyedCache[ackscale.Task]
-	// changes counts the drops and bumps of the four caches above (Changes)
+	// changes counts the drops, bumps, patches and sets of the four caches above (Changes)
 	changes atomic.Uint64
 	// the cloud's control tables (tablecache.go)
 	stock  tableCache[ackscale.StockOverride]
@@ -310,8 +310,8 @@ func (db *DB) applyMigration(ctx context.Context, name string) error {
 }
 
 // Changes is a number that moves once every change of a cluster, node
-// pool, task or worker has committed, when the store's caches drop what
-// it changed. An answer made of ClusterGet, NodePoolList, TaskGet,
+// pool, task or worker has committed, when the store's caches drop (or
+// patch) what it changed. An answer made of ClusterGet, NodePoolList, TaskGet,
 // WorkerList and WorkerCount reads that began after Changes returned n is
 // exact for as long as Changes returns n (the HTTP API keeps the encoded
 // answers of the reads clients poll on these terms). One process owns the

@@ -64,7 +64,7 @@ type keyedCache[V any] struct {
 	rows    map[string]V
 	clone   func(V) V
 	max     int // the rows kept; past it the cache starts over
-	// changes, when set, counts every drop and bump, under mu: shared by
+	// changes, when set, counts every drop, bump, patch and set, under mu: shared by
 	// the caches whose rows answers are made of (DB.Changes).
 	changes *atomic.Uint64
 }
