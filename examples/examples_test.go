@@ -47,7 +47,10 @@ func run(t *testing.T, srv *testserver.Server, dir string, extraEnv []string, na
 
 func TestExamples(t *testing.T) {
 	t.Parallel()
-	srv := testserver.Start(t, testserver.Options{Args: []string{"--kube=off", "--boot-latency", "0"}})
+	// Instances boot in a second: long enough that terraform-flow, which
+	// polls as soon as its scale-out is accepted, sees the cluster scaling
+	// (with instant boots the task may end before that first poll).
+	srv := testserver.Start(t, testserver.Options{Args: []string{"--kube=off", "--boot-latency", "1s"}})
 
 	t.Run("go-sdk", func(t *testing.T) {
 		t.Parallel()

@@ -16,10 +16,9 @@ import (
 // transaction and commits once. A transaction that fails is rolled back
 // alone and the others go on (the batch runs again with each in a
 // savepoint: together); each caller learns its own result once the commit
-// is done. So
-// under load the begin, the commit and the WAL pages a commit writes are
-// shared by many (SQLite has one writer anyway: they would have waited
-// for each other); alone, a transaction runs at once, as before.
+// is done. So under load the begin, the commit and the WAL pages a commit
+// writes are shared by many (SQLite has one writer anyway: they would have
+// waited for each other); alone, a transaction runs at once, as before.
 //
 // What a transaction reads is what the transactions before it in the
 // batch wrote, as if they had committed first: the order is the order in
