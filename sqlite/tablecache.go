@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"context"
+	"maps"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -154,6 +155,16 @@ func (c *keyedCache[V]) set(key string, v V) {
 		c.rows = map[string]V{}
 	}
 	c.rows[key] = v
+	c.changed()
+}
+
+// dropWhere records that the rows of the keys match reports changed, as
+// drop does for one.
+func (c *keyedCache[V]) dropWhere(match func(key string) bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.version++
+	maps.DeleteFunc(c.rows, func(key string, _ V) bool { return match(key) })
 	c.changed()
 }
 

@@ -254,6 +254,81 @@ func TestWorkerCountFollowsWrites(t *testing.T) {
 	require.Zero(t, n)
 }
 
+// TestWorkerListsDroppedByCluster: a write of one cluster's workers drops
+// that cluster's cached lists and count once it has committed, and keeps
+// the other clusters': each write (insert, update, delete, TaskStart
+// marking one removing) is seen by a's next read, and b's stay kept.
+func TestWorkerListsDroppedByCluster(t *testing.T) {
+	b := setup(t)
+	a, other := b.runningCluster(t, "a"), b.runningCluster(t, "b")
+	taskA := b.startTask(t, a, ackscale.TaskScaleOut, ackscale.ClusterScaling)
+	taskB := b.startTask(t, other, ackscale.TaskScaleOut, ackscale.ClusterScaling)
+	worker := func(c ackscale.Cluster, task ackscale.Task, token string) ackscale.Worker {
+		return ackscale.Worker{ClientToken: token, ClusterID: c.ID, AccountID: c.AccountID, TaskID: task.ID, State: ackscale.NodeInitial}
+	}
+	require.NoError(t, b.s.Workers.WorkerInsert(b.ctx, []ackscale.Worker{worker(a, taskA, "a-1"), worker(other, taskB, "b-1")}))
+	list := func(c ackscale.Cluster) []ackscale.Worker {
+		t.Helper()
+		ws, _, err := b.s.Workers.WorkerList(b.ctx, ackscale.WorkerListParams{ClusterID: c.ID})
+		require.NoError(t, err)
+		n, err := b.s.Workers.WorkerCount(b.ctx, c.ID)
+		require.NoError(t, err)
+		require.Len(t, ws, n)
+		return ws
+	}
+	listKeyOf := func(c ackscale.Cluster) string {
+		key, ok := listKey(ackscale.WorkerListParams{ClusterID: c.ID})
+		require.True(t, ok)
+		return key
+	}
+	kept := func(c ackscale.Cluster) bool {
+		_, list, _ := b.db.lists.get(listKeyOf(c))
+		_, count, _ := b.db.lists.get(countKey(c.ID))
+		require.Equal(t, list, count, "the list and the count go together")
+		return list
+	}
+	require.Len(t, list(a), 1)
+	require.Len(t, list(other), 1)
+
+	for _, write := range []struct {
+		name  string
+		write func() error
+		want  int // a's workers after it
+		state ackscale.NodeState
+	}{
+		{"insert", func() error { return b.s.Workers.WorkerInsert(b.ctx, []ackscale.Worker{worker(a, taskA, "a-2")}) }, 2, ackscale.NodeInitial},
+		{"update", func() error {
+			w := worker(a, taskA, "a-2")
+			w.State, w.InstanceID = ackscale.NodeStarting, "i-a2"
+			return b.s.Workers.WorkerUpdate(b.ctx, w)
+		}, 2, ackscale.NodeStarting},
+		{"delete", func() error { return b.s.Workers.WorkerDelete(b.ctx, "a-1") }, 1, ackscale.NodeStarting},
+	} {
+		require.True(t, kept(a), "%s: a's list is kept before", write.name)
+		require.NoError(t, write.write(), write.name)
+		require.False(t, kept(a), "%s: a's list is dropped", write.name)
+		require.True(t, kept(other), "%s: b's list stays", write.name)
+		got := list(a)
+		require.Len(t, got, write.want, write.name)
+		require.Equal(t, write.state, got[len(got)-1].State, write.name)
+	}
+
+	// TaskStart marking one of a's workers removing.
+	b.succeed(t, taskA, ackscale.ClusterRunning)
+	list(a)
+	w := worker(a, taskA, "a-2")
+	w.State, w.InstanceID = ackscale.NodeRunning, "i-a2"
+	require.NoError(t, b.s.Workers.WorkerUpdate(b.ctx, w))
+	require.Equal(t, ackscale.NodeRunning, list(a)[0].State)
+	require.True(t, kept(a))
+	removal := newTask(a, ackscale.TaskRemoveNodes)
+	require.NoError(t, b.s.Clusters.TaskStart(b.ctx, ackscale.TaskStartParams{Task: removal, From: ackscale.ClusterRunning,
+		To: ackscale.ClusterRemoving, Removing: []string{"a-2"}}))
+	require.False(t, kept(a), "TaskStart marking a-2 removing")
+	require.True(t, kept(other))
+	require.Equal(t, ackscale.NodeRemoving, list(a)[0].State)
+}
+
 // TestKeyedCacheDrop: drop forgets one row and keeps the others; a row
 // read while any row was dropped is not kept.
 func TestKeyedCacheDrop(t *testing.T) {

@@ -74,9 +74,6 @@ func (s *ClusterStore) TaskStart(ctx context.Context, p ackscale.TaskStartParams
 	if err != nil {
 		return err
 	}
-	if len(p.Removing) > 0 {
-		defer s.db.lists.bump() // the workers it marks removing
-	}
 	return s.db.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		if err := s.startCluster(ctx, tx, p); err != nil {
 			return err
@@ -93,6 +90,11 @@ func (s *ClusterStore) TaskStart(ctx context.Context, p ackscale.TaskStartParams
 		}
 		for _, token := range p.Removing {
 			if err := s.markRemoving(ctx, tx, t.ClusterID, token); err != nil {
+				return err
+			}
+		}
+		if len(p.Removing) > 0 { // the cluster's workers it marks removing
+			if err := s.db.workersChanged(ctx, t.ClusterID); err != nil {
 				return err
 			}
 		}

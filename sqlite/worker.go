@@ -48,8 +48,16 @@ func (sp workerSpec) apply(w *ackscale.Worker) {
 // unschedulable mark are kept once per task, those of the first of its
 // workers inserted.
 func (s *WorkerStore) WorkerInsert(ctx context.Context, ws []ackscale.Worker) error {
-	defer s.db.lists.bump()
+	var clusters []string
+	for _, w := range ws {
+		if !slices.Contains(clusters, w.ClusterID) {
+			clusters = append(clusters, w.ClusterID)
+		}
+	}
 	return s.db.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		if err := s.db.workersChanged(ctx, clusters...); err != nil {
+			return err
+		}
 		now := s.db.now()
 		specs := map[string]bool{} // tasks whose spec this call wrote or found
 		for i, w := range ws {
@@ -91,17 +99,20 @@ func insertSpec(ctx context.Context, tx *sql.Tx, w ackscale.Worker) error {
 // may not move to w.State.
 func (s *WorkerStore) WorkerUpdate(ctx context.Context, w ackscale.Worker) error {
 	cond, args := in("state", w.State.Before())
-	defer s.db.lists.bump()
 	return s.db.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		unchanged := func() error {
+		var cluster string
+		err := tx.QueryRowContext(ctx, `UPDATE workers SET instance_id = ?, node_name = ?, hostname = ?, ip = ?, zone_id = ?,
+			vswitch_id = ?, instance_type = ?, image_id = ?, state = ?, node_status = ?, error_message = ?,
+			updated_at = ? WHERE client_token = ? AND `+cond+` RETURNING cluster_id`,
+			append([]any{w.InstanceID, w.NodeName, w.Hostname, w.IP, w.ZoneID, w.VSwitchID, w.InstanceType, w.ImageID,
+				string(w.State), string(w.NodeStatus), w.ErrorMessage, ms(s.db.now()), w.ClientToken}, args...)...).Scan(&cluster)
+		if errors.Is(err, sql.ErrNoRows) {
 			return workerRows.unchanged(ctx, tx, w.ClientToken, string(w.State), workerNotFound(w.ClientToken))
 		}
-		return updateOne(ctx, tx, "update worker "+w.ClientToken, unchanged,
-			`UPDATE workers SET instance_id = ?, node_name = ?, hostname = ?, ip = ?, zone_id = ?,
-			vswitch_id = ?, instance_type = ?, image_id = ?, state = ?, node_status = ?, error_message = ?,
-			updated_at = ? WHERE client_token = ? AND `+cond,
-			append([]any{w.InstanceID, w.NodeName, w.Hostname, w.IP, w.ZoneID, w.VSwitchID, w.InstanceType, w.ImageID,
-				string(w.State), string(w.NodeStatus), w.ErrorMessage, ms(s.db.now()), w.ClientToken}, args...)...)
+		if err != nil {
+			return fmt.Errorf("update worker %s: %w", w.ClientToken, err)
+		}
+		return s.db.workersChanged(ctx, cluster)
 	})
 }
 
@@ -112,9 +123,16 @@ func workerNotFound(clientToken string) error {
 // WorkerDelete forgets a worker (after its instance was released or
 // kept); deleting one that is gone is not an error.
 func (s *WorkerStore) WorkerDelete(ctx context.Context, clientToken string) error {
-	defer s.db.lists.bump()
 	return s.db.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error { // committed with the others waiting
-		return exec(ctx, tx, "delete worker "+clientToken, `DELETE FROM workers WHERE client_token = ?`, clientToken)
+		var cluster string
+		err := tx.QueryRowContext(ctx, `DELETE FROM workers WHERE client_token = ? RETURNING cluster_id`, clientToken).Scan(&cluster)
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("delete worker %s: %w", clientToken, err)
+		}
+		return s.db.workersChanged(ctx, cluster)
 	})
 }
 

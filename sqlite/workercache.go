@@ -1,6 +1,8 @@
 package sqlite
 
 import (
+	"context"
+	"errors"
 	"maps"
 	"slices"
 	"strconv"
@@ -16,11 +18,14 @@ import (
 // worker in SQLite; most lists are asked again before any worker changes.
 //
 // It is exact, not a guess with an expiry: one process owns the database
-// file (serve's lock) and every write of workers and their specs is this
-// package's, which bumps the cache after each such write has committed
-// (WorkerInsert, WorkerUpdate, WorkerDelete, and TaskStart marking workers
-// removing). One version for all workers keeps that argument short; while
-// workers change, lists are read from the database as before.
+// file (serve's lock) and every write of workers is this package's, which
+// drops the lists and count of the clusters whose workers it changed once
+// it has committed, in commit order (workersChanged: WorkerInsert,
+// WorkerUpdate, WorkerDelete, and TaskStart marking workers removing). A
+// worker never moves to another cluster, a list of one cluster holds only
+// its workers, and a task's spec (worker_specs) never changes once
+// written: so a write of one cluster's workers leaves the other clusters'
+// lists exact, and they stay kept while it scales.
 
 // workerList is a WorkerList answer: a page of workers and the count
 // before paging.
@@ -62,6 +67,27 @@ func listKey(p ackscale.WorkerListParams) (key string, ok bool) {
 // kept as a list of no workers and that total. It starts with a byte no
 // cluster id has, so it is never a list's key.
 func countKey(clusterID string) string { return "\x02count\x00" + clusterID }
+
+// ofCluster reports whether key is the cache key of one of the cluster's
+// lists or of its count.
+func ofCluster(clusterID string) func(key string) bool {
+	lists, count := clusterID+"\x00", countKey(clusterID)
+	return func(key string) bool { return strings.HasPrefix(key, lists) || key == count }
+}
+
+// workersChanged has the writer drop the cached lists and counts of the
+// clusters once the transaction of ctx has committed, in commit order.
+func (db *DB) workersChanged(ctx context.Context, clusterIDs ...string) error {
+	changed := func() {
+		for _, id := range clusterIDs {
+			db.lists.dropWhere(ofCluster(id))
+		}
+	}
+	if !afterCommit(ctx, changed) {
+		return errors.New("write workers: not in a transaction of the writer")
+	}
+	return nil
+}
 
 func strs[S ~string](vals []S) []string {
 	out := make([]string, len(vals))
