@@ -224,13 +224,11 @@ func (s *ClusterStore) finishPool(ctx context.Context, tx *sql.Tx, clusterID, id
 	}
 	at := ms(s.db.now())
 	var raw string
-	err := tx.QueryRowContext(ctx, `UPDATE node_pools SET state = ?, spec = `+spec+`, updated_at = ? WHERE id = ? AND cluster_id = ? AND `+cond+
-		` RETURNING spec`, append([]any{string(to), at, id, clusterID}, args...)...).Scan(&raw)
-	if errors.Is(err, sql.ErrNoRows) {
-		return notMoved()
-	}
-	if err != nil {
-		return fmt.Errorf("move node pool %s to %s: %w", id, to, err)
+	found, err := updateReturning(ctx, tx, fmt.Sprintf("move node pool %s to %s", id, to), notMoved,
+		`UPDATE node_pools SET state = ?, spec = `+spec+`, updated_at = ? WHERE id = ? AND cluster_id = ? AND `+cond+` RETURNING spec`,
+		append([]any{string(to), at, id, clusterID}, args...), &raw)
+	if err != nil || !found {
+		return err
 	}
 	var stored ackscale.NodePoolSpec
 	if err := decodeSpec(poolSpecs, raw, &stored); err != nil {

@@ -226,6 +226,25 @@ func changed(ctx context.Context, e execer, what, query string, args ...any) (in
 	return n, nil
 }
 
+// updateReturning runs a statement that changes at most one row and
+// returns it (UPDATE or DELETE … RETURNING), its values read into dest;
+// found reports whether it changed a row. When it changes none, err is
+// explain's (a nil explain: that is no error). Its own errors read
+// "what: …".
+func updateReturning(ctx context.Context, q querier, what string, explain func() error, query string, args []any, dest ...any) (found bool, err error) {
+	err = q.QueryRowContext(ctx, query, args...).Scan(dest...)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		if explain == nil {
+			return false, nil
+		}
+		return false, explain()
+	case err != nil:
+		return false, fmt.Errorf("%s: %w", what, err)
+	}
+	return true, nil
+}
+
 // updateOne runs a conditional UPDATE of one row. When it changes no row,
 // it returns explain's error: why not (the row is missing, or its state
 // may not move). Its own errors read "what: …".

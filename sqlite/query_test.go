@@ -93,3 +93,40 @@ func TestRowScan(t *testing.T) {
 		})
 	}
 }
+
+// TestUpdateReturning: the changed row's values, or no row and explain's
+// error (none without an explain), or the statement's own error with
+// what it was doing.
+func TestUpdateReturning(t *testing.T) {
+	ctx := context.Background()
+	db := openTestDB(t)
+	_, err := db.SQL().Exec(`CREATE TABLE things (id TEXT PRIMARY KEY, n INTEGER NOT NULL); INSERT INTO things VALUES ('a', 1)`)
+	require.NoError(t, err)
+	gone := fmt.Errorf("no such thing")
+	for _, tc := range []struct {
+		name      string
+		query     string
+		id        string
+		explain   func() error
+		wantFound bool
+		wantN     int64
+		wantErr   string
+	}{
+		{"changed", `UPDATE things SET n = n + 1 WHERE id = ? RETURNING n`, "a", nil, true, 2, ""},
+		{"none, explained", `UPDATE things SET n = n + 1 WHERE id = ? RETURNING n`, "b", func() error { return gone }, false, 0, "no such thing"},
+		{"none, no explain", `DELETE FROM things WHERE id = ? RETURNING n`, "b", nil, false, 0, ""},
+		{"the statement's error", `UPDATE nothings SET n = 1 WHERE id = ? RETURNING n`, "a", nil, false, 0, "bump a: "},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var n int64
+			found, err := updateReturning(ctx, db.SQL(), "bump "+tc.id, tc.explain, tc.query, []any{tc.id}, &n)
+			if tc.wantErr != "" {
+				require.ErrorContains(t, err, tc.wantErr)
+			} else {
+				require.NoError(t, err)
+			}
+			require.Equal(t, tc.wantFound, found)
+			require.Equal(t, tc.wantN, n)
+		})
+	}
+}

@@ -86,13 +86,11 @@ func insertReservation(ctx context.Context, tx *sql.Tx, t ackscale.Task, r *acks
 func dropReservation(ctx context.Context, tx *sql.Tx, taskID string) error {
 	var k usageKey
 	var instances, vcpus int
-	err := tx.QueryRowContext(ctx, `DELETE FROM quota_reservations WHERE task_id = ? RETURNING account_id, scope, instances, vcpus`,
-		taskID).Scan(&k.accountID, &k.scope, &instances, &vcpus)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil
-	}
-	if err != nil {
-		return fmt.Errorf("drop reservation of task %s: %w", taskID, err)
+	found, err := updateReturning(ctx, tx, "drop reservation of task "+taskID, nil,
+		`DELETE FROM quota_reservations WHERE task_id = ? RETURNING account_id, scope, instances, vcpus`, []any{taskID},
+		&k.accountID, &k.scope, &instances, &vcpus)
+	if err != nil || !found {
+		return err
 	}
 	return addUsage(ctx, tx, k, usageDelta{reservedInstances: -instances, reservedVCPUs: -instances * vcpus})
 }
@@ -108,12 +106,13 @@ func countInstance(ctx context.Context, tx *sql.Tx, in ackscale.Instance, scope,
 	if reservation != "" {
 		var rk usageKey
 		var vcpus int
-		err := tx.QueryRowContext(ctx, `UPDATE quota_reservations SET instances = instances - 1 WHERE task_id = ? AND instances > 0
-			RETURNING account_id, scope, vcpus`, reservation).Scan(&rk.accountID, &rk.scope, &vcpus)
+		found, err := updateReturning(ctx, tx, "use reservation of task "+reservation, nil,
+			`UPDATE quota_reservations SET instances = instances - 1 WHERE task_id = ? AND instances > 0
+			RETURNING account_id, scope, vcpus`, []any{reservation}, &rk.accountID, &rk.scope, &vcpus)
 		switch {
-		case errors.Is(err, sql.ErrNoRows): // none left
 		case err != nil:
-			return fmt.Errorf("use reservation of task %s: %w", reservation, err)
+			return err
+		case !found: // none left
 		case rk == k:
 			d.reservedInstances, d.reservedVCPUs = -1, -vcpus
 		default:

@@ -100,17 +100,18 @@ func insertSpec(ctx context.Context, tx *sql.Tx, w ackscale.Worker) error {
 func (s *WorkerStore) WorkerUpdate(ctx context.Context, w ackscale.Worker) error {
 	cond, args := in("state", w.State.Before())
 	return s.db.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		unchanged := func() error {
+			return workerRows.unchanged(ctx, tx, w.ClientToken, string(w.State), workerNotFound(w.ClientToken))
+		}
 		var cluster string
-		err := tx.QueryRowContext(ctx, `UPDATE workers SET instance_id = ?, node_name = ?, hostname = ?, ip = ?, zone_id = ?,
+		found, err := updateReturning(ctx, tx, "update worker "+w.ClientToken, unchanged,
+			`UPDATE workers SET instance_id = ?, node_name = ?, hostname = ?, ip = ?, zone_id = ?,
 			vswitch_id = ?, instance_type = ?, image_id = ?, state = ?, node_status = ?, error_message = ?,
 			updated_at = ? WHERE client_token = ? AND `+cond+` RETURNING cluster_id`,
 			append([]any{w.InstanceID, w.NodeName, w.Hostname, w.IP, w.ZoneID, w.VSwitchID, w.InstanceType, w.ImageID,
-				string(w.State), string(w.NodeStatus), w.ErrorMessage, ms(s.db.now()), w.ClientToken}, args...)...).Scan(&cluster)
-		if errors.Is(err, sql.ErrNoRows) {
-			return workerRows.unchanged(ctx, tx, w.ClientToken, string(w.State), workerNotFound(w.ClientToken))
-		}
-		if err != nil {
-			return fmt.Errorf("update worker %s: %w", w.ClientToken, err)
+				string(w.State), string(w.NodeStatus), w.ErrorMessage, ms(s.db.now()), w.ClientToken}, args...), &cluster)
+		if err != nil || !found {
+			return err
 		}
 		return s.db.workersChanged(ctx, cluster)
 	})
@@ -125,12 +126,10 @@ func workerNotFound(clientToken string) error {
 func (s *WorkerStore) WorkerDelete(ctx context.Context, clientToken string) error {
 	return s.db.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error { // committed with the others waiting
 		var cluster string
-		err := tx.QueryRowContext(ctx, `DELETE FROM workers WHERE client_token = ? RETURNING cluster_id`, clientToken).Scan(&cluster)
-		if errors.Is(err, sql.ErrNoRows) {
-			return nil
-		}
-		if err != nil {
-			return fmt.Errorf("delete worker %s: %w", clientToken, err)
+		found, err := updateReturning(ctx, tx, "delete worker "+clientToken, nil,
+			`DELETE FROM workers WHERE client_token = ? RETURNING cluster_id`, []any{clientToken}, &cluster)
+		if err != nil || !found {
+			return err
 		}
 		return s.db.workersChanged(ctx, cluster)
 	})
