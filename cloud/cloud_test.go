@@ -3,6 +3,7 @@ package cloud_test
 import (
 	"context"
 	"net/netip"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -33,11 +34,13 @@ func setup(t *testing.T, boot time.Duration) *testBundle {
 	return &testBundle{ctx: ctx, cloud: c, vsw: cat.DefaultVSwitches("cn-hangzhou")[0]}
 }
 
-var tokens int
+// tokens numbers the client tokens of run, across the tests that run in
+// parallel.
+var tokens atomic.Int64
 
 func (b *testBundle) run(types ...string) (ackscale.Instance, error) {
-	tokens++
-	return b.cloud.RunInstance(b.ctx, ackscale.InstanceRequest{ClientToken: "tok-" + time.Now().Format("150405.000000000") + string(rune('a'+tokens%26)),
+	n := tokens.Add(1)
+	return b.cloud.RunInstance(b.ctx, ackscale.InstanceRequest{ClientToken: "tok-" + time.Now().Format("150405.000000000") + string(rune('a'+n%26)),
 		AccountID: "acc", RegionID: b.vsw.RegionID, ZoneID: b.vsw.ZoneID, VSwitchID: b.vsw.ID, InstanceTypes: types})
 }
 
