@@ -112,6 +112,16 @@ type TaskFinishParams struct {
 	// PoolState moves the task's pools ("" leaves them); each pool's
 	// desired size becomes its worker count.
 	PoolState NodePoolState
+	// DeleteWorkers forgets the task's workers first (a scale-out rolled
+	// back: their instances are released).
+	DeleteWorkers bool
+}
+
+// TaskPlanParams is a running task's progress and the workers it planned,
+// written together.
+type TaskPlanParams struct {
+	Task    Task
+	Workers []Worker
 }
 
 // NodePoolGetParams names one node pool of a cluster.
@@ -245,4 +255,8 @@ type InstanceRequest struct {
 	VSwitchID     string   // "" for ENS instances: their IP comes from the ENS region
 	InstanceTypes []string // candidates in order of preference
 	ImageID       string
+	// NewToken says that no call has used ClientToken before (the caller
+	// has just made it): the cloud skips looking for its instance. The
+	// create stays idempotent by the token either way.
+	NewToken bool
 }

@@ -82,10 +82,16 @@ type ClusterStore interface {
 	// error, params); a task saved ended drops its quota reservation as
 	// TaskFinish does. CodeTaskNotFound when there is none.
 	TaskSave(ctx context.Context, t Task) error
-	// TaskFinish saves an ended task, moves its cluster and its pools (each
-	// pool's desired size becomes its worker count) and drops what is left
-	// of the task's quota reservation, in one transaction; a task that has
-	// not ended is refused. CodeTaskNotFound when there is none.
+	// TaskPlan saves a task's progress (as TaskSave) and inserts the
+	// workers it planned (as WorkerInsert), in one transaction: a task
+	// saved with its plan stage has its workers, and one saved without it
+	// has none.
+	TaskPlan(ctx context.Context, p TaskPlanParams) error
+	// TaskFinish saves an ended task, deletes its workers (DeleteWorkers),
+	// moves its cluster and its pools (each pool's desired size becomes its
+	// worker count) and drops what is left of the task's quota reservation,
+	// in one transaction; a task that has not ended is refused.
+	// CodeTaskNotFound when there is none.
 	TaskFinish(ctx context.Context, p TaskFinishParams) error
 	// TaskCount counts tasks.
 	TaskCount(ctx context.Context, p TaskCountParams) (int, error)

@@ -66,8 +66,10 @@ func (c *Cloud) Catalog() *catalog.Catalog { return c.cfg.Catalog }
 // is idempotent by client token. The first candidate type with stock in the
 // zone is used; when none has, the answer is OperationDenied.NoStock.
 func (c *Cloud) RunInstance(ctx context.Context, p ackscale.InstanceRequest) (ackscale.Instance, error) {
-	if prev, err := c.cfg.Store.InstanceGet(ctx, ackscale.InstanceGetParams{ClientToken: p.ClientToken}); err == nil {
-		return prev, nil
+	if !p.NewToken {
+		if prev, err := c.cfg.Store.InstanceGet(ctx, ackscale.InstanceGetParams{ClientToken: p.ClientToken}); err == nil {
+			return prev, nil
+		}
 	}
 	pool, prefix, err := c.ipPool(p)
 	if err != nil {

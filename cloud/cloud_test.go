@@ -18,6 +18,7 @@ import (
 type testBundle struct {
 	ctx   context.Context
 	cloud *cloud.Cloud
+	store cloud.Store
 	vsw   catalog.VSwitch
 }
 
@@ -31,7 +32,7 @@ func setup(t *testing.T, boot time.Duration) *testBundle {
 	cat := catalog.Default()
 	c, err := cloud.New(cloud.Config{Store: sqlite.NewCloudStore(db), Catalog: cat, BootLatency: &boot})
 	require.NoError(t, err)
-	return &testBundle{ctx: ctx, cloud: c, vsw: cat.DefaultVSwitches("cn-hangzhou")[0]}
+	return &testBundle{ctx: ctx, cloud: c, store: sqlite.NewCloudStore(db), vsw: cat.DefaultVSwitches("cn-hangzhou")[0]}
 }
 
 // tokens numbers the client tokens of run, across the tests that run in
@@ -68,6 +69,45 @@ func TestRunInstanceIdempotentAndIPsUnique(t *testing.T) {
 	in, err := b.run("ecs.c5.xlarge")
 	require.NoError(t, err)
 	require.Equal(t, first.IP, in.IP)
+}
+
+// A create told its token is new does not look for the token's instance
+// first, and a repeat of it still gets the same instance (the store keeps
+// one instance per token); a create not told looks first, so a fault set
+// meanwhile does not refuse a repeat.
+func TestRunInstanceNewToken(t *testing.T) {
+	t.Parallel()
+	b := setup(t, 0)
+	counter := &getCounter{Store: b.store}
+	c, err := cloud.New(cloud.Config{Store: counter, Catalog: catalog.Default()})
+	require.NoError(t, err)
+	req := ackscale.InstanceRequest{ClientToken: "new", AccountID: "acc", RegionID: b.vsw.RegionID, ZoneID: b.vsw.ZoneID,
+		VSwitchID: b.vsw.ID, InstanceTypes: []string{"ecs.c5.xlarge"}, NewToken: true}
+	first, err := c.RunInstance(b.ctx, req)
+	require.NoError(t, err)
+	require.Zero(t, counter.gets.Load(), "no lookup of a new token")
+	again, err := c.RunInstance(b.ctx, req)
+	require.NoError(t, err)
+	require.Equal(t, first.ID, again.ID, "the same token's instance")
+
+	_, err = c.AddFault(b.ctx, ackscale.Fault{Operation: ackscale.FaultCreate, Code: "Boom", Count: 1})
+	require.NoError(t, err)
+	req.NewToken = false
+	prev, err := c.RunInstance(b.ctx, req)
+	require.NoError(t, err, "a known token's instance is returned before any fault")
+	require.Equal(t, first.ID, prev.ID)
+	require.Equal(t, int32(1), counter.gets.Load())
+}
+
+// getCounter counts InstanceGet calls.
+type getCounter struct {
+	cloud.Store
+	gets atomic.Int32
+}
+
+func (g *getCounter) InstanceGet(ctx context.Context, p ackscale.InstanceGetParams) (ackscale.Instance, error) {
+	g.gets.Add(1)
+	return g.Store.InstanceGet(ctx, p)
 }
 
 func TestStockFallsBackToNextType(t *testing.T) {

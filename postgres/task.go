@@ -247,6 +247,17 @@ func (s *ClusterStore) TaskSave(ctx context.Context, t ackscale.Task) error {
 	})
 }
 
+// TaskPlan saves a task's progress and inserts the workers it planned
+// (as WorkerInsert does), in one transaction.
+func (s *ClusterStore) TaskPlan(ctx context.Context, p ackscale.TaskPlanParams) error {
+	return s.db.inTx(ctx, func(tx pgx.Tx) error {
+		if err := s.saveTask(ctx, tx, p.Task); err != nil {
+			return err
+		}
+		return insertWorkers(ctx, tx, p.Workers, s.db.now())
+	})
+}
+
 // saveTask writes a task's progress: a conditional UPDATE along the task
 // table, so that of two replicas saving one task, one that ends it wins
 // and a later save of it running is refused.
@@ -265,7 +276,8 @@ func (s *ClusterStore) saveTask(ctx context.Context, tx pgx.Tx, t ackscale.Task)
 	return updateOne(ctx, tx, "save task "+t.ID, unchanged, `UPDATE tasks SET `+set+f.sql(), f.args...)
 }
 
-// TaskFinish saves an ended task, moves its cluster to p.ClusterState
+// TaskFinish saves an ended task, deletes its workers (p.DeleteWorkers),
+// moves its cluster to p.ClusterState
 // ("" leaves it) and the pools of t.Params.NodePoolIDs to p.PoolState (""
 // leaves them; each pool's desired size becomes its worker count, unless
 // it is deleted), and drops what is left of the task's quota reservation,
@@ -285,6 +297,11 @@ func (s *ClusterStore) TaskFinish(ctx context.Context, p ackscale.TaskFinishPara
 	return s.db.inTx(ctx, func(tx pgx.Tx) error {
 		if err := s.saveTask(ctx, tx, t); err != nil {
 			return err
+		}
+		if p.DeleteWorkers {
+			if err := exec(ctx, tx, "delete workers of task "+t.ID, `DELETE FROM workers WHERE task_id = $1`, t.ID); err != nil {
+				return err
+			}
 		}
 		if p.PoolState != "" {
 			for _, id := range t.Params.NodePoolIDs {

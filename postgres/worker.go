@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -39,27 +40,29 @@ const workersWithSpecs = `workers LEFT JOIN worker_specs USING (task_id)`
 // taints, runtime and the unschedulable mark are kept once per task,
 // those of the first of its workers inserted.
 func (s *WorkerStore) WorkerInsert(ctx context.Context, ws []ackscale.Worker) error {
-	return s.db.inTx(ctx, func(tx pgx.Tx) error {
-		now := s.db.now()
-		specs := map[string]bool{} // tasks whose spec this call wrote or found
-		for i, w := range ws {
-			w.Created, w.Updated = orNow(w.Created, now), orNow(w.Updated, now)
-			n, err := changed(ctx, tx, "insert worker "+w.ClientToken, `INSERT INTO workers (`+workerColumns+`)
-				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23)
-				ON CONFLICT (client_token) DO NOTHING`, workerArgs(w, i)...)
-			if err != nil {
-				return err
-			}
-			if n == 0 || specs[w.TaskID] {
-				continue
-			}
-			specs[w.TaskID] = true
-			if err := insertSpec(ctx, tx, w); err != nil {
-				return err
-			}
+	return s.db.inTx(ctx, func(tx pgx.Tx) error { return insertWorkers(ctx, tx, ws, s.db.now()) })
+}
+
+// insertWorkers is WorkerInsert's transaction.
+func insertWorkers(ctx context.Context, tx pgx.Tx, ws []ackscale.Worker, now time.Time) error {
+	specs := map[string]bool{} // tasks whose spec this call wrote or found
+	for i, w := range ws {
+		w.Created, w.Updated = orNow(w.Created, now), orNow(w.Updated, now)
+		n, err := changed(ctx, tx, "insert worker "+w.ClientToken, `INSERT INTO workers (`+workerColumns+`)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23)
+			ON CONFLICT (client_token) DO NOTHING`, workerArgs(w, i)...)
+		if err != nil {
+			return err
 		}
-		return nil
-	})
+		if n == 0 || specs[w.TaskID] {
+			continue
+		}
+		specs[w.TaskID] = true
+		if err := insertSpec(ctx, tx, w); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // insertSpec keeps w's labels, taints, runtime and unschedulable mark as

@@ -170,23 +170,10 @@ func poolState(ctx context.Context, tx *sql.Tx, clusterID, id string) (ackscale.
 // it does not move itself (moving) is busy: CodeClusterState, naming the
 // pool.
 func busyPool(ctx context.Context, tx *sql.Tx, clusterID string, moving []ackscale.PoolMove) error {
-	var busy []ackscale.NodePoolState
-	for _, s := range ackscale.NodePoolStates() {
-		if s.Busy() {
-			busy = append(busy, s)
-		}
-	}
 	f := filter{}
 	f.add("cluster_id = ?", clusterID)
-	oneOf(&f, "state", busy)
-	if len(moving) > 0 {
-		ids := make([]string, len(moving))
-		for i, m := range moving {
-			ids[i] = m.ID
-		}
-		cond, args := in("id", ids)
-		f.add("NOT "+cond, args...)
-	}
+	cond, args := busyPools("", moving)
+	f.add(cond, args...)
 	var id, state string
 	err := tx.QueryRowContext(ctx, `SELECT id, state FROM node_pools`+f.sql()+poolOrder+` LIMIT 1`, f.args...).Scan(&id, &state)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -196,6 +183,27 @@ func busyPool(ctx context.Context, tx *sql.Tx, clusterID string, moving []acksca
 		return fmt.Errorf("read busy node pools: %w", err)
 	}
 	return ackscale.Errorf(ackscale.CodeClusterState, "cluster %s has node pool %s %s; wait for its task to end", clusterID, id, state)
+}
+
+// busyPools is the condition on a node_pools row (its columns prefixed
+// with prefix) that it is busy and not one of moving.
+func busyPools(prefix string, moving []ackscale.PoolMove) (string, []any) {
+	var busy []ackscale.NodePoolState
+	for _, s := range ackscale.NodePoolStates() {
+		if s.Busy() {
+			busy = append(busy, s)
+		}
+	}
+	cond, args := in(prefix+"state", busy)
+	if len(moving) == 0 {
+		return cond, args
+	}
+	ids := make([]string, len(moving))
+	for i, m := range moving {
+		ids[i] = m.ID
+	}
+	notMoving, more := in(prefix+"id", ids)
+	return cond + " AND NOT " + notMoving, append(args, more...)
 }
 
 // finishPool moves a pool of the cluster that an ended task worked on to

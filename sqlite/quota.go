@@ -45,32 +45,35 @@ func (s *CloudStore) QuotaUsageGet(ctx context.Context, p ackscale.QuotaUsagePar
 
 // addUsage adds d to the counters of k.
 func addUsage(ctx context.Context, tx *sql.Tx, k usageKey, d usageDelta) error {
-	return exec(ctx, tx, "count quota usage", `INSERT INTO quota_usage (account_id, scope, instances, vcpus, reserved_instances, reserved_vcpus)
-		VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (account_id, scope) DO UPDATE SET
-		instances = instances + excluded.instances, vcpus = vcpus + excluded.vcpus,
-		reserved_instances = reserved_instances + excluded.reserved_instances, reserved_vcpus = reserved_vcpus + excluded.reserved_vcpus`,
-		k.accountID, k.scope, d.instances, d.vcpus, d.reservedInstances, d.reservedVCPUs)
+	return exec(ctx, tx, "count quota usage", addUsageQuery, k.accountID, k.scope, d.instances, d.vcpus, d.reservedInstances, d.reservedVCPUs)
 }
 
-// checkReservation asks r.CheckFunc (when both are set) whether the
-// account may reserve r on top of its usage of r.Scope, read in tx; the
-// CheckFunc's error is returned as it is.
-func checkReservation(ctx context.Context, tx *sql.Tx, accountID string, r *ackscale.Reservation) error {
-	if r == nil || r.CheckFunc == nil {
-		return nil
-	}
-	u, err := quotaUsage(ctx, tx, accountID, r.Scope)
-	if err != nil {
-		return err
-	}
-	return r.CheckFunc(u)
-}
+// addUsageQuery adds its last four arguments to the counters of an
+// account's scope (its first two).
+const addUsageQuery = `INSERT INTO quota_usage (account_id, scope, instances, vcpus, reserved_instances, reserved_vcpus)
+	VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (account_id, scope) DO UPDATE SET
+	instances = instances + excluded.instances, vcpus = vcpus + excluded.vcpus,
+	reserved_instances = reserved_instances + excluded.reserved_instances, reserved_vcpus = reserved_vcpus + excluded.reserved_vcpus`
 
-// insertReservation records the reservation of a task that was just
-// inserted, and counts it (nothing when r is nil or reserves no instance).
-func insertReservation(ctx context.Context, tx *sql.Tx, t ackscale.Task, r *ackscale.Reservation) error {
-	if r == nil || r.Instances <= 0 {
+// reserveQuota records the reservation r of a task that was just inserted and
+// counts it, once r.CheckFunc (when set) has accepted the account's usage
+// of r.Scope as it was before; the CheckFunc's error is returned as it is
+// (and rolls the transaction back). A reservation of no instance records
+// nothing. The counters' upsert returns what they hold, so the check reads
+// no row of its own.
+func reserveQuota(ctx context.Context, tx *sql.Tx, t ackscale.Task, r *ackscale.Reservation) error {
+	if r == nil {
 		return nil
+	}
+	if r.Instances <= 0 {
+		if r.CheckFunc == nil {
+			return nil
+		}
+		u, err := quotaUsage(ctx, tx, t.AccountID, r.Scope)
+		if err != nil {
+			return err
+		}
+		return r.CheckFunc(u)
 	}
 	vcpus := max(r.VCPUs, 0)
 	_, err := tx.ExecContext(ctx, `INSERT INTO quota_reservations (task_id, account_id, scope, instances, vcpus) VALUES (?, ?, ?, ?, ?)`,
@@ -78,7 +81,19 @@ func insertReservation(ctx context.Context, tx *sql.Tx, t ackscale.Task, r *acks
 	if err != nil {
 		return insertError(err, "reservation of task "+t.ID)
 	}
-	return addUsage(ctx, tx, usageKey{t.AccountID, r.Scope}, usageDelta{reservedInstances: r.Instances, reservedVCPUs: r.Instances * vcpus})
+	d := usageDelta{reservedInstances: r.Instances, reservedVCPUs: r.Instances * vcpus}
+	u := ackscale.QuotaUsage{AccountID: t.AccountID, Scope: r.Scope}
+	err = tx.QueryRowContext(ctx, addUsageQuery+` RETURNING instances, vcpus, reserved_instances, reserved_vcpus`,
+		t.AccountID, r.Scope, d.instances, d.vcpus, d.reservedInstances, d.reservedVCPUs).
+		Scan(&u.Instances, &u.VCPUs, &u.ReservedInstances, &u.ReservedVCPUs)
+	if err != nil {
+		return fmt.Errorf("count quota usage: %w", err)
+	}
+	if r.CheckFunc == nil {
+		return nil
+	}
+	u.ReservedInstances, u.ReservedVCPUs = u.ReservedInstances-d.reservedInstances, u.ReservedVCPUs-d.reservedVCPUs
+	return r.CheckFunc(u)
 }
 
 // dropReservation forgets what is left of a task's reservation, and

@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"reflect"
 	"sync/atomic"
 	"testing"
@@ -234,30 +235,69 @@ func requireDisjoint(t *testing.T, path string, a, b reflect.Value) {
 	}
 }
 
-// TestWorkerCountFollowsWrites: the cached count moves with inserts and
-// deletes.
+// TestWorkerCountFollowsWrites: a cluster's cached worker count stays
+// kept through every write that changes it (WorkerInsert, TaskPlan,
+// WorkerDelete, TaskFinish deleting the task's workers), moved by what
+// the write inserted or deleted, and equal to the table's count after
+// each; a write of another cluster's workers leaves it as it is.
 func TestWorkerCountFollowsWrites(t *testing.T) {
 	b := setup(t)
-	c := b.runningCluster(t, "count")
+	c, other := b.runningCluster(t, "count"), b.runningCluster(t, "other")
+	task := b.startTask(t, c, ackscale.TaskScaleOut, ackscale.ClusterScaling)
+	otherTask := b.startTask(t, other, ackscale.TaskScaleOut, ackscale.ClusterScaling)
+	worker := func(c ackscale.Cluster, task ackscale.Task, token string) ackscale.Worker {
+		return ackscale.Worker{ClientToken: token, ClusterID: c.ID, AccountID: c.AccountID, TaskID: task.ID, State: ackscale.NodeInitial}
+	}
 	n, err := b.s.Workers.WorkerCount(b.ctx, c.ID)
 	require.NoError(t, err)
 	require.Zero(t, n)
-	task := b.startTask(t, c, ackscale.TaskScaleOut, ackscale.ClusterScaling)
-	w := ackscale.Worker{ClientToken: "tok-1", ClusterID: c.ID, AccountID: c.AccountID, TaskID: task.ID, State: ackscale.NodeInitial}
-	require.NoError(t, b.s.Workers.WorkerInsert(b.ctx, []ackscale.Worker{w}))
-	n, err = b.s.Workers.WorkerCount(b.ctx, c.ID)
-	require.NoError(t, err)
-	require.Equal(t, 1, n)
-	require.NoError(t, b.s.Workers.WorkerDelete(b.ctx, "tok-1"))
-	n, err = b.s.Workers.WorkerCount(b.ctx, c.ID)
-	require.NoError(t, err)
-	require.Zero(t, n)
+	plan := task
+	plan.CurrentStage = ackscale.StageCreateInstances
+	failed := task
+	failed.State = ackscale.TaskFailed
+	for _, step := range []struct {
+		name  string
+		write func() error
+		want  int
+	}{
+		{"WorkerInsert", func() error { return b.s.Workers.WorkerInsert(b.ctx, []ackscale.Worker{worker(c, task, "tok-1")}) }, 1},
+		{"WorkerInsert of a worker there already", func() error {
+			return b.s.Workers.WorkerInsert(b.ctx, []ackscale.Worker{worker(c, task, "tok-1")})
+		}, 1},
+		{"TaskPlan", func() error {
+			return b.s.Clusters.TaskPlan(b.ctx, ackscale.TaskPlanParams{Task: plan,
+				Workers: []ackscale.Worker{worker(c, task, "tok-1"), worker(c, task, "tok-2"), worker(c, task, "tok-3")}})
+		}, 3},
+		{"another cluster's insert", func() error {
+			return b.s.Workers.WorkerInsert(b.ctx, []ackscale.Worker{worker(other, otherTask, "o-1")})
+		}, 3},
+		{"WorkerUpdate", func() error {
+			w := worker(c, task, "tok-1")
+			w.State = ackscale.NodeStarting
+			return b.s.Workers.WorkerUpdate(b.ctx, w)
+		}, 3},
+		{"WorkerDelete", func() error { return b.s.Workers.WorkerDelete(b.ctx, "tok-1") }, 2},
+		{"WorkerDelete of a worker gone", func() error { return b.s.Workers.WorkerDelete(b.ctx, "tok-1") }, 2},
+		{"TaskFinish deleting the task's workers", func() error {
+			return b.s.Clusters.TaskFinish(b.ctx, ackscale.TaskFinishParams{Task: failed, ClusterState: ackscale.ClusterRunning,
+				DeleteWorkers: true})
+		}, 0},
+	} {
+		require.NoError(t, step.write(), step.name)
+		kept, ok, _ := b.db.lists.get(countKey(c.ID))
+		require.True(t, ok, "%s: the count stays kept", step.name)
+		require.Equal(t, step.want, kept.total, step.name)
+		var table int
+		require.NoError(t, b.db.read.QueryRow(`SELECT count(*) FROM workers WHERE cluster_id = ?`, c.ID).Scan(&table))
+		require.Equal(t, table, kept.total, "%s: the kept count is the table's", step.name)
+	}
 }
 
 // TestWorkerListsDroppedByCluster: a write of one cluster's workers drops
-// that cluster's cached lists and count once it has committed, and keeps
-// the other clusters': each write (insert, update, delete, TaskStart
-// marking one removing) is seen by a's next read, and b's stay kept.
+// that cluster's cached lists once it has committed (its count stays,
+// moved: TestWorkerCountFollowsWrites), and keeps the other clusters':
+// each write (insert, update, delete, TaskStart marking one removing) is
+// seen by a's next read, and b's stay kept.
 func TestWorkerListsDroppedByCluster(t *testing.T) {
 	b := setup(t)
 	a, other := b.runningCluster(t, "a"), b.runningCluster(t, "b")
@@ -284,7 +324,7 @@ func TestWorkerListsDroppedByCluster(t *testing.T) {
 	kept := func(c ackscale.Cluster) bool {
 		_, list, _ := b.db.lists.get(listKeyOf(c))
 		_, count, _ := b.db.lists.get(countKey(c.ID))
-		require.Equal(t, list, count, "the list and the count go together")
+		require.True(t, count, "the count stays kept")
 		return list
 	}
 	require.Len(t, list(a), 1)
@@ -330,7 +370,7 @@ func TestWorkerListsDroppedByCluster(t *testing.T) {
 }
 
 // TestKeyedCacheDrop: drop forgets one row and keeps the others; a row
-// read while any row was dropped is not kept.
+// read while it was dropped is not kept, one read while another was is.
 func TestKeyedCacheDrop(t *testing.T) {
 	c := keyedCache[int]{clone: func(v int) int { return v }, max: 8}
 	_, _, v := c.get("a")
@@ -345,10 +385,68 @@ func TestKeyedCacheDrop(t *testing.T) {
 	require.Equal(t, 2, got)
 
 	_, _, v = c.get("a")
-	c.drop("b") // a write committed while a was read
+	c.drop("a") // a write of a committed while a was read
 	c.put("a", v, 3)
 	_, ok, _ = c.get("a")
-	require.False(t, ok, "a row read during a write is not kept")
+	require.False(t, ok, "a row read during its write is not kept")
+
+	_, _, v = c.get("a")
+	c.drop("b") // a write of another row
+	c.put("a", v, 4)
+	got, ok, _ = c.get("a")
+	require.True(t, ok, "a row read during another row's write is kept")
+	require.Equal(t, 4, got)
+}
+
+// TestKeyedCacheLoadsDuringChanges: a load is not kept when, while it ran,
+// a dropWhere matched its key, the whole cache was bumped, or more changes
+// were made than the cache remembers; it is kept past changes of other
+// rows.
+func TestKeyedCacheLoadsDuringChanges(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		change func(c *keyedCache[int])
+		kept   bool
+	}{
+		{"dropWhere matching it", func(c *keyedCache[int]) { c.dropWhere(func(k string) bool { return k == "a" }) }, false},
+		{"dropWhere of others", func(c *keyedCache[int]) { c.dropWhere(func(k string) bool { return k != "a" }) }, true},
+		{"bump", func(c *keyedCache[int]) { c.bump() }, false},
+		{"patch of it", func(c *keyedCache[int]) { c.patch("a", func(*int) bool { return true }) }, false},
+		{"set of it", func(c *keyedCache[int]) { c.set("a", 7) }, false},
+		{"set of another", func(c *keyedCache[int]) { c.set("b", 7) }, true},
+		{"as many changes of others as it remembers", func(c *keyedCache[int]) {
+			for i := range maxChangeLog - 1 {
+				c.drop(fmt.Sprint("x", i))
+			}
+		}, true},
+		{"more changes of others than it remembers", func(c *keyedCache[int]) {
+			for i := range maxChangeLog + 1 {
+				c.drop(fmt.Sprint("x", i))
+			}
+		}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := keyedCache[int]{clone: func(v int) int { return v }, max: 8}
+			c.drop("y") // the log is not empty
+			_, _, v := c.get("a")
+			tc.change(&c)
+			c.put("a", v, 1)
+			got, ok, _ := c.get("a")
+			if !tc.kept && ok {
+				require.NotEqual(t, 1, got, "the load must not be kept")
+			}
+			if tc.kept {
+				require.True(t, ok, "the load must be kept")
+				require.Equal(t, 1, got)
+			}
+			_, _, v = c.get("a") // a load that begins after the changes is kept
+			c.drop("z")
+			c.put("a", v, 2)
+			got, ok, _ = c.get("a")
+			require.True(t, ok)
+			require.Equal(t, 2, got)
+		})
+	}
 }
 
 // TestKeyedCachePatch: patch changes a kept row in place, or forgets it
@@ -368,16 +466,17 @@ func TestKeyedCachePatch(t *testing.T) {
 	require.False(t, ok, "a row not kept is not made")
 
 	_, _, v = c.get("b")
-	c.patch("a", func(n *int) bool { *n++; return true }) // a write committed while b was read
+	c.patch("b", func(n *int) bool { *n++; return true }) // a write of b committed while b was read
 	c.put("b", v, 2)
 	_, ok, _ = c.get("b")
-	require.False(t, ok, "a row read during a write is not kept")
+	require.False(t, ok, "a row read during its write is not kept")
+	c.patch("a", func(n *int) bool { *n++; return true })
 	got, _, _ = c.get("a")
 	require.Equal(t, 12, got)
 	c.patch("a", func(n *int) bool { return false })
 	_, ok, _ = c.get("a")
 	require.False(t, ok, "a row its change cannot follow is forgotten")
-	require.Equal(t, uint64(4), changes.Load())
+	require.Equal(t, uint64(5), changes.Load())
 }
 
 // TestTaskGetFollowsWrites: a cached task shows every save and finish as

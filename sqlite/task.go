@@ -94,7 +94,7 @@ func (s *ClusterStore) TaskStart(ctx context.Context, p ackscale.TaskStartParams
 			}
 		}
 		if len(p.Removing) > 0 { // the cluster's workers it marks removing
-			if err := s.db.workersChanged(ctx, t.ClusterID); err != nil {
+			if err := s.db.workersChanged(ctx, t.ClusterID, 0); err != nil {
 				return err
 			}
 		}
@@ -138,8 +138,8 @@ func encodeMoves(moves []ackscale.PoolMove) ([]*movedSpec, error) {
 func poolTask(p ackscale.TaskStartParams) bool { return p.From == "" && p.To == "" }
 
 // startCluster moves the task's cluster From → To when no pool that the
-// task does not move is busy or, for a pool's task, checks that it is
-// running.
+// task does not move is busy (one statement: the pools are a condition of
+// the cluster's update) or, for a pool's task, checks that it is running.
 func (s *ClusterStore) startCluster(ctx context.Context, tx *sql.Tx, p ackscale.TaskStartParams) error {
 	t := p.Task
 	if poolTask(p) {
@@ -152,14 +152,23 @@ func (s *ClusterStore) startCluster(ctx context.Context, tx *sql.Tx, p ackscale.
 	only := filter{}
 	only.add("account_id = ?", t.AccountID)
 	only.add("state = ?", string(p.From))
+	busy, args := busyPools("np.", p.Pools)
+	only.add("NOT EXISTS (SELECT 1 FROM node_pools np WHERE np.cluster_id = clusters.id AND "+busy+")", args...)
 	moved, err := s.moveCluster(ctx, tx, t.ClusterID, p.To, only)
+	if err != nil || moved {
+		return err
+	}
+	state, err := clusterState(ctx, tx, t.AccountID, t.ClusterID)
 	if err != nil {
 		return err
 	}
-	if !moved {
-		return stateError(ctx, tx, t.AccountID, t.ClusterID, p.From)
+	if state != p.From {
+		return ackscale.Errorf(ackscale.CodeClusterState, "cluster %s is %s; this operation needs it %s", t.ClusterID, state, p.From)
 	}
-	return busyPool(ctx, tx, t.ClusterID, p.Pools)
+	if err := busyPool(ctx, tx, t.ClusterID, p.Pools); err != nil { // in From: a pool is busy
+		return err
+	}
+	return fmt.Errorf("start task %s: cluster %s did not move from %s", t.ID, t.ClusterID, p.From)
 }
 
 // clusterState returns the state of a cluster of the account;
@@ -175,15 +184,6 @@ func clusterState(ctx context.Context, tx *sql.Tx, accountID, clusterID string) 
 		return "", fmt.Errorf("read cluster state: %w", err)
 	}
 	return ackscale.ClusterState(state), nil
-}
-
-// stateError explains why a cluster did not move from state want.
-func stateError(ctx context.Context, tx *sql.Tx, accountID, clusterID string, want ackscale.ClusterState) error {
-	state, err := clusterState(ctx, tx, accountID, clusterID)
-	if err != nil {
-		return err
-	}
-	return ackscale.Errorf(ackscale.CodeClusterState, "cluster %s is %s; this operation needs it %s", clusterID, state, want)
 }
 
 // markRemoving moves one worker of the cluster to NodeRemoving.
@@ -222,9 +222,6 @@ func (s *ClusterStore) insertTask(ctx context.Context, tx *sql.Tx, t ackscale.Ta
 	if s.jobs == nil {
 		return fmt.Errorf("insert task %s: the cluster store has no job inserter", t.ID)
 	}
-	if err := checkReservation(ctx, tx, t.AccountID, reserve); err != nil {
-		return err
-	}
 	now := s.db.now()
 	t.Created, t.Updated = orNow(t.Created, now), orNow(t.Updated, now)
 	_, err := tx.ExecContext(ctx, `INSERT INTO tasks (`+taskColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, taskRow(t, enc)...)
@@ -234,7 +231,7 @@ func (s *ClusterStore) insertTask(ctx context.Context, tx *sql.Tx, t ackscale.Ta
 	if err := queueJob(ctx, tx, s.jobs, river.InsertManyParams{Args: ackscale.TaskJob{TaskID: t.ID}}); err != nil {
 		return fmt.Errorf("insert job of task %s: %w", t.ID, err)
 	}
-	return insertReservation(ctx, tx, t, reserve)
+	return reserveQuota(ctx, tx, t, reserve)
 }
 
 // encodedTask is a task's params, stages and events as the tasks table
@@ -324,7 +321,24 @@ func (s *ClusterStore) saveTask(ctx context.Context, tx *sql.Tx, t ackscale.Task
 	return dropReservation(ctx, tx, t.ID) // an ended task creates nothing more
 }
 
-// TaskFinish saves an ended task, moves its cluster to p.ClusterState
+// TaskPlan saves a task's progress and inserts the workers it planned
+// (as WorkerInsert does), in one transaction.
+func (s *ClusterStore) TaskPlan(ctx context.Context, p ackscale.TaskPlanParams) error {
+	defer s.db.tasks.drop(p.Task.ID)
+	enc, err := encodeTask(p.Task)
+	if err != nil {
+		return err
+	}
+	return s.db.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		if err := s.saveTask(ctx, tx, p.Task, enc); err != nil {
+			return err
+		}
+		return s.db.insertWorkers(ctx, tx, p.Workers)
+	})
+}
+
+// TaskFinish saves an ended task, deletes its workers (p.DeleteWorkers),
+// moves its cluster to p.ClusterState
 // ("" leaves it) and the pools of t.Params.NodePoolIDs to p.PoolState (""
 // leaves them; each pool's desired size becomes its worker count, unless
 // it is deleted), and drops what is left of the task's quota reservation,
@@ -346,6 +360,11 @@ func (s *ClusterStore) TaskFinish(ctx context.Context, p ackscale.TaskFinishPara
 	return s.db.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		if err := s.saveTask(ctx, tx, t, enc); err != nil {
 			return err
+		}
+		if p.DeleteWorkers {
+			if err := s.deleteWorkers(ctx, tx, t); err != nil {
+				return err
+			}
 		}
 		if p.PoolState != "" {
 			for _, id := range t.Params.NodePoolIDs {
@@ -403,4 +422,13 @@ func scanTask(r scanner) (ackscale.Task, error) {
 	t.Type, t.State, t.CurrentStage = ackscale.TaskType(typ), ackscale.TaskState(state), ackscale.Stage(stage)
 	t.Created, t.Updated = fromMS(created), fromMS(updated)
 	return t, nil
+}
+
+// deleteWorkers forgets the workers of a task.
+func (s *ClusterStore) deleteWorkers(ctx context.Context, tx *sql.Tx, t ackscale.Task) error {
+	n, err := changed(ctx, tx, "delete workers of task "+t.ID, `DELETE FROM workers WHERE task_id = ?`, t.ID)
+	if err != nil || n == 0 {
+		return err
+	}
+	return s.db.workersChanged(ctx, t.ClusterID, -int(n))
 }

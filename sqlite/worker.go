@@ -48,36 +48,41 @@ func (sp workerSpec) apply(w *ackscale.Worker) {
 // unschedulable mark are kept once per task, those of the first of its
 // workers inserted.
 func (s *WorkerStore) WorkerInsert(ctx context.Context, ws []ackscale.Worker) error {
-	var clusters []string
-	for _, w := range ws {
-		if !slices.Contains(clusters, w.ClusterID) {
-			clusters = append(clusters, w.ClusterID)
-		}
-	}
-	return s.db.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		if err := s.db.workersChanged(ctx, clusters...); err != nil {
+	return s.db.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error { return s.db.insertWorkers(ctx, tx, ws) })
+}
+
+// insertWorkers is WorkerInsert's transaction.
+func (db *DB) insertWorkers(ctx context.Context, tx *sql.Tx, ws []ackscale.Worker) error {
+	now := db.now()
+	specs := map[string]bool{} // tasks whose spec this call wrote or found
+	var clusters []string      // in the order of their first worker
+	added := map[string]int{}  // by cluster
+	for i, w := range ws {
+		w.Created, w.Updated = orNow(w.Created, now), orNow(w.Updated, now)
+		n, err := changed(ctx, tx, "insert worker "+w.ClientToken, `INSERT INTO workers (`+workerColumns+`)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+			ON CONFLICT (client_token) DO NOTHING`, workerArgs(w, i)...)
+		if err != nil {
 			return err
 		}
-		now := s.db.now()
-		specs := map[string]bool{} // tasks whose spec this call wrote or found
-		for i, w := range ws {
-			w.Created, w.Updated = orNow(w.Created, now), orNow(w.Updated, now)
-			n, err := changed(ctx, tx, "insert worker "+w.ClientToken, `INSERT INTO workers (`+workerColumns+`)
-				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-				ON CONFLICT (client_token) DO NOTHING`, workerArgs(w, i)...)
-			if err != nil {
-				return err
-			}
-			if n == 0 || specs[w.TaskID] {
-				continue
-			}
-			specs[w.TaskID] = true
-			if err := insertSpec(ctx, tx, w); err != nil {
-				return err
-			}
+		if _, ok := added[w.ClusterID]; !ok {
+			clusters = append(clusters, w.ClusterID)
 		}
-		return nil
-	})
+		added[w.ClusterID] += int(n)
+		if n == 0 || specs[w.TaskID] {
+			continue
+		}
+		specs[w.TaskID] = true
+		if err := insertSpec(ctx, tx, w); err != nil {
+			return err
+		}
+	}
+	for _, id := range clusters {
+		if err := db.workersChanged(ctx, id, added[id]); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // insertSpec keeps w's labels, taints, runtime and unschedulable mark as
@@ -113,7 +118,7 @@ func (s *WorkerStore) WorkerUpdate(ctx context.Context, w ackscale.Worker) error
 		if err != nil || !found {
 			return err
 		}
-		return s.db.workersChanged(ctx, cluster)
+		return s.db.workersChanged(ctx, cluster, 0)
 	})
 }
 
@@ -131,7 +136,7 @@ func (s *WorkerStore) WorkerDelete(ctx context.Context, clientToken string) erro
 		if err != nil || !found {
 			return err
 		}
-		return s.db.workersChanged(ctx, cluster)
+		return s.db.workersChanged(ctx, cluster, -1)
 	})
 }
 

@@ -19,9 +19,10 @@ import (
 //
 // It is exact, not a guess with an expiry: one process owns the database
 // file (serve's lock) and every write of workers is this package's, which
-// drops the lists and count of the clusters whose workers it changed once
-// it has committed, in commit order (workersChanged: WorkerInsert,
-// WorkerUpdate, WorkerDelete, and TaskStart marking workers removing). A
+// drops the lists of the clusters whose workers it changed, and moves
+// their counts, once it has committed, in commit order (workersChanged:
+// WorkerInsert and TaskPlan, WorkerUpdate, WorkerDelete and TaskFinish
+// deleting a task's workers, TaskStart marking workers removing). A
 // worker never moves to another cluster, a list of one cluster holds only
 // its workers, and a task's spec (worker_specs) never changes once
 // written: so a write of one cluster's workers leaves the other clusters'
@@ -68,19 +69,26 @@ func listKey(p ackscale.WorkerListParams) (key string, ok bool) {
 // cluster id has, so it is never a list's key.
 func countKey(clusterID string) string { return "\x02count\x00" + clusterID }
 
-// ofCluster reports whether key is the cache key of one of the cluster's
-// lists or of its count.
-func ofCluster(clusterID string) func(key string) bool {
-	lists, count := clusterID+"\x00", countKey(clusterID)
-	return func(key string) bool { return strings.HasPrefix(key, lists) || key == count }
+// listsOf reports whether key is the cache key of one of the cluster's
+// lists (not its count).
+func listsOf(clusterID string) func(key string) bool {
+	lists := clusterID + "\x00"
+	return func(key string) bool { return strings.HasPrefix(key, lists) }
 }
 
-// workersChanged has the writer drop the cached lists and counts of the
-// clusters once the transaction of ctx has committed, in commit order.
-func (db *DB) workersChanged(ctx context.Context, clusterIDs ...string) error {
+// workersChanged has the writer drop the cached lists of a cluster whose
+// workers the transaction of ctx changed, once it has committed, in
+// commit order, and move its cached count by added (the workers it
+// inserted less those it deleted): the count stays kept through the
+// writes that change it.
+func (db *DB) workersChanged(ctx context.Context, clusterID string, added int) error {
 	changed := func() {
-		for _, id := range clusterIDs {
-			db.lists.dropWhere(ofCluster(id))
+		db.lists.dropWhere(listsOf(clusterID))
+		if added != 0 {
+			db.lists.patch(countKey(clusterID), func(l *workerList) bool {
+				l.total += added
+				return true
+			})
 		}
 	}
 	if !afterCommit(ctx, changed) {

@@ -108,6 +108,14 @@ func (r *run) createInstances(ctx context.Context, ws []ackscale.Worker) error {
 		})
 	}
 	_ = g.Wait()
+	for i, err := range errs {
+		if ackscale.IsCloudRefusal(err) { // the cloud checks the token first: it has no instance of it
+			if r.unmade == nil {
+				r.unmade = map[string]bool{}
+			}
+			r.unmade[ws[i].ClientToken] = true
+		}
+	}
 	for _, err := range errs {
 		if ackscale.IsCloudRefusal(err) {
 			return err
@@ -167,25 +175,31 @@ func (r *run) registerAll(ctx context.Context, ws []ackscale.Worker) error {
 	return cmp.Or(failed, snooze)
 }
 
-// plan records the workers the task will create, once: a re-run finds
-// them. Its stage is saved with the next one (enter): the inserted workers
-// are what a re-run needs, and one save fewer is one transaction fewer for
-// every scale-out.
+// plan records the workers the task will create, once, with the task
+// entering its create_instances stage: one transaction (TaskPlan), so a
+// task that has entered its plan stage has its workers, and a run finds
+// them, while a task that has not has none and its first run plans
+// without reading. A later attempt reads first anyway: a run of an older
+// version inserted the workers before saving the stage.
 func (r *run) plan(ctx context.Context) ([]ackscale.Worker, error) {
-	ws, err := r.workers(ctx)
-	if err != nil || len(ws) > 0 {
-		if len(ws) > 0 { // planned by a run that stopped before the next save
-			r.enter(ctx, ackscale.StagePlan)
+	if r.entered(ackscale.StagePlan) || r.attempt > 1 {
+		ws, err := r.workers(ctx)
+		if err != nil || len(ws) > 0 {
+			if len(ws) > 0 { // planned by an older version's run that stopped before the next save
+				r.enter(ctx, ackscale.StagePlan)
+			}
+			return ws, err
 		}
-		return ws, err
 	}
 	r.enter(ctx, ackscale.StagePlan)
-	ws = r.placement()
-	if err := r.cfg.Store.WorkerInsert(ctx, ws); err != nil {
+	ws := r.placement()
+	r.event(ackscale.EventNormal, ackscale.ReasonPlanned, fmt.Sprintf("planned %d workers", len(ws)))
+	r.enter(ctx, ackscale.StageCreateInstances)
+	if err := r.cfg.Store.TaskPlan(ctx, ackscale.TaskPlanParams{Task: r.t, Workers: ws}); err != nil {
 		return nil, fmt.Errorf("plan workers: %w", err)
 	}
-	r.event(ackscale.EventNormal, ackscale.ReasonPlanned, fmt.Sprintf("planned %d workers", len(ws)))
-	return r.workers(ctx)
+	r.planned = true
+	return ws, nil
 }
 
 // workers returns the workers the task planned, in plan order.
@@ -267,7 +281,8 @@ func (r *run) createInstance(ctx context.Context, w *ackscale.Worker) error {
 func (r *run) runInstance(ctx context.Context, w *ackscale.Worker) (ackscale.Instance, error) {
 	so := r.t.Params.ScaleOut
 	req := ackscale.InstanceRequest{ClientToken: w.ClientToken, AccountID: w.AccountID, RegionID: w.RegionID, ZoneID: w.ZoneID,
-		VSwitchID: w.VSwitchID, InstanceTypes: so.InstanceTypes, ImageID: w.ImageID, Reservation: r.t.ID}
+		VSwitchID: w.VSwitchID, InstanceTypes: so.InstanceTypes, ImageID: w.ImageID, Reservation: r.t.ID,
+		NewToken: r.planned}
 	in, err := r.cfg.Cloud.RunInstance(ctx, req)
 	if !ackscale.IsNoStock(err) || w.VSwitchID == "" {
 		return in, err
@@ -427,7 +442,7 @@ func (r *run) failScaleOut(ctx context.Context, ws []ackscale.Worker, code, msg 
 		if err := r.rollback(ctx, ws); err != nil {
 			return err
 		}
-		return r.finishFailed(ctx)
+		return r.finish(ctx, true) // the workers go with the task's end
 	}
 	if err := r.cfg.Store.TaskSave(ctx, r.t); err != nil {
 		return err
@@ -438,8 +453,17 @@ func (r *run) failScaleOut(ctx context.Context, ws []ackscale.Worker, code, msg 
 	return r.finishFailed(ctx)
 }
 
+// rollback removes the Nodes of ws and releases their instances, by
+// client token: an instance whose id was never recorded is found too,
+// except for the tokens the cloud refused in this run, which have none. A
+// worker with a recorded instance is forgotten once it is released, so
+// the cluster's listing stays true while a long rollback runs; the others
+// are forgotten when the task ends (finish), in its transaction.
 func (r *run) rollback(ctx context.Context, ws []ackscale.Worker) error {
 	for _, w := range ws {
+		if r.unmade[w.ClientToken] {
+			continue
+		}
 		if r.cfg.Kube != nil && w.InstanceID != "" {
 			if err := r.cfg.Kube.RemoveNode(ctx, r.c.ID, w.NodeName, false); err != nil {
 				return fmt.Errorf("rollback: %w", err)
@@ -447,6 +471,9 @@ func (r *run) rollback(ctx context.Context, ws []ackscale.Worker) error {
 		}
 		if err := r.cfg.Cloud.ReleaseByToken(ctx, w.ClientToken); err != nil {
 			return fmt.Errorf("rollback: %w", err)
+		}
+		if w.InstanceID == "" {
+			continue
 		}
 		if err := r.cfg.Store.WorkerDelete(ctx, w.ClientToken); err != nil {
 			return fmt.Errorf("rollback: %w", err)

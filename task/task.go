@@ -23,8 +23,8 @@ type Store interface {
 	ClusterSetAPIServer(ctx context.Context, p ackscale.ClusterSetAPIServerParams) error
 	TaskGet(ctx context.Context, p ackscale.TaskGetParams) (ackscale.Task, error)
 	TaskSave(ctx context.Context, t ackscale.Task) error
+	TaskPlan(ctx context.Context, p ackscale.TaskPlanParams) error
 	TaskFinish(ctx context.Context, p ackscale.TaskFinishParams) error
-	WorkerInsert(ctx context.Context, ws []ackscale.Worker) error
 	WorkerUpdate(ctx context.Context, w ackscale.Worker) error
 	WorkerDelete(ctx context.Context, clientToken string) error
 	WorkerList(ctx context.Context, p ackscale.WorkerListParams) ([]ackscale.Worker, int, error)
@@ -109,7 +109,7 @@ func (w *Worker) Work(ctx context.Context, job *river.Job[ackscale.TaskJob]) err
 	if err != nil {
 		return fmt.Errorf("load cluster: %w", err)
 	}
-	r := &run{cfg: w.cfg, t: t, c: c,
+	r := &run{cfg: w.cfg, t: t, c: c, attempt: job.Attempt,
 		log: w.cfg.Logger.With("task_id", t.ID, "cluster_id", t.ClusterID, "task_type", t.Type, "attempt", job.Attempt)}
 	r.log.DebugContext(ctx, "task run")
 	err = r.dispatch(ctx)
@@ -154,11 +154,18 @@ func (r *run) dispatch(ctx context.Context) error {
 
 // run is one run of one task.
 type run struct {
-	cfg Config
-	t   ackscale.Task
-	c   ackscale.Cluster
-	log *slog.Logger
-	mu  sync.Mutex // guards t.Events: a stage's workers add events concurrently
+	cfg     Config
+	t       ackscale.Task
+	c       ackscale.Cluster
+	attempt int // the job's: 1 on its first run
+	// planned: this run planned the workers, so no earlier run asked the
+	// cloud for their client tokens.
+	planned bool
+	// unmade are the client tokens whose instance the cloud refused in
+	// this run: it has none of them, and a rollback need not look.
+	unmade map[string]bool
+	log    *slog.Logger
+	mu     sync.Mutex // guards t.Events: a stage's workers add events concurrently
 }
 
 func (r *run) now() time.Time { return r.cfg.Now() }
@@ -225,12 +232,16 @@ func (r *run) succeed(ctx context.Context) error {
 
 // finishFailed ends the task as failed with the error already set, and
 // moves the cluster to the state its type leaves it in after a failure.
-func (r *run) finishFailed(ctx context.Context) error {
+func (r *run) finishFailed(ctx context.Context) error { return r.finish(ctx, false) }
+
+// finish is finishFailed, forgetting the task's workers when deleteWorkers
+// (a rolled-back scale-out's) in the same transaction.
+func (r *run) finish(ctx context.Context, deleteWorkers bool) error {
 	r.endStage(ackscale.StageFailed, r.t.ErrorMessage)
 	r.t.State = ackscale.TaskFailed
 	r.log.WarnContext(ctx, "task failed", "code", r.t.ErrorCode, "err", r.t.ErrorMessage)
 	return r.cfg.Store.TaskFinish(ctx, ackscale.TaskFinishParams{Task: r.t, ClusterState: r.t.Type.ClusterStateAfter(false),
-		PoolState: r.t.Type.PoolStateAfter(false)})
+		PoolState: r.t.Type.PoolStateAfter(false), DeleteWorkers: deleteWorkers})
 }
 
 func (r *run) setError(code, msg string) {

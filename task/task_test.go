@@ -3,6 +3,8 @@ package task
 import (
 	"context"
 	"errors"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -93,6 +95,100 @@ func TestScaleOutResumedNeverDuplicates(t *testing.T) {
 	})
 }
 
+// listCounter counts the store's WorkerList calls.
+type listCounter struct {
+	stores
+	lists atomic.Int32
+}
+
+func (l *listCounter) WorkerList(ctx context.Context, p ackscale.WorkerListParams) ([]ackscale.Worker, int, error) {
+	l.lists.Add(1)
+	return l.stores.WorkerList(ctx, p)
+}
+
+// A task's first run plans its workers without reading them (it has none:
+// they are stored with its plan stage); a run after the plan reads them,
+// as does a later attempt of a task without the stage.
+func TestPlanReadsWorkersOnlyAfterAPlan(t *testing.T) {
+	t.Parallel()
+	eachBackend(t, func(t *testing.T, be backend) {
+		t.Run("first run, then a run after a snooze", func(t *testing.T) {
+			b := setup(t, be, options{boot: 1500 * time.Millisecond}) // > MaxWait: the job snoozes
+			c := b.cluster(t)
+			counter := &listCounter{stores: b.store}
+			b.worker.cfg.Store = counter
+			tk := b.startScaleOut(t, c, standardScaleOut(2, c.Spec.VSwitchIDs), b.now.Add(time.Hour))
+			var snooze *river.JobSnoozeError
+			require.ErrorAs(t, b.work(tk.ID), &snooze)
+			require.Zero(t, counter.lists.Load(), "the first run reads no worker")
+			saved := b.taskNow(t, tk.ID)
+			require.Equal(t, ackscale.StageCreateInstances, stageNames(saved)[2], "the plan stage is saved with the workers")
+			require.Len(t, b.workers(t, ackscale.WorkerListParams{ClusterID: c.ID, TaskID: tk.ID}), 2)
+			counter.lists.Store(0)
+			done := b.workUntilDone(t, tk.ID)
+			require.Equal(t, ackscale.TaskSuccess, done.State, done.ErrorMessage)
+			require.Positive(t, counter.lists.Load(), "a run after the plan reads the workers")
+			require.Len(t, b.workers(t, ackscale.WorkerListParams{ClusterID: c.ID, TaskID: tk.ID}), 2)
+			require.Len(t, b.liveInstances(t), 2)
+		})
+		t.Run("a later attempt without the plan stage", func(t *testing.T) {
+			b := setup(t, be, options{})
+			c := b.cluster(t)
+			counter := &listCounter{stores: b.store}
+			b.worker.cfg.Store = counter
+			tk := b.startScaleOut(t, c, standardScaleOut(2, c.Spec.VSwitchIDs), b.now.Add(time.Hour))
+			r := &run{cfg: b.worker.cfg, t: tk, c: c, log: discard()}
+			ws := r.placement() // planned by an older version, which then stopped
+			require.NoError(t, b.store.WorkerInsert(b.ctx, ws[:1]))
+			require.NoError(t, b.workAttempt(tk.ID, 2, 25))
+			require.Equal(t, int32(1), counter.lists.Load())
+			done := b.taskNow(t, tk.ID)
+			require.Equal(t, ackscale.TaskSuccess, done.State, done.ErrorMessage)
+			require.Len(t, b.liveInstances(t), 1, "the run went on with the worker it found")
+		})
+	})
+}
+
+// tokenRecorder records whether each RunInstance call said its token
+// was new.
+type tokenRecorder struct {
+	Cloud
+	mu  sync.Mutex
+	new map[string]bool
+}
+
+func (c *tokenRecorder) RunInstance(ctx context.Context, r ackscale.InstanceRequest) (ackscale.Instance, error) {
+	c.mu.Lock()
+	c.new[r.ClientToken] = r.NewToken
+	c.mu.Unlock()
+	return c.Cloud.RunInstance(ctx, r)
+}
+
+// The run that plans the workers tells the cloud their tokens are new; a
+// run that finds them planned (after a crash) does not: an earlier run
+// may have asked for them.
+func TestNewTokensOnlyFromThePlanningRun(t *testing.T) {
+	t.Parallel()
+	eachBackend(t, func(t *testing.T, be backend) {
+		b := setup(t, be, options{})
+		c := b.cluster(t)
+		rec := &tokenRecorder{Cloud: b.worker.cfg.Cloud, new: map[string]bool{}}
+		b.worker.cfg.Cloud = rec
+		tk := b.startScaleOut(t, c, standardScaleOut(2, c.Spec.VSwitchIDs), b.now.Add(time.Hour))
+		require.Equal(t, ackscale.TaskSuccess, b.workUntilDone(t, tk.ID).State)
+		require.Equal(t, map[string]bool{tk.ID + "-0": true, tk.ID + "-1": true}, rec.new)
+
+		rec.new = map[string]bool{}
+		resumed := b.startScaleOut(t, c, standardScaleOut(2, c.Spec.VSwitchIDs), b.now.Add(time.Hour))
+		r := &run{cfg: b.worker.cfg, t: resumed, c: b.clusterNow(t, c.ID), attempt: 1, log: discard()}
+		_, err := r.plan(b.ctx) // a run that stopped once it had planned
+		require.NoError(t, err)
+		require.Equal(t, ackscale.TaskSuccess, b.workUntilDone(t, resumed.ID).State)
+		require.Equal(t, map[string]bool{resumed.ID + "-0": false, resumed.ID + "-1": false}, rec.new)
+		require.Len(t, b.liveInstances(t), 4)
+	})
+}
+
 func TestScaleOutTimeout(t *testing.T) {
 	t.Parallel()
 	eachBackend(t, func(t *testing.T, be backend) {
@@ -144,6 +240,7 @@ func TestScaleOutCloudErrorRollsBack(t *testing.T) {
 		require.Equal(t, ackscale.StageRollback, done.Stages[len(done.Stages)-1].Name)
 		require.Equal(t, ackscale.StageFailed, done.Stages[len(done.Stages)-1].State)
 		require.Empty(t, b.liveInstances(t))
+		require.Empty(t, b.workers(t, ackscale.WorkerListParams{ClusterID: c.ID}), "the task's workers are forgotten")
 		require.Contains(t, eventReasons(done), ackscale.ReasonRolledBack)
 	})
 }
@@ -230,6 +327,7 @@ func TestRollbackResumesAfterError(t *testing.T) {
 		require.Equal(t, ackscale.TaskFailed, done.State)
 		require.Equal(t, "InstanceStartFailed", done.ErrorCode)
 		require.Empty(t, b.liveInstances(t))
+		require.Empty(t, b.workers(t, ackscale.WorkerListParams{ClusterID: c.ID}), "the task's workers are forgotten")
 	})
 }
 

@@ -151,11 +151,11 @@ func (s *Store) movePools(clusterID string, moves []ackscale.PoolMove, now time.
 }
 
 // finishPools returns the pools of the cluster that an ended task worked
-// on (ids) moved to state to, their desired size made their worker count
-// (unless to is deleted); a deleted pool is left out. CodeNodePoolNotFound
-// when the cluster has no such pool; a *TransitionError when one may not
-// move to to. The caller holds the lock.
-func (s *Store) finishPools(clusterID string, ids []string, to ackscale.NodePoolState) (map[string]ackscale.NodePool, error) {
+// on (ids) moved to state to, their desired size made the count of their
+// workers that kept keeps (unless to is deleted); a deleted pool is left
+// out. CodeNodePoolNotFound when the cluster has no such pool; a
+// *TransitionError when one may not move to to. The caller holds the lock.
+func (s *Store) finishPools(clusterID string, ids []string, to ackscale.NodePoolState, kept func(worker) bool) (map[string]ackscale.NodePool, error) {
 	out := map[string]ackscale.NodePool{}
 	if to == "" {
 		return out, nil
@@ -176,7 +176,7 @@ func (s *Store) finishPools(clusterID string, ids []string, to ackscale.NodePool
 		}
 		np.State, np.Updated = to, s.now()
 		if to != ackscale.NodePoolDeleted {
-			np.Spec.DesiredSize = s.workers.count(func(w worker) bool { return w.ClusterID == clusterID && w.NodePoolID == id })
+			np.Spec.DesiredSize = s.workers.count(func(w worker) bool { return w.ClusterID == clusterID && w.NodePoolID == id && kept(w) })
 		}
 		out[id] = np
 	}

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 
 	"github.com/ackscale/ackscale"
@@ -189,7 +190,22 @@ func (s *Store) TaskSave(_ context.Context, t ackscale.Task) error {
 	return nil
 }
 
-// TaskFinish saves an ended task, moves its cluster to p.ClusterState
+// TaskPlan saves a task's progress and inserts the workers it planned
+// (as WorkerInsert does), in one transaction.
+func (s *Store) TaskPlan(_ context.Context, p ackscale.TaskPlanParams) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	cur, err := s.taskMove(p.Task)
+	if err != nil {
+		return err
+	}
+	s.saveTask(cur, p.Task)
+	s.insertWorkers(p.Workers)
+	return nil
+}
+
+// TaskFinish saves an ended task, deletes its workers (p.DeleteWorkers),
+// moves its cluster to p.ClusterState
 // ("" leaves it) and the pools of its Params.NodePoolIDs to p.PoolState
 // ("" leaves them; each pool's desired size becomes its worker count,
 // unless it is deleted), and drops what is left of the task's quota
@@ -208,7 +224,8 @@ func (s *Store) TaskFinish(_ context.Context, p ackscale.TaskFinishParams) error
 	if err != nil {
 		return err
 	}
-	pools, err := s.finishPools(cur.ClusterID, p.Task.Params.NodePoolIDs, p.PoolState)
+	kept := func(w worker) bool { return !p.DeleteWorkers || w.TaskID != cur.ID }
+	pools, err := s.finishPools(cur.ClusterID, p.Task.Params.NodePoolIDs, p.PoolState, kept)
 	if err != nil {
 		return err
 	}
@@ -226,6 +243,7 @@ func (s *Store) TaskFinish(_ context.Context, p ackscale.TaskFinishParams) error
 	for id, np := range pools {
 		s.pools[id] = np
 	}
+	maps.DeleteFunc(s.workers, func(_ string, w worker) bool { return !kept(w) })
 	s.saveTask(cur, p.Task)
 	return nil
 }

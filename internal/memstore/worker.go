@@ -32,6 +32,12 @@ type workerSpec struct {
 func (s *Store) WorkerInsert(_ context.Context, ws []ackscale.Worker) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.insertWorkers(ws)
+	return nil
+}
+
+// insertWorkers is WorkerInsert's; the caller holds the lock.
+func (s *Store) insertWorkers(ws []ackscale.Worker) {
 	now := s.now()
 	for i, w := range ws {
 		if _, ok := s.workers[w.ClientToken]; ok {
@@ -45,7 +51,6 @@ func (s *Store) WorkerInsert(_ context.Context, ws []ackscale.Worker) error {
 		w.Created, w.Updated = orTime(w.Created, now), orTime(w.Updated, now)
 		s.workers[w.ClientToken] = worker{Worker: w, plan: i, order: s.nextSeq()}
 	}
-	return nil
 }
 
 // withSpec returns a copy of a stored worker with its task's labels,

@@ -23,6 +23,8 @@ func (s suite) taskFinishPools(t *testing.T) {
 	})
 	s.run(t, "a scale-out that made 3 workers leaves its pool desiring 3", taskFinishScaleOutResyncs)
 	s.run(t, "a rolled back scale-out leaves its pool desiring its worker count", taskFinishRollbackResyncs)
+	s.run(t, "DeleteWorkers forgets the task's workers before the pools count theirs", taskFinishDeletesWorkers)
+	s.run(t, "DeleteWorkers of a refused finish forgets nothing", taskFinishRefusedKeepsWorkers)
 	s.run(t, "a pool moved to deleted keeps its spec", taskFinishDeleteKeepsSpec)
 	s.run(t, "a deleted pool is left as it is", taskFinishDeletedPool)
 	s.run(t, "an unknown or other cluster's pool is CodeNodePoolNotFound and writes nothing", taskFinishPoolNotFound)
@@ -56,6 +58,18 @@ func (b *testBundle) startPoolTask(t *testing.T, c ackscale.Cluster, np ackscale
 		Pools: []ackscale.PoolMove{{ID: np.ID, From: ackscale.NodePoolActive, To: typ.PoolStateWhile(), Spec: spec}}})
 	require.NoError(t, err, "TaskStart %s", typ)
 	return task
+}
+
+// scaledPool stores an active pool of c that a finished scale-out gave n
+// workers, and returns it and the workers.
+func (b *testBundle) scaledPool(t *testing.T, c ackscale.Cluster, n int) (ackscale.NodePool, []ackscale.Worker) {
+	t.Helper()
+	np, _ := b.poolIn(t, c, ackscale.NodePoolActive)
+	scale := b.startPoolTask(t, c, np, ackscale.TaskNodePoolScaleOut, nil)
+	ws := b.newWorkers(scale, n)
+	b.insertWorkers(t, ws...)
+	b.finishPoolTask(t, scale, true)
+	return np, ws
 }
 
 // finishPoolTask ends a pool task, well (ok) or not, moving its pools to
@@ -116,15 +130,53 @@ func taskFinishRollbackResyncs(t *testing.T, b *testBundle) {
 	require.Equal(t, 2, got.Spec.DesiredSize)
 }
 
+// taskFinishDeletesWorkers rolls a pool's scale-out back with
+// DeleteWorkers: its 3 workers go, the pool's first 2 and another
+// cluster's workers stay, and the pool desires the 2.
+func taskFinishDeletesWorkers(t *testing.T, b *testBundle) {
+	c, _ := b.clusterIn(t, ackscale.ClusterRunning)
+	np, kept := b.scaledPool(t, c, 2)
+	other, _ := b.clusterIn(t, ackscale.ClusterRunning)
+	otherPool, _ := b.poolIn(t, other, ackscale.NodePoolActive)
+	b.insertWorkers(t, b.newWorkers(b.newPoolTask(other, ackscale.TaskNodePoolScaleOut, otherPool.ID), 1)...)
+
+	task := b.startPoolTask(t, c, np, ackscale.TaskNodePoolScaleOut, nil)
+	b.insertWorkers(t, b.newWorkers(task, 3)...)
+	require.Len(t, b.clusterWorkers(t, c.ID), 5, "before the finish")
+	task.State = ackscale.TaskFailed
+	err := b.Clusters.TaskFinish(b.ctx, ackscale.TaskFinishParams{Task: task, PoolState: task.Type.PoolStateAfter(false), DeleteWorkers: true})
+	require.NoError(t, err)
+	want := map[string]ackscale.NodeState{}
+	for _, w := range kept {
+		want[w.ClientToken] = w.State
+	}
+	require.Equal(t, want, b.clusterWorkers(t, c.ID), "the first task's workers, only")
+	require.Len(t, b.clusterWorkers(t, other.ID), 1, "the other cluster's worker")
+	require.Equal(t, 2, b.getPool(t, c.ID, np.ID).Spec.DesiredSize)
+	n, err := b.Workers.WorkerCount(b.ctx, c.ID)
+	require.NoError(t, err)
+	require.Equal(t, 2, n, "WorkerCount")
+}
+
+// taskFinishRefusedKeepsWorkers finishes a task that has ended already,
+// with DeleteWorkers: refused, its workers stay.
+func taskFinishRefusedKeepsWorkers(t *testing.T, b *testBundle) {
+	c, task := b.clusterIn(t, ackscale.ClusterScaling)
+	ws := b.newWorkers(task, 2)
+	b.insertWorkers(t, ws...)
+	task.State = ackscale.TaskSuccess
+	require.NoError(t, b.Clusters.TaskFinish(b.ctx, ackscale.TaskFinishParams{Task: task, ClusterState: ackscale.ClusterRunning}))
+	task.State = ackscale.TaskFailed
+	err := b.Clusters.TaskFinish(b.ctx, ackscale.TaskFinishParams{Task: task, DeleteWorkers: true})
+	requireTransition(t, err, "task")
+	require.Len(t, b.clusterWorkers(t, c.ID), 2, "the workers must stay")
+}
+
 // taskFinishDeleteKeepsSpec deletes a pool of 2 workers, one of which is
 // still there when the task ends.
 func taskFinishDeleteKeepsSpec(t *testing.T, b *testBundle) {
 	c, _ := b.clusterIn(t, ackscale.ClusterRunning)
-	np, _ := b.poolIn(t, c, ackscale.NodePoolActive)
-	scale := b.startPoolTask(t, c, np, ackscale.TaskNodePoolScaleOut, nil)
-	ws := b.newWorkers(scale, 2)
-	b.insertWorkers(t, ws...)
-	b.finishPoolTask(t, scale, true)
+	np, ws := b.scaledPool(t, c, 2)
 	before := b.getPool(t, c.ID, np.ID)
 	del := b.startPoolTask(t, c, np, ackscale.TaskNodePoolDelete, nil)
 	require.NoError(t, b.Workers.WorkerDelete(b.ctx, ws[0].ClientToken))

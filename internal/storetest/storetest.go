@@ -61,6 +61,7 @@ func Exercise(t *testing.T, newStores func(t *testing.T) Stores) {
 		{"TaskStart", s.taskStart},
 		{"TaskGet", s.taskGet},
 		{"TaskSave", s.taskSave},
+		{"TaskPlan", s.taskPlan},
 		{"TaskFinish", s.taskFinish},
 		{"TaskCount", s.taskCount},
 		{"TaskList", s.taskList},

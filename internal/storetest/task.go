@@ -181,6 +181,48 @@ func taskSaveMove(t *testing.T, b *testBundle, from, to ackscale.TaskState) {
 	require.Equal(t, normTask(task), normTask(b.getTask(t, task.ID)))
 }
 
+func (s suite) taskPlan(t *testing.T) {
+	s.run(t, "saves the task and inserts its workers together", func(t *testing.T, b *testBundle) {
+		c, task := b.clusterIn(t, ackscale.ClusterScaling)
+		task.CurrentStage = ackscale.StageCreateInstances
+		task.Stages = append(task.Stages, ackscale.TaskStage{Name: ackscale.StagePlan, State: ackscale.StageSuccess, Start: b.now, End: b.now},
+			ackscale.TaskStage{Name: ackscale.StageCreateInstances, State: ackscale.StageRunning, Start: b.now})
+		ws := b.newWorkers(task, 3)
+		require.NoError(t, b.Clusters.TaskPlan(b.ctx, ackscale.TaskPlanParams{Task: task, Workers: ws}))
+		require.Equal(t, normTask(task), normTask(b.getTask(t, task.ID)), "task")
+		got, n, err := b.Workers.WorkerList(b.ctx, ackscale.WorkerListParams{ClusterID: c.ID, TaskID: task.ID})
+		require.NoError(t, err)
+		require.Equal(t, 3, n)
+		require.Equal(t, normWorkers(ws), normWorkers(got), "the workers, in plan order")
+	})
+	s.run(t, "a worker planned already is left as it is", func(t *testing.T, b *testBundle) {
+		c, task := b.clusterIn(t, ackscale.ClusterScaling)
+		ws := b.newWorkers(task, 2)
+		first := b.workerIn(t, ws[0], ackscale.NodeStarting)
+		require.NoError(t, b.Clusters.TaskPlan(b.ctx, ackscale.TaskPlanParams{Task: task, Workers: ws}))
+		require.Equal(t, map[string]ackscale.NodeState{ws[0].ClientToken: ackscale.NodeStarting, ws[1].ClientToken: ackscale.NodeInitial},
+			b.clusterWorkers(t, c.ID))
+		require.Equal(t, normWorker(first), normWorker(b.getWorker(t, first)))
+	})
+	s.run(t, "a refused save inserts no worker", func(t *testing.T, b *testBundle) {
+		c, task := b.clusterIn(t, ackscale.ClusterScaling)
+		ended := task
+		ended.State = ackscale.TaskSuccess
+		require.NoError(t, b.Clusters.TaskFinish(b.ctx, ackscale.TaskFinishParams{Task: ended, ClusterState: ackscale.ClusterRunning}))
+		err := b.Clusters.TaskPlan(b.ctx, ackscale.TaskPlanParams{Task: task, Workers: b.newWorkers(task, 2)})
+		requireTransition(t, err, "task")
+		require.Empty(t, b.clusterWorkers(t, c.ID))
+		require.Equal(t, ackscale.TaskSuccess, b.getTask(t, task.ID).State)
+	})
+	s.run(t, "an unknown task is CodeTaskNotFound and inserts no worker", func(t *testing.T, b *testBundle) {
+		c, _ := b.clusterIn(t, ackscale.ClusterRunning)
+		task := b.newTask(c, ackscale.TaskScaleOut)
+		err := b.Clusters.TaskPlan(b.ctx, ackscale.TaskPlanParams{Task: task, Workers: b.newWorkers(task, 1)})
+		require.Equal(t, ackscale.CodeTaskNotFound, ackscale.ErrorCode(err))
+		require.Empty(t, b.clusterWorkers(t, c.ID))
+	})
+}
+
 func (s suite) taskFinish(t *testing.T) {
 	s.run(t, "moves the cluster by the table, saving the task with it or not at all", func(t *testing.T, b *testBundle) {
 		for _, from := range ackscale.ClusterStates() {
