@@ -80,6 +80,7 @@ type Manager struct {
 	known    map[string]bool       // shared mode: the clusters with an API server, as last listed
 	done     chan struct{}
 	unlock   func() error // releases DIR/kube/lock, held while the Manager runs
+	portBook portBook
 }
 
 // apiserver is one cluster's API server.
@@ -126,7 +127,7 @@ func NewManager(cfg Config) (*Manager, error) {
 		return nil, err
 	}
 	return &Manager{cfg: cfg, log: cfg.Logger, dir: dir, clusters: map[string]*apiserver{}, remotes: map[string]remote{},
-		done: make(chan struct{})}, nil
+		done: make(chan struct{}), portBook: portBook{dir: dir}}, nil
 }
 
 // Start runs the etcd every cluster shares and waits until it is healthy;
@@ -179,30 +180,8 @@ func (m *Manager) takeLock() error {
 	return nil
 }
 
-// ports returns n loopback ports kept in DIR/kube/NAME.ports, choosing free
-// ones the first time, so restarts reuse them (and kubeconfigs stay valid).
-func (m *Manager) ports(name string, n int) ([]int, error) {
-	path := filepath.Join(m.dir, name+".ports")
-	var ports []int
-	if b, err := os.ReadFile(path); err == nil && json.Unmarshal(b, &ports) == nil && len(ports) == n {
-		return ports, nil
-	}
-	ports = make([]int, n)
-	var lns []net.Listener
-	for i := range ports {
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			return nil, err
-		}
-		lns = append(lns, ln)
-		ports[i] = ln.Addr().(*net.TCPAddr).Port
-	}
-	for _, ln := range lns {
-		ln.Close()
-	}
-	b, _ := json.Marshal(ports)
-	return ports, os.WriteFile(path, b, 0o600)
-}
+// ports returns n loopback ports kept in DIR/kube/NAME.ports (portBook).
+func (m *Manager) ports(name string, n int) ([]int, error) { return m.portBook.ports(name, n) }
 
 func httpOK(url string) error {
 	c := &http.Client{Timeout: 2 * time.Second}
