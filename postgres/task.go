@@ -239,22 +239,21 @@ func taskNotFound(id string) error {
 // when its state may not move to t.State (an ended task is never saved
 // again).
 func (s *ClusterStore) TaskSave(ctx context.Context, t ackscale.Task) error {
-	return s.db.inTx(ctx, func(tx pgx.Tx) error {
-		if err := s.saveTask(ctx, tx, t); err != nil || !t.State.Ended() {
-			return err
-		}
-		return dropReservation(ctx, tx, t.ID) // an ended task creates nothing more
-	})
+	return s.TaskPlan(ctx, ackscale.TaskPlanParams{Task: t})
 }
 
-// TaskPlan saves a task's progress and inserts the workers it planned
-// (as WorkerInsert does), in one transaction.
+// TaskPlan saves a task's progress as TaskSave does and inserts the
+// workers it planned (as WorkerInsert does), in one transaction.
 func (s *ClusterStore) TaskPlan(ctx context.Context, p ackscale.TaskPlanParams) error {
+	t := p.Task
 	return s.db.inTx(ctx, func(tx pgx.Tx) error {
-		if err := s.saveTask(ctx, tx, p.Task); err != nil {
+		if err := s.saveTask(ctx, tx, t); err != nil {
 			return err
 		}
-		return insertWorkers(ctx, tx, p.Workers, s.db.now())
+		if err := insertWorkers(ctx, tx, p.Workers, s.db.now()); err != nil || !t.State.Ended() {
+			return err
+		}
+		return dropReservation(ctx, tx, t.ID) // an ended task creates nothing more; the reservation last, as in TaskFinish
 	})
 }
 

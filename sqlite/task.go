@@ -300,12 +300,7 @@ func taskNotFound(id string) error {
 // when its state may not move to t.State (an ended task is never saved
 // again).
 func (s *ClusterStore) TaskSave(ctx context.Context, t ackscale.Task) error {
-	defer s.db.tasks.drop(t.ID)
-	enc, err := encodeTask(t)
-	if err != nil {
-		return err
-	}
-	return s.db.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error { return s.saveTask(ctx, tx, t, enc) })
+	return s.TaskPlan(ctx, ackscale.TaskPlanParams{Task: t})
 }
 
 func (s *ClusterStore) saveTask(ctx context.Context, tx *sql.Tx, t ackscale.Task, enc encodedTask) error {
@@ -321,8 +316,8 @@ func (s *ClusterStore) saveTask(ctx context.Context, tx *sql.Tx, t ackscale.Task
 	return dropReservation(ctx, tx, t.ID) // an ended task creates nothing more
 }
 
-// TaskPlan saves a task's progress and inserts the workers it planned
-// (as WorkerInsert does), in one transaction.
+// TaskPlan saves a task's progress as TaskSave does and inserts the
+// workers it planned (as WorkerInsert does), in one transaction.
 func (s *ClusterStore) TaskPlan(ctx context.Context, p ackscale.TaskPlanParams) error {
 	defer s.db.tasks.drop(p.Task.ID)
 	enc, err := encodeTask(p.Task)

@@ -179,19 +179,12 @@ func taskNotFound(id string) error {
 // params); a task saved ended drops its quota reservation, as TaskFinish
 // does. CodeTaskNotFound when there is no such task; a *TransitionError
 // when its state may not move to t.State.
-func (s *Store) TaskSave(_ context.Context, t ackscale.Task) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	cur, err := s.taskMove(t)
-	if err != nil {
-		return err
-	}
-	s.saveTask(cur, t)
-	return nil
+func (s *Store) TaskSave(ctx context.Context, t ackscale.Task) error {
+	return s.TaskPlan(ctx, ackscale.TaskPlanParams{Task: t})
 }
 
-// TaskPlan saves a task's progress and inserts the workers it planned
-// (as WorkerInsert does), in one transaction.
+// TaskPlan saves a task's progress as TaskSave does and inserts the
+// workers it planned (as WorkerInsert does), in one transaction.
 func (s *Store) TaskPlan(_ context.Context, p ackscale.TaskPlanParams) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()

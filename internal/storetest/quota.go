@@ -245,12 +245,25 @@ func (b *testBundle) onlyLive(t *testing.T) ackscale.Instance {
 // taskSaveEndedDropsReservation saves a reserving task running, then
 // ended.
 func taskSaveEndedDropsReservation(t *testing.T, b *testBundle) {
+	endedDropsReservation(t, b, func(task ackscale.Task) error { return b.Clusters.TaskSave(b.ctx, task) })
+}
+
+// taskPlanEndedDropsReservation: TaskPlan saves as TaskSave does.
+func taskPlanEndedDropsReservation(t *testing.T, b *testBundle) {
+	endedDropsReservation(t, b, func(task ackscale.Task) error {
+		return b.Clusters.TaskPlan(b.ctx, ackscale.TaskPlanParams{Task: task})
+	})
+}
+
+// endedDropsReservation saves a reserving task running, then ended, with
+// save: the reservation stays, then goes.
+func endedDropsReservation(t *testing.T, b *testBundle, save func(ackscale.Task) error) {
 	task := b.startReserving(t, reserving(hangzhou, 3, 2))
 	task.CurrentStage = ackscale.StagePlan
-	require.NoError(t, b.Clusters.TaskSave(b.ctx, task))
+	require.NoError(t, save(task))
 	b.requireUsage(t, b.usage(hangzhou, 0, 0, 3, 6), "saved running")
 	task.State = ackscale.TaskFailed
-	require.NoError(t, b.Clusters.TaskSave(b.ctx, task))
+	require.NoError(t, save(task))
 	b.requireUsage(t, b.usage(hangzhou, 0, 0, 0, 0), "saved failed")
 	require.Zero(t, b.runCheck(t).StaleReservations, "stale reservations")
 }

@@ -214,6 +214,7 @@ func (s suite) taskPlan(t *testing.T) {
 		require.Empty(t, b.clusterWorkers(t, c.ID))
 		require.Equal(t, ackscale.TaskSuccess, b.getTask(t, task.ID).State)
 	})
+	s.run(t, "a task planned ended drops its reservation", taskPlanEndedDropsReservation)
 	s.run(t, "an unknown task is CodeTaskNotFound and inserts no worker", func(t *testing.T, b *testBundle) {
 		c, _ := b.clusterIn(t, ackscale.ClusterRunning)
 		task := b.newTask(c, ackscale.TaskScaleOut)
