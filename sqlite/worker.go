@@ -55,8 +55,7 @@ func (s *WorkerStore) WorkerInsert(ctx context.Context, ws []ackscale.Worker) er
 func (db *DB) insertWorkers(ctx context.Context, tx *sql.Tx, ws []ackscale.Worker) error {
 	now := db.now()
 	specs := map[string]bool{} // tasks whose spec this call wrote or found
-	var clusters []string      // in the order of their first worker
-	added := map[string]int{}  // by cluster
+	added := map[string]int{}  // workers inserted, by cluster
 	for i, w := range ws {
 		w.Created, w.Updated = orNow(w.Created, now), orNow(w.Updated, now)
 		n, err := changed(ctx, tx, "insert worker "+w.ClientToken, `INSERT INTO workers (`+workerColumns+`)
@@ -64,9 +63,6 @@ func (db *DB) insertWorkers(ctx context.Context, tx *sql.Tx, ws []ackscale.Worke
 			ON CONFLICT (client_token) DO NOTHING`, workerArgs(w, i)...)
 		if err != nil {
 			return err
-		}
-		if _, ok := added[w.ClusterID]; !ok {
-			clusters = append(clusters, w.ClusterID)
 		}
 		added[w.ClusterID] += int(n)
 		if n == 0 || specs[w.TaskID] {
@@ -77,8 +73,8 @@ func (db *DB) insertWorkers(ctx context.Context, tx *sql.Tx, ws []ackscale.Worke
 			return err
 		}
 	}
-	for _, id := range clusters {
-		if err := db.workersChanged(ctx, id, added[id]); err != nil {
+	for id, n := range added { // the clusters' caches are apart: any order
+		if err := db.workersChanged(ctx, id, n); err != nil {
 			return err
 		}
 	}
