@@ -84,6 +84,13 @@ func newTask(c ackscale.Cluster, typ ackscale.TaskType) ackscale.Task {
 	return t
 }
 
+// newWorker returns a planned worker of task (in its cluster and
+// account), not stored.
+func newWorker(task ackscale.Task, token string) ackscale.Worker {
+	return ackscale.Worker{ClientToken: token, ClusterID: task.ClusterID, AccountID: task.AccountID, TaskID: task.ID,
+		State: ackscale.NodeInitial}
+}
+
 // createParams create cluster c with its create task and its default
 // pool, the create task's first.
 func createParams(c ackscale.Cluster, create ackscale.Task) ackscale.ClusterCreateParams {

@@ -245,9 +245,6 @@ func TestWorkerCountFollowsWrites(t *testing.T) {
 	c, other := b.runningCluster(t, "count"), b.runningCluster(t, "other")
 	task := b.startTask(t, c, ackscale.TaskScaleOut, ackscale.ClusterScaling)
 	otherTask := b.startTask(t, other, ackscale.TaskScaleOut, ackscale.ClusterScaling)
-	worker := func(c ackscale.Cluster, task ackscale.Task, token string) ackscale.Worker {
-		return ackscale.Worker{ClientToken: token, ClusterID: c.ID, AccountID: c.AccountID, TaskID: task.ID, State: ackscale.NodeInitial}
-	}
 	n, err := b.s.Workers.WorkerCount(b.ctx, c.ID)
 	require.NoError(t, err)
 	require.Zero(t, n)
@@ -260,19 +257,19 @@ func TestWorkerCountFollowsWrites(t *testing.T) {
 		write func() error
 		want  int
 	}{
-		{"WorkerInsert", func() error { return b.s.Workers.WorkerInsert(b.ctx, []ackscale.Worker{worker(c, task, "tok-1")}) }, 1},
+		{"WorkerInsert", func() error { return b.s.Workers.WorkerInsert(b.ctx, []ackscale.Worker{newWorker(task, "tok-1")}) }, 1},
 		{"WorkerInsert of a worker there already", func() error {
-			return b.s.Workers.WorkerInsert(b.ctx, []ackscale.Worker{worker(c, task, "tok-1")})
+			return b.s.Workers.WorkerInsert(b.ctx, []ackscale.Worker{newWorker(task, "tok-1")})
 		}, 1},
 		{"TaskPlan", func() error {
 			return b.s.Clusters.TaskPlan(b.ctx, ackscale.TaskPlanParams{Task: plan,
-				Workers: []ackscale.Worker{worker(c, task, "tok-1"), worker(c, task, "tok-2"), worker(c, task, "tok-3")}})
+				Workers: []ackscale.Worker{newWorker(task, "tok-1"), newWorker(task, "tok-2"), newWorker(task, "tok-3")}})
 		}, 3},
 		{"another cluster's insert", func() error {
-			return b.s.Workers.WorkerInsert(b.ctx, []ackscale.Worker{worker(other, otherTask, "o-1")})
+			return b.s.Workers.WorkerInsert(b.ctx, []ackscale.Worker{newWorker(otherTask, "o-1")})
 		}, 3},
 		{"WorkerUpdate", func() error {
-			w := worker(c, task, "tok-1")
+			w := newWorker(task, "tok-1")
 			w.State = ackscale.NodeStarting
 			return b.s.Workers.WorkerUpdate(b.ctx, w)
 		}, 3},
@@ -303,10 +300,7 @@ func TestWorkerListsDroppedByCluster(t *testing.T) {
 	a, other := b.runningCluster(t, "a"), b.runningCluster(t, "b")
 	taskA := b.startTask(t, a, ackscale.TaskScaleOut, ackscale.ClusterScaling)
 	taskB := b.startTask(t, other, ackscale.TaskScaleOut, ackscale.ClusterScaling)
-	worker := func(c ackscale.Cluster, task ackscale.Task, token string) ackscale.Worker {
-		return ackscale.Worker{ClientToken: token, ClusterID: c.ID, AccountID: c.AccountID, TaskID: task.ID, State: ackscale.NodeInitial}
-	}
-	require.NoError(t, b.s.Workers.WorkerInsert(b.ctx, []ackscale.Worker{worker(a, taskA, "a-1"), worker(other, taskB, "b-1")}))
+	require.NoError(t, b.s.Workers.WorkerInsert(b.ctx, []ackscale.Worker{newWorker(taskA, "a-1"), newWorker(taskB, "b-1")}))
 	list := func(c ackscale.Cluster) []ackscale.Worker {
 		t.Helper()
 		ws, _, err := b.s.Workers.WorkerList(b.ctx, ackscale.WorkerListParams{ClusterID: c.ID})
@@ -336,9 +330,9 @@ func TestWorkerListsDroppedByCluster(t *testing.T) {
 		want  int // a's workers after it
 		state ackscale.NodeState
 	}{
-		{"insert", func() error { return b.s.Workers.WorkerInsert(b.ctx, []ackscale.Worker{worker(a, taskA, "a-2")}) }, 2, ackscale.NodeInitial},
+		{"insert", func() error { return b.s.Workers.WorkerInsert(b.ctx, []ackscale.Worker{newWorker(taskA, "a-2")}) }, 2, ackscale.NodeInitial},
 		{"update", func() error {
-			w := worker(a, taskA, "a-2")
+			w := newWorker(taskA, "a-2")
 			w.State, w.InstanceID = ackscale.NodeStarting, "i-a2"
 			return b.s.Workers.WorkerUpdate(b.ctx, w)
 		}, 2, ackscale.NodeStarting},
@@ -356,7 +350,7 @@ func TestWorkerListsDroppedByCluster(t *testing.T) {
 	// TaskStart marking one of a's workers removing.
 	b.succeed(t, taskA, ackscale.ClusterRunning)
 	list(a)
-	w := worker(a, taskA, "a-2")
+	w := newWorker(taskA, "a-2")
 	w.State, w.InstanceID = ackscale.NodeRunning, "i-a2"
 	require.NoError(t, b.s.Workers.WorkerUpdate(b.ctx, w))
 	require.Equal(t, ackscale.NodeRunning, list(a)[0].State)
@@ -648,7 +642,7 @@ func TestChangesMoveWithEveryWrite(t *testing.T) {
 	task.CurrentStage = "create_instances"
 	require.NoError(t, b.s.Clusters.TaskSave(b.ctx, task))
 	moved("TaskSave")
-	w := ackscale.Worker{ClientToken: "tok-1", ClusterID: c.ID, AccountID: c.AccountID, TaskID: task.ID, State: ackscale.NodeInitial}
+	w := newWorker(task, "tok-1")
 	require.NoError(t, b.s.Workers.WorkerInsert(b.ctx, []ackscale.Worker{w}))
 	moved("WorkerInsert")
 	w.State, w.InstanceID = ackscale.NodeStarting, "i-1"
