@@ -108,18 +108,19 @@ func (r *run) createInstances(ctx context.Context, ws []ackscale.Worker) error {
 		})
 	}
 	_ = g.Wait()
+	var refused error
 	for i, err := range errs {
-		if ackscale.IsCloudRefusal(err) { // the cloud checks the token first: it has no instance of it
-			if r.unmade == nil {
-				r.unmade = map[string]bool{}
-			}
-			r.unmade[ws[i].ClientToken] = true
+		if !ackscale.IsCloudRefusal(err) {
+			continue
 		}
+		if r.unmade == nil { // the cloud checks the token first: it has no instance of it
+			r.unmade = map[string]bool{}
+		}
+		r.unmade[ws[i].ClientToken] = true
+		refused = cmp.Or(refused, err)
 	}
-	for _, err := range errs {
-		if ackscale.IsCloudRefusal(err) {
-			return err
-		}
+	if refused != nil {
+		return refused
 	}
 	for _, err := range errs {
 		if err != nil {

@@ -236,7 +236,9 @@ func (s *Store) TaskFinish(_ context.Context, p ackscale.TaskFinishParams) error
 	for id, np := range pools {
 		s.pools[id] = np
 	}
-	maps.DeleteFunc(s.workers, func(_ string, w worker) bool { return !kept(w) })
+	if p.DeleteWorkers {
+		maps.DeleteFunc(s.workers, func(_ string, w worker) bool { return !kept(w) })
+	}
 	s.saveTask(cur, p.Task)
 	return nil
 }
